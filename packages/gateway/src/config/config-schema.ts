@@ -1,0 +1,98 @@
+/**
+ * The config file's schema (INTERFACE.md "The config file"). Unknown keys are errors so a typo is
+ * caught at start, and every error names the path of the bad field.
+ */
+import { z } from "zod";
+
+const positiveInt = z.number().int().positive();
+const sha256Hash = z
+  .string()
+  .regex(/^sha256:[0-9a-f]{64}$/, 'expected "sha256:" followed by 64 lowercase hex characters');
+
+export const providerConfigSchema = z.strictObject({
+  type: z.string().min(1).optional(),
+  api_key: z.string().optional(),
+  base_url: z.url({ protocol: /^https?$/ }).optional(),
+  models: z.array(z.string().min(1)).optional(),
+  /** Let this provider's base URL resolve to link-local / cloud-metadata addresses (refused by default). */
+  allow_link_local: z.boolean().optional(),
+  enabled: z.boolean().optional(),
+});
+
+const pricingSchema = z.strictObject({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cached_input: z.number().nonnegative().optional(),
+});
+
+export const modelConfigSchema = z.strictObject({
+  target: z.string().min(1).optional(),
+  /** USD per million tokens. */
+  pricing: pricingSchema.optional(),
+});
+
+export const keyConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  hash: sha256Hash,
+  org: z.string().min(1).optional(),
+  project: z.string().min(1).optional(),
+  routing_rule: z.string().min(1).optional(),
+  rpm: positiveInt.optional(),
+  expires_at: z.iso.datetime({ offset: true }).optional(),
+});
+
+const retrySchema = z.strictObject({
+  attempts: z.number().int().min(0).max(10).optional(),
+  on: z.array(z.enum(["429", "5xx", "network", "timeout"]).or(z.number().int())).optional(),
+  backoff_ms: z.number().int().nonnegative().optional(),
+});
+
+export const routingRuleSchema = z.strictObject({
+  strategy: z.enum(["fallback", "round_robin", "weighted", "latency_based", "feedback_driven", "smart_cost"]),
+  targets: z
+    .array(z.strictObject({ model: z.string().min(1), weight: z.number().nonnegative().optional() }))
+    .min(1),
+  retry: retrySchema.optional(),
+  timeout_ms: z.strictObject({ attempt: positiveInt.optional(), total: positiveInt.optional() }).optional(),
+});
+
+export const serverConfigSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).optional(),
+  host: z.string().min(1).optional(),
+  max_body_bytes: positiveInt.optional(),
+  max_admin_body_bytes: positiveInt.optional(),
+  max_json_depth: positiveInt.optional(),
+  max_properties: positiveInt.optional(),
+  max_property_value_bytes: positiveInt.optional(),
+  headers_timeout_ms: positiveInt.optional(),
+  keep_alive_timeout_ms: positiveInt.optional(),
+  upstream_connect_timeout_ms: positiveInt.optional(),
+  upstream_first_byte_timeout_ms: positiveInt.optional(),
+  upstream_idle_timeout_ms: positiveInt.optional(),
+  request_deadline_ms: positiveInt.optional(),
+  client_write_timeout_ms: positiveInt.optional(),
+  stream_buffer_bytes: positiveInt.optional(),
+  shutdown_grace_ms: positiveInt.optional(),
+  record_queue_capacity: positiveInt.optional(),
+  record_flush_interval_ms: positiveInt.optional(),
+  control_poll_ms: positiveInt.optional(),
+});
+
+export const configFileSchema = z.strictObject({
+  server: serverConfigSchema.optional(),
+  providers: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "provider ids are lowercase letters, digits, - and _"),
+      providerConfigSchema,
+    )
+    .optional(),
+  models: z.record(z.string().min(1), modelConfigSchema).optional(),
+  routing_rules: z.record(z.string().min(1), routingRuleSchema).optional(),
+  keys: z.array(keyConfigSchema).optional(),
+  limits: z.strictObject({ org_rpm: positiveInt.optional() }).optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+export type KeyConfig = z.infer<typeof keyConfigSchema>;
+export type ModelConfig = z.infer<typeof modelConfigSchema>;

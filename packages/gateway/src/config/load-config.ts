@@ -1,0 +1,151 @@
+/**
+ * Loads the configuration: flags > environment > config file > defaults. The config file is YAML
+ * (JSON is YAML), `${VAR}` and `${VAR:-default}` are interpolated from the environment into the
+ * parsed string values (a value cannot inject YAML), then validated against the schema.
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { ConfigError } from "./config-error.js";
+import { type ConfigFile, configFileSchema } from "./config-schema.js";
+import { defaultSettings, numericSettingNames, type Settings } from "./settings.js";
+
+export interface LoadedConfig {
+  settings: Settings;
+  file: ConfigFile;
+  /** The environment the config was resolved against (providers read their keys from it). */
+  env: Readonly<Record<string, string | undefined>>;
+  sourcePath: string | undefined;
+}
+
+export interface ConfigFlags {
+  port?: number | undefined;
+  host?: string | undefined;
+  config?: string | undefined;
+}
+
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  flags: ConfigFlags = {},
+): LoadedConfig {
+  const sourcePath = flags.config ?? nonEmpty(env.FLOOPY_CONFIG);
+  const file = sourcePath === undefined ? {} : readConfigFile(sourcePath, env);
+  const server = file.server ?? {};
+  const settings: Settings = { ...defaultSettings };
+  for (const [key, name] of Object.entries(numericSettingNames) as Array<
+    [keyof typeof numericSettingNames, string]
+  >) {
+    const fromFile = server[name as keyof typeof server];
+    if (typeof fromFile === "number") settings[key] = fromFile;
+    const fromEnv = nonEmpty(env[`FLOOPY_${name.toUpperCase()}`]);
+    if (fromEnv !== undefined) settings[key] = parsePositiveInteger(`FLOOPY_${name.toUpperCase()}`, fromEnv);
+  }
+  settings.port = flags.port ?? optionalPort(env.FLOOPY_PORT) ?? server.port ?? defaultSettings.port;
+  settings.host = flags.host ?? nonEmpty(env.FLOOPY_HOST) ?? server.host ?? defaultSettings.host;
+  settings.dataDir = nonEmpty(env.FLOOPY_DATA_DIR) ?? defaultSettings.dataDir;
+  settings.databaseUrl = nonEmpty(env.FLOOPY_DATABASE_URL);
+  settings.redisUrl = nonEmpty(env.FLOOPY_REDIS_URL);
+  settings.masterKey = nonEmpty(env.FLOOPY_MASTER_KEY);
+  settings.bootstrapKey = nonEmpty(env.FLOOPY_BOOTSTRAP_KEY);
+  if (settings.bootstrapKey !== undefined && !/^fp_[A-Za-z0-9_-]{16,}$/.test(settings.bootstrapKey)) {
+    throw new ConfigError(
+      "FLOOPY_BOOTSTRAP_KEY: expected fp_ followed by at least 16 letters, digits, - or _",
+    );
+  }
+  return { settings, file, env, sourcePath };
+}
+
+export function readConfigFile(path: string, env: Readonly<Record<string, string | undefined>>): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(
+      `${path}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+  }
+  return parseConfigText(text, path, env);
+}
+
+export function parseConfigText(
+  text: string,
+  sourceName: string,
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigFile {
+  // `${VAR}` is swapped for an inert placeholder before parsing (so `{ api_key: ${KEY} }` is valid
+  // flow YAML) and the values go into the parsed strings afterwards (so a value can never inject
+  // YAML structure).
+  const references: Array<{ name: string; fallback: string | undefined }> = [];
+  const masked = text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+    (_match, name: string, fallback?: string) => {
+      references.push({ name, fallback });
+      return `__floopy_env_${references.length - 1}__`;
+    },
+  );
+  let raw: unknown;
+  try {
+    raw = parseYaml(masked);
+  } catch (error) {
+    throw new ConfigError(`${sourceName}: not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  const interpolated = interpolate(raw ?? {}, { env, references, sourceName }, []);
+  const result = configFileSchema.safeParse(interpolated);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const path = issue.path.map(String).join(".") || "(root)";
+      return `  ${path}: ${issue.message}`;
+    });
+    throw new ConfigError(`${sourceName}: invalid configuration\n${problems.join("\n")}`);
+  }
+  return result.data;
+}
+
+interface Interpolation {
+  env: Readonly<Record<string, string | undefined>>;
+  references: ReadonlyArray<{ name: string; fallback: string | undefined }>;
+  sourceName: string;
+}
+
+function interpolate(value: unknown, context: Interpolation, path: string[]): unknown {
+  if (typeof value === "string") {
+    return value.replace(/__floopy_env_(\d+)__/g, (match, index: string) => {
+      const reference = context.references[Number(index)];
+      if (!reference) return match;
+      const found = context.env[reference.name];
+      if (found !== undefined && found !== "") return found;
+      if (reference.fallback !== undefined) return reference.fallback;
+      throw new ConfigError(
+        `${context.sourceName}: ${path.join(".")}: environment variable ${reference.name} is not set`,
+      );
+    });
+  }
+  if (Array.isArray(value))
+    return value.map((item, index) => interpolate(item, context, [...path, String(index)]));
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = interpolate(item, context, [...path, key]);
+    return out;
+  }
+  return value;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function optionalPort(value: string | undefined): number | undefined {
+  const text = nonEmpty(value);
+  if (text === undefined) return undefined;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`FLOOPY_PORT: expected a port number 0-65535, got "${text}"`);
+  }
+  return port;
+}
+
+function parsePositiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new ConfigError(`${name}: expected a positive integer, got "${text}"`);
+  return value;
+}

@@ -1,0 +1,83 @@
+/**
+ * Server settings: every tunable of the request path with its shipped default
+ * (RELIABILITY.md "Defaults"). Resolved once at start from flags, environment and config file.
+ */
+
+export interface Settings {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  masterKey: string | undefined;
+  bootstrapKey: string | undefined;
+  maxBodyBytes: number;
+  maxAdminBodyBytes: number;
+  maxJsonDepth: number;
+  maxProperties: number;
+  maxPropertyValueBytes: number;
+  maxHeaderBytes: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  upstreamConnectTimeoutMs: number;
+  upstreamFirstByteTimeoutMs: number;
+  upstreamIdleTimeoutMs: number;
+  requestDeadlineMs: number;
+  clientWriteTimeoutMs: number;
+  streamBufferBytes: number;
+  shutdownGraceMs: number;
+  recordQueueCapacity: number;
+  recordFlushIntervalMs: number;
+  controlPollMs: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const defaultSettings: Settings = {
+  port: 8787,
+  host: "127.0.0.1",
+  dataDir: "./.floopy",
+  databaseUrl: undefined,
+  redisUrl: undefined,
+  masterKey: undefined,
+  bootstrapKey: undefined,
+  maxBodyBytes: 32 * MiB,
+  maxAdminBodyBytes: 1 * MiB,
+  maxJsonDepth: 64,
+  maxProperties: 64,
+  maxPropertyValueBytes: 1024,
+  maxHeaderBytes: 16 * 1024,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 65_000,
+  upstreamConnectTimeoutMs: 5_000,
+  upstreamFirstByteTimeoutMs: 120_000,
+  upstreamIdleTimeoutMs: 60_000,
+  requestDeadlineMs: 600_000,
+  clientWriteTimeoutMs: 60_000,
+  streamBufferBytes: 1 * MiB,
+  shutdownGraceMs: 30_000,
+  recordQueueCapacity: 50_000,
+  recordFlushIntervalMs: 1_000,
+  controlPollMs: 1_000,
+};
+
+/** Environment variable for each numeric setting (`FLOOPY_` + the config file's snake_case name). */
+export const numericSettingNames = {
+  maxBodyBytes: "max_body_bytes",
+  maxAdminBodyBytes: "max_admin_body_bytes",
+  maxJsonDepth: "max_json_depth",
+  maxProperties: "max_properties",
+  maxPropertyValueBytes: "max_property_value_bytes",
+  headersTimeoutMs: "headers_timeout_ms",
+  keepAliveTimeoutMs: "keep_alive_timeout_ms",
+  upstreamConnectTimeoutMs: "upstream_connect_timeout_ms",
+  upstreamFirstByteTimeoutMs: "upstream_first_byte_timeout_ms",
+  upstreamIdleTimeoutMs: "upstream_idle_timeout_ms",
+  requestDeadlineMs: "request_deadline_ms",
+  clientWriteTimeoutMs: "client_write_timeout_ms",
+  streamBufferBytes: "stream_buffer_bytes",
+  shutdownGraceMs: "shutdown_grace_ms",
+  recordQueueCapacity: "record_queue_capacity",
+  recordFlushIntervalMs: "record_flush_interval_ms",
+  controlPollMs: "control_poll_ms",
+} as const satisfies Partial<Record<keyof Settings, string>>;

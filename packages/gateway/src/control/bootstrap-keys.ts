@@ -1,0 +1,70 @@
+/**
+ * Keys present at start: the config file's keys (by hash), the `FLOOPY_BOOTSTRAP_KEY`, and — on
+ * the very first start with no key at all — a generated key that is printed once.
+ */
+import { randomBytes } from "node:crypto";
+import type { KeyConfig } from "../config/config-schema.js";
+import type { ApiKeyRecord, ControlStore } from "../store/types.js";
+import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys.js";
+
+export interface BootstrapResult {
+  /** A key generated because none existed; the caller prints it once. */
+  generatedKey: string | null;
+}
+
+export function newKeyId(): string {
+  return `key_${randomBytes(9).toString("base64url")}`;
+}
+
+export async function bootstrapKeys(
+  store: ControlStore,
+  options: { configKeys: readonly KeyConfig[]; bootstrapKey: string | undefined },
+): Promise<BootstrapResult> {
+  for (const key of options.configKeys) {
+    const orgId = key.org ?? "default";
+    await store.ensureOrg({ id: orgId, name: orgId });
+    if (key.project !== undefined) await store.ensureProject({ id: key.project, orgId, name: key.project });
+    await store.upsertApiKeyByHash({
+      id: newKeyId(),
+      orgId,
+      projectId: key.project ?? null,
+      name: key.name,
+      hash: key.hash,
+      displayPrefix: "(config)",
+      source: "config",
+      routingRule: key.routing_rule ?? null,
+      rpm: key.rpm ?? null,
+      expiresAt: key.expires_at === undefined ? null : new Date(key.expires_at),
+    });
+  }
+  if (options.bootstrapKey !== undefined) {
+    const hash = hashApiKey(options.bootstrapKey);
+    if (!(await store.findApiKeyByHash(hash))) {
+      await store.insertApiKey(newKeyRecord("bootstrap", options.bootstrapKey, "bootstrap"));
+    }
+  }
+  if ((await store.countApiKeys()) > 0) return { generatedKey: null };
+  const key = generateApiKey();
+  await store.insertApiKey(newKeyRecord("default", key, "generated"));
+  return { generatedKey: key };
+}
+
+export function newKeyRecord(
+  name: string,
+  key: string,
+  source: ApiKeyRecord["source"],
+  scope: { orgId?: string; projectId?: string | null; expiresAt?: Date | null } = {},
+) {
+  return {
+    id: newKeyId(),
+    orgId: scope.orgId ?? "default",
+    projectId: scope.projectId ?? null,
+    name,
+    hash: hashApiKey(key),
+    displayPrefix: displayPrefix(key),
+    source,
+    routingRule: null,
+    rpm: null,
+    expiresAt: scope.expiresAt ?? null,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The master key that seals provider credentials stored in the control store (AES-256-GCM).
+ * From `FLOOPY_MASTER_KEY` (32 bytes, base64 or hex); in the embedded default, generated once into
+ * the data dir (mode 0600) with a warning, since losing it makes stored credentials unreadable.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError } from "../config/config-error.js";
+
+export function parseMasterKey(text: string, source: string): Buffer {
+  const trimmed = text.trim();
+  const candidates = [
+    /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, "hex") : null,
+    Buffer.from(trimmed, "base64"),
+  ];
+  const key = candidates.find((candidate) => candidate !== null && candidate.length === 32);
+  if (!key) throw new ConfigError(`${source}: expected 32 bytes, base64 or hex encoded`);
+  return key;
+}
+
+export interface MasterKeyResult {
+  key: Buffer;
+  /** Set when the key was generated now; the caller warns. */
+  generatedAt: string | null;
+}
+
+export function loadMasterKey(options: {
+  fromEnv: string | undefined;
+  dataDir: string;
+  distributed: boolean;
+}): MasterKeyResult {
+  if (options.fromEnv !== undefined)
+    return { key: parseMasterKey(options.fromEnv, "FLOOPY_MASTER_KEY"), generatedAt: null };
+  if (options.distributed) {
+    throw new ConfigError(
+      "FLOOPY_MASTER_KEY: required with FLOOPY_DATABASE_URL (every instance must seal and unseal with the same key)",
+    );
+  }
+  const path = join(options.dataDir, "master.key");
+  if (existsSync(path)) return { key: parseMasterKey(readFileSync(path, "utf8"), path), generatedAt: null };
+  mkdirSync(options.dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(path, `${key.toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+  return { key, generatedAt: path };
+}
+
+const VERSION = "v1";
+
+/** `v1:<iv>:<tag>:<ciphertext>`, base64url parts; the version allows rotating the scheme. */
+export function seal(key: Buffer, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return [
+    VERSION,
+    iv.toString("base64url"),
+    cipher.getAuthTag().toString("base64url"),
+    ciphertext.toString("base64url"),
+  ].join(":");
+}
+
+export function unseal(key: Buffer, sealed: string): string {
+  const [version, iv, tag, ciphertext] = sealed.split(":");
+  if (version !== VERSION || iv === undefined || tag === undefined || ciphertext === undefined) {
+    throw new Error("not a sealed value");
+  }
+  const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+  decipher.setAuthTag(Buffer.from(tag, "base64url"));
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString(
+    "utf8",
+  );
+}

@@ -1,0 +1,162 @@
+/**
+ * The HTTP server: Fastify routes for every ingress, each handing the raw request to the pipeline.
+ * Bodies are read as raw bytes under the route's size limit (so the pass-through path can forward
+ * them untouched and the depth check sees them before `JSON.parse`). Node's own limits cover what
+ * arrives before any route runs: header size and header timeout.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
+import { GatewayError } from "../errors/gateway-error.js";
+import { type IngressRequest, rejectRequest, runPipeline } from "../pipeline/run-pipeline.js";
+import type { GatewayServices } from "../pipeline/services.js";
+import type { IngressProtocol } from "../protocol/ingress-protocol.js";
+import type { Operation } from "../providers/declaration.js";
+import { newRequestId } from "./request-id.js";
+
+export interface ServerOptions {
+  services: GatewayServices;
+  /** Readiness: resolves when the stores answer. */
+  checkReady: () => Promise<Record<string, string>>;
+}
+
+interface RouteConfig {
+  protocol: IngressProtocol;
+  operation: Operation;
+  route: string;
+}
+
+export function buildServer(options: ServerOptions): FastifyInstance<Server> {
+  const { services } = options;
+  const { settings } = services;
+  const app = Fastify({
+    logger: false,
+    genReqId: () => newRequestId(),
+    bodyLimit: settings.maxAdminBodyBytes,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    // Receiving the whole request (headers and a 32 MiB body) must finish within this.
+    requestTimeout: Math.max(settings.headersTimeoutMs, 120_000),
+    forceCloseConnections: "idle",
+    return503OnClosing: true,
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          maxHeaderSize: settings.maxHeaderBytes,
+          headersTimeout: settings.headersTimeoutMs,
+          requestTimeout: Math.max(settings.headersTimeoutMs, 120_000),
+          keepAliveTimeout: settings.keepAliveTimeoutMs,
+        },
+        handler,
+      );
+      return server;
+    },
+  }) as unknown as FastifyInstance<Server>;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+
+  const generation = (protocol: IngressProtocol, operation: Operation, route: string) => ({
+    bodyLimit: settings.maxBodyBytes,
+    config: { protocol, operation, route } satisfies RouteConfig,
+  });
+  const handle = (request: FastifyRequest, reply: FastifyReply) => {
+    const config = request.routeOptions.config as unknown as RouteConfig;
+    reply.hijack();
+    return runPipeline(services, ingressOf(request, reply, config));
+  };
+
+  app.post("/v1/chat/completions", generation("openai-chat", "generate", "chat_completions"), handle);
+  app.post("/chat/completions", generation("openai-chat", "generate", "chat_completions"), handle);
+  app.post("/v1/embeddings", generation("openai-embeddings", "embed", "embeddings"), handle);
+  app.post("/embeddings", generation("openai-embeddings", "embed", "embeddings"), handle);
+  const listModels = {
+    config: { protocol: "openai-models", operation: "list_models", route: "models" } satisfies RouteConfig,
+  };
+  const getModel = {
+    config: { protocol: "openai-models", operation: "get_model", route: "models" } satisfies RouteConfig,
+  };
+  app.get("/v1/models", listModels, handle);
+  app.get("/v1/models/*", getModel, handle);
+
+  app.get("/healthz", async (_request, reply) => reply.send({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => {
+    try {
+      const stores = await options.checkReady();
+      return reply.send({ status: "ready", stores });
+    } catch (error) {
+      return reply.code(503).send({ status: "unavailable", error: (error as Error).message });
+    }
+  });
+  app.get("/metrics", async (_request, reply) => {
+    services.metrics.recordQueueSize.set(services.records.size);
+    const text = await services.metrics.registry.metrics();
+    return reply.header("content-type", services.metrics.registry.contentType).send(text);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.hijack();
+    const message = `Unknown request URL: ${request.method} ${request.url.split("?")[0]}.`;
+    rejectRequest(
+      services,
+      ingressOf(request, reply, unknownRoute),
+      new GatewayError("NOT_FOUND", message, { wireCode: "unknown_url" }),
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const config = (request.routeOptions.config as unknown as Partial<RouteConfig>) ?? {};
+    reply.hijack();
+    rejectRequest(
+      services,
+      ingressOf(request, reply, { ...unknownRoute, ...config }),
+      frameworkError(error, services.settings.maxBodyBytes),
+    );
+  });
+
+  return app;
+}
+
+const unknownRoute: RouteConfig = { protocol: "openai-models", operation: "get_model", route: "unknown" };
+
+function ingressOf(request: FastifyRequest, reply: FastifyReply, config: RouteConfig): IngressRequest {
+  const params = request.params as Record<string, string> | undefined;
+  const ingress: IngressRequest = {
+    id: request.id,
+    route: config.route,
+    protocol: config.protocol,
+    operation: config.operation,
+    request: request.raw as IncomingMessage,
+    response: reply.raw as ServerResponse,
+    headers: request.headers,
+    rawBody: Buffer.isBuffer(request.body) ? request.body : undefined,
+  };
+  if (params?.["*"] !== undefined) ingress.params = { id: decodeURIComponent(params["*"]) };
+  return ingress;
+}
+
+function frameworkError(error: FastifyError, maxBodyBytes: number): GatewayError {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new GatewayError(
+        "PAYLOAD_TOO_LARGE",
+        `The request body is larger than the limit of ${maxBodyBytes} bytes.`,
+      );
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return new GatewayError("BAD_REQUEST", "The Content-Length header does not match the body.");
+    default:
+      if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
+        return new GatewayError(
+          error.statusCode === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
+          error.message,
+          {
+            status: error.statusCode,
+          },
+        );
+      }
+      return new GatewayError("INTERNAL", "The gateway failed to process the request.", { cause: error });
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Prometheus metrics. One registry per gateway instance (tests run several in one process).
+ * Labels carry provider ids, models, routes and statuses only — never keys, users or content.
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: "floopy_requests_total",
+    help: "Requests answered, by route, provider, model and HTTP status",
+    labelNames: ["route", "provider", "model", "status"] as const,
+    registers: [this.registry],
+  });
+  readonly requestDuration = new Histogram({
+    name: "floopy_request_duration_seconds",
+    help: "Total time from request received to response finished",
+    labelNames: ["route", "provider"] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+  readonly timeToFirstToken = new Histogram({
+    name: "floopy_time_to_first_token_seconds",
+    help: "Time from request received to the first response byte sent to the caller",
+    labelNames: ["route", "provider"] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly upstreamAttempts = new Counter({
+    name: "floopy_upstream_attempts_total",
+    help: "Upstream attempts by provider and outcome (ok or error class)",
+    labelNames: ["provider", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly fallbacks = new Counter({
+    name: "floopy_fallbacks_total",
+    help: "Requests answered by a target other than the primary",
+    registers: [this.registry],
+  });
+  readonly recordsDropped = new Counter({
+    name: "floopy_records_dropped_total",
+    help: "Request records dropped (queue full, or the events store failed twice)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly recordsWritten = new Counter({
+    name: "floopy_records_written_total",
+    help: "Request records written to the events store",
+    registers: [this.registry],
+  });
+  readonly storeErrors = new Counter({
+    name: "floopy_store_errors_total",
+    help: "Store operations that failed, by store and operation",
+    labelNames: ["store", "operation"] as const,
+    registers: [this.registry],
+  });
+  readonly recordQueueSize = new Gauge({
+    name: "floopy_record_queue_size",
+    help: "Records waiting to be written",
+    registers: [this.registry],
+  });
+  readonly clientAborts = new Counter({
+    name: "floopy_client_aborts_total",
+    help: "Requests whose caller went away (disconnect or slow reader) before the response finished",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * Stage: authenticate. Finds the caller's gateway key in the control snapshot by its hash;
+ * missing, unknown, revoked and expired keys all get the same 401 so a caller cannot probe which
+ * keys exist.
+ */
+import { hashApiKey } from "../control/api-keys.js";
+import { GatewayError } from "../errors/gateway-error.js";
+import type { RequestContext } from "./request-context.js";
+
+export function authenticate(context: RequestContext): undefined {
+  const presented = presentedKey(context);
+  if (presented === null) {
+    throw new GatewayError(
+      "INVALID_API_KEY",
+      "You didn't provide an API key. Provide your Floopy key in the Authorization header: 'Authorization: Bearer fp_…'.",
+      { type: "invalid_request_error" },
+    );
+  }
+  context.presentedKey = presented;
+  const key = context.services.snapshot.keyByHash(hashApiKey(presented));
+  const now = Date.now();
+  if (!key || key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt.getTime() <= now)) {
+    throw new GatewayError("INVALID_API_KEY", "Incorrect API key provided. Check your Floopy key.", {
+      type: "invalid_request_error",
+    });
+  }
+  context.key = key;
+  return undefined;
+}
+
+function presentedKey(context: RequestContext): string | null {
+  const authorization = context.headers.authorization;
+  if (typeof authorization === "string") {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match?.[1]) return match[1];
+  }
+  return null;
+}

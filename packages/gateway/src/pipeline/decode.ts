@@ -1,0 +1,37 @@
+/**
+ * Stage: decode. Parses the body (depth-limited) and validates it against the route's protocol,
+ * so every later stage reads a well-formed body and bad input gets a field-naming 400.
+ */
+import { GatewayError } from "../errors/gateway-error.js";
+import { validateChatRequest } from "../protocol/openai-chat/validate-request.js";
+import { validateEmbeddingsRequest } from "../protocol/openai-embeddings/validate-request.js";
+import { jsonDepthExceeds } from "../protocol/shared/json-depth.js";
+import type { RequestContext } from "./request-context.js";
+
+export function decode(context: RequestContext): undefined {
+  if (context.protocol === "openai-models") return undefined;
+  const raw = context.rawBody;
+  if (raw === undefined || raw.length === 0) {
+    throw new GatewayError("BAD_REQUEST", "The request body is empty; expected a JSON object.");
+  }
+  const maxDepth = context.services.settings.maxJsonDepth;
+  if (jsonDepthExceeds(raw, maxDepth)) {
+    throw new GatewayError("BAD_REQUEST", `The request body nests JSON deeper than ${maxDepth} levels.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString("utf8"));
+  } catch (error) {
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `We could not parse the JSON body of your request. (${(error as Error).message})`,
+    );
+  }
+  if (context.protocol === "openai-chat") {
+    context.body = validateChatRequest(parsed);
+    if (context.body.stream === true) context.operation = "stream_generate";
+  } else {
+    context.body = validateEmbeddingsRequest(parsed);
+  }
+  return undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * Stage: read-metadata. Reads the `floopy-*` request headers (session, user, project, properties,
+ * model override, fallbacks) into the context, enforcing the header limits of RELIABILITY.md and
+ * the key's project lock.
+ */
+import { GatewayError } from "../errors/gateway-error.js";
+import { emptyMetadata, type RequestContext } from "./request-context.js";
+
+const PROPERTY_PREFIX = "floopy-property-";
+const MAX_ID_LENGTH = 256;
+
+export function readMetadata(context: RequestContext): undefined {
+  const headers = context.headers;
+  const { maxProperties, maxPropertyValueBytes } = context.services.settings;
+  const metadata = emptyMetadata();
+  metadata.sessionId = identifier(headers, "floopy-session-id");
+  metadata.sessionName = text(headers, "floopy-session-name", maxPropertyValueBytes);
+  metadata.sessionPath = text(headers, "floopy-session-path", maxPropertyValueBytes);
+  const bodyUser = context.body?.user;
+  metadata.userId =
+    identifier(headers, "floopy-user-id") ??
+    (typeof bodyUser === "string" && bodyUser !== "" ? bodyUser : null);
+  metadata.modelOverride = text(headers, "floopy-model-override", MAX_ID_LENGTH);
+  metadata.fallbackModels = list(text(headers, "floopy-fallback", 4096));
+
+  const requestedProject = identifier(headers, "floopy-project-id");
+  const lockedProject = context.key?.projectId ?? null;
+  if (lockedProject !== null && requestedProject !== null && requestedProject !== lockedProject) {
+    throw new GatewayError("FORBIDDEN", `This API key may only be used for project '${lockedProject}'.`, {
+      param: "floopy-project-id",
+    });
+  }
+  metadata.projectId = requestedProject ?? lockedProject;
+
+  let count = 0;
+  for (const name in headers) {
+    if (!name.startsWith(PROPERTY_PREFIX)) continue;
+    const property = name.slice(PROPERTY_PREFIX.length);
+    if (property === "") throw badHeader(name, "the property name is empty");
+    if (++count > maxProperties) {
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `Too many floopy-property-* headers: at most ${maxProperties} are allowed.`,
+      );
+    }
+    const value = text(headers, name, maxPropertyValueBytes);
+    if (value !== null) metadata.properties[property] = value;
+  }
+  context.metadata = metadata;
+  return undefined;
+}
+
+type Headers = RequestContext["headers"];
+
+function single(headers: Headers, name: string): string | null {
+  const value = headers[name];
+  if (value === undefined) return null;
+  if (Array.isArray(value)) throw badHeader(name, "it was sent more than once");
+  return value;
+}
+
+function text(headers: Headers, name: string, maxBytes: number): string | null {
+  const value = single(headers, name);
+  if (value === null) return null;
+  const trimmed = value.trim();
+  if (trimmed === "") return null;
+  if (Buffer.byteLength(trimmed) > maxBytes) throw badHeader(name, `it is longer than ${maxBytes} bytes`);
+  return trimmed;
+}
+
+function identifier(headers: Headers, name: string): string | null {
+  const value = text(headers, name, MAX_ID_LENGTH);
+  if (value === null) return null;
+  // Printable ASCII without spaces: ids end up in URLs, filters and exports.
+  if (!/^[\x21-\x7e]+$/.test(value)) throw badHeader(name, "it must be printable ASCII without spaces");
+  return value;
+}
+
+function list(value: string | null): string[] {
+  if (value === null) return [];
+  return value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+}
+
+function badHeader(name: string, reason: string): GatewayError {
+  return new GatewayError("BAD_REQUEST", `Invalid value for header '${name}': ${reason}.`, { param: name });
+}

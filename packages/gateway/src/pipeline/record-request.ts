@@ -1,0 +1,63 @@
+/**
+ * After-response stage: record-request. Builds the request's log record — the one place records
+ * are built, so the one place secrets are redacted — and hands it to the bounded queue. Never
+ * blocks; a full queue drops and counts.
+ */
+import { performance } from "node:perf_hooks";
+import { redactSecrets } from "../records/redact.js";
+import type { RequestLogRecord } from "../store/types.js";
+import type { RequestContext } from "./request-context.js";
+
+export function recordRequest(context: RequestContext): void {
+  const { services } = context;
+  const latencyMs = round(performance.now() - context.startedAt);
+  const target = context.upstream?.target;
+  const lastAttempt = context.attempts.at(-1);
+  const error = context.error;
+  const secrets =
+    context.presentedKey === null ? services.secrets : [...services.secrets, context.presentedKey];
+  const record: RequestLogRecord = {
+    id: context.id,
+    createdAt: context.receivedAt,
+    operation: context.operation,
+    ingressProtocol: context.protocol,
+    orgId: context.key?.orgId ?? null,
+    keyId: context.key?.id ?? null,
+    projectId: context.metadata.projectId,
+    userId: context.metadata.userId,
+    sessionId: context.metadata.sessionId,
+    sessionName: context.metadata.sessionName,
+    sessionPath: context.metadata.sessionPath,
+    properties: context.metadata.properties,
+    requestedModel: context.requestedModel,
+    provider: target?.provider.id ?? lastAttempt?.provider ?? null,
+    model: target?.model ?? lastAttempt?.model ?? null,
+    stream: context.operation === "stream_generate",
+    status: context.status,
+    errorCode: error ? (error.wireCode ?? error.code) : null,
+    errorMessage: error ? redactSecrets(error.message, secrets) : null,
+    ttftMs: context.firstByteAt === null ? null : round(context.firstByteAt - context.startedAt),
+    latencyMs,
+    usage: context.usage,
+    usageSource: context.usageSource,
+    costUsd: context.costUsd,
+    fallbackUsed: (context.upstream?.targetIndex ?? 0) > 0,
+    attempts: context.attempts,
+  };
+  services.records.enqueue(record);
+  const provider = record.provider ?? "none";
+  services.metrics.requests.inc({
+    route: context.route,
+    provider,
+    model: record.model ?? "none",
+    status: String(record.status),
+  });
+  services.metrics.requestDuration.observe({ route: context.route, provider }, latencyMs / 1000);
+  if (record.ttftMs !== null && context.operation === "stream_generate") {
+    services.metrics.timeToFirstToken.observe({ route: context.route, provider }, record.ttftMs / 1000);
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

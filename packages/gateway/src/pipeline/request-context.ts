@@ -1,0 +1,94 @@
+/**
+ * The request context every stage reads and writes. Each mutable field names its one writer.
+ */
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { Usage } from "../canonical/types.js";
+import type { GatewayError } from "../errors/gateway-error.js";
+import type { IngressProtocol } from "../protocol/ingress-protocol.js";
+import type { JsonObject } from "../protocol/shared/validation.js";
+import type { Operation } from "../providers/declaration.js";
+import type { ResolvedModel } from "../providers/model-catalogue.js";
+import type { ApiKeyRecord, AttemptRecord } from "../store/types.js";
+import type { UpstreamResponse } from "../upstream/upstream-client.js";
+import type { GatewayServices } from "./services.js";
+
+export type { IngressProtocol };
+
+export interface RequestMetadata {
+  userId: string | null;
+  sessionId: string | null;
+  sessionName: string | null;
+  sessionPath: string | null;
+  projectId: string | null;
+  properties: Record<string, string>;
+  modelOverride: string | null;
+  fallbackModels: string[];
+}
+
+/** A successful upstream response, chosen by dispatch, consumed by respond. */
+export interface UpstreamResult {
+  target: ResolvedModel;
+  /** Index of the target in `targets`; > 0 means a fallback answered. */
+  targetIndex: number;
+  response: UpstreamResponse;
+  /** Non-stream: the whole upstream body, already read and parsed. */
+  body?: { bytes: Buffer; json: unknown };
+  /** Stream: the body iterator, with the first chunk already read (proof the stream started). */
+  stream?: { iterator: AsyncIterator<Buffer>; firstChunk: Buffer | null };
+  /** Whether the gateway asked the upstream for stream usage the caller did not ask for. */
+  injectedStreamUsage: boolean;
+}
+
+export interface RequestContext {
+  readonly id: string; // ingress
+  readonly receivedAt: Date; // ingress
+  readonly startedAt: number; // ingress (performance.now())
+  readonly route: string; // ingress
+  readonly protocol: IngressProtocol; // ingress
+  operation: Operation; // ingress; decode refines generate → stream_generate
+  readonly headers: IncomingHttpHeaders; // ingress
+  readonly rawBody: Buffer | undefined; // ingress
+  readonly params: Readonly<Record<string, string>>; // ingress (path parameters)
+  readonly services: GatewayServices; // ingress
+  readonly abort: AbortController; // ingress: aborted on client disconnect or deadline
+  readonly response: ServerResponse; // ingress
+  body: JsonObject | undefined; // decode
+  key: ApiKeyRecord | null; // authenticate
+  presentedKey: string | null; // authenticate (kept only to redact it; never recorded)
+  metadata: RequestMetadata; // read-metadata
+  requestedModel: string | null; // route
+  targets: ResolvedModel[]; // route
+  attempts: AttemptRecord[]; // dispatch
+  upstream: UpstreamResult | null; // dispatch
+  firstByteAt: number | null; // respond (performance.now() when the first body byte went out)
+  usage: Usage | null; // respond
+  usageSource: "upstream" | "estimate" | null; // respond
+  status: number; // respond, or the error renderer
+  error: GatewayError | null; // the pipeline runner (the error the caller got, in-band ones included)
+  costUsd: number | null; // settle-usage
+}
+
+export function emptyMetadata(): RequestMetadata {
+  return {
+    userId: null,
+    sessionId: null,
+    sessionName: null,
+    sessionPath: null,
+    projectId: null,
+    properties: {},
+    modelOverride: null,
+    fallbackModels: [],
+  };
+}
+
+/** A short-circuit answer from a stage (cached reply, model list, …). */
+export interface StageResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Stage = (
+  context: RequestContext,
+) => StageResponse | undefined | Promise<StageResponse | undefined>;
+export type AfterStage = (context: RequestContext) => void | Promise<void>;

@@ -1,0 +1,28 @@
+/**
+ * What stages may use: built once by the composition root (`gateway.ts`), read-only on the hot path.
+ */
+import type { Logger } from "pino";
+import type { Settings } from "../config/settings.js";
+import type { ControlSnapshot } from "../control/control-snapshot.js";
+import type { PriceBook } from "../limits/pricing.js";
+import type { GatewayMetrics } from "../observability/metrics.js";
+import type { ModelCatalogue } from "../providers/model-catalogue.js";
+import type { RecordQueue } from "../records/record-queue.js";
+import type { RequestLogRecord } from "../store/types.js";
+import type { UpstreamClient } from "../upstream/upstream-client.js";
+import type { InFlightRequests } from "./in-flight.js";
+
+export interface GatewayServices {
+  settings: Settings;
+  snapshot: ControlSnapshot;
+  catalogue: ModelCatalogue;
+  prices: PriceBook;
+  upstream: UpstreamClient;
+  records: RecordQueue<RequestLogRecord>;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  /** Every provider credential, so redaction can remove them from anything recorded or returned. */
+  secrets: readonly string[];
+  /** Requests not yet through their after-response stages (graceful stop waits for them). */
+  inFlight: InFlightRequests;
+}

@@ -1,0 +1,27 @@
+/**
+ * The request path, top to bottom. This is the only place that knows the order of stages.
+ */
+import { answerModels } from "./answer-models.js";
+import { authenticate } from "./authenticate.js";
+import { decode } from "./decode.js";
+import { dispatch } from "./dispatch.js";
+import { readMetadata } from "./read-metadata.js";
+import { recordRequest } from "./record-request.js";
+import type { AfterStage, Stage } from "./request-context.js";
+import { respond } from "./respond.js";
+import { route } from "./route.js";
+import { settleUsage } from "./settle-usage.js";
+
+/** Hot path: each stage returns nothing (go on) or a response (short-circuit). */
+export const hotPathStages: readonly Stage[] = [
+  decode,
+  authenticate,
+  readMetadata,
+  answerModels,
+  route,
+  dispatch,
+  respond,
+];
+
+/** After the response is sent, off the hot path. */
+export const afterResponseStages: readonly AfterStage[] = [settleUsage, recordRequest];

@@ -1,0 +1,39 @@
+/**
+ * What a provider is: a small declaration of its wire protocol, where it lives, how it takes
+ * credentials, its quirks and the models it is known to serve. Adding an OpenAI-compatible
+ * provider is one file of this shape plus a registry line.
+ */
+
+export type UpstreamProtocol = "openai-chat";
+
+export type Operation =
+  | "list_models"
+  | "get_model"
+  | "generate"
+  | "stream_generate"
+  | "embed"
+  | "count_tokens";
+
+export interface ProviderDeclaration {
+  /** The provider type id, also the `<id>/model` prefix for built-ins. */
+  id: string;
+  displayName: string;
+  protocol: UpstreamProtocol;
+  /** What the vendor's own SDK takes as base URL (for the OpenAI family: including the version path). */
+  defaultBaseUrl: string | null;
+  /** Prefix of `<PREFIX>_API_KEY` / `<PREFIX>_BASE_URL`; null for types enabled only from config. */
+  envPrefix: string | null;
+  /** Extra environment variables accepted for the key, in order after `<PREFIX>_API_KEY`. */
+  extraKeyEnv?: readonly string[];
+  /** Whether calls work without a credential (local servers such as vLLM or Ollama). */
+  keyOptional: boolean;
+  /** Bare model names this provider claims in the catalogue (`gpt-*` → openai). */
+  modelPatterns: readonly RegExp[];
+  /** Models shipped in the catalogue for `GET /v1/models`. */
+  models: readonly string[];
+  supportsEmbeddings: boolean;
+  quirks: {
+    /** How the upstream reports usage on streams: OpenAI's `stream_options.include_usage`, or always. */
+    streamUsage: "stream-options" | "always" | "none";
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Enabled providers: built-in declarations switched on by `<PROVIDER>_API_KEY`, merged with the
+ * config file's `providers` section (which may also add custom OpenAI-compatible servers).
+ */
+
+import { ConfigError } from "../config/config-error.js";
+import type { ProviderConfig } from "../config/config-schema.js";
+import type { ProviderDeclaration } from "./declaration.js";
+import { isProviderType, type ProviderType, providerRegistry } from "./registry.js";
+
+export interface ProviderInstance {
+  /** The name callers use as `<id>/model` and that `Floopy-Provider` reports. */
+  id: string;
+  type: ProviderType;
+  declaration: ProviderDeclaration;
+  /** Without a trailing slash. */
+  baseUrl: string;
+  apiKey: string | null;
+  /** Models configured for this instance, in addition to the declaration's catalogue. */
+  models: readonly string[];
+  allowLinkLocal: boolean;
+}
+
+export function resolveProviders(
+  configured: Readonly<Record<string, ProviderConfig>> | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): ProviderInstance[] {
+  const instances = new Map<string, ProviderInstance>();
+  for (const [type, declaration] of Object.entries(providerRegistry) as Array<
+    [ProviderType, ProviderDeclaration]
+  >) {
+    if (declaration.envPrefix === null || declaration.defaultBaseUrl === null) continue;
+    const apiKey = [`${declaration.envPrefix}_API_KEY`, ...(declaration.extraKeyEnv ?? [])]
+      .map((name) => env[name]?.trim())
+      .find((value) => value !== undefined && value !== "");
+    if (apiKey === undefined) continue;
+    const baseUrl = env[`${declaration.envPrefix}_BASE_URL`]?.trim() || declaration.defaultBaseUrl;
+    instances.set(type, {
+      id: type,
+      type,
+      declaration,
+      baseUrl: checkBaseUrl(baseUrl, `${declaration.envPrefix}_BASE_URL`),
+      apiKey,
+      models: [],
+      allowLinkLocal: false,
+    });
+  }
+  for (const [id, entry] of Object.entries(configured ?? {})) {
+    const where = `providers.${id}`;
+    const typeName = entry.type ?? id;
+    if (!isProviderType(typeName)) {
+      throw new ConfigError(
+        `${where}.type: unknown provider type "${typeName}" (known: ${Object.keys(providerRegistry).join(", ")})`,
+      );
+    }
+    if (entry.enabled === false) {
+      instances.delete(id);
+      continue;
+    }
+    const declaration = providerRegistry[typeName];
+    const fromEnv = instances.get(id);
+    const baseUrl = entry.base_url ?? fromEnv?.baseUrl ?? declaration.defaultBaseUrl;
+    if (baseUrl === null)
+      throw new ConfigError(`${where}.base_url: required for a provider of type ${typeName}`);
+    const apiKey = entry.api_key ?? fromEnv?.apiKey ?? null;
+    if ((apiKey === null || apiKey === "") && !declaration.keyOptional) {
+      throw new ConfigError(
+        `${where}.api_key: required (or set ${declaration.envPrefix ?? id.toUpperCase()}_API_KEY)`,
+      );
+    }
+    instances.set(id, {
+      id,
+      type: typeName,
+      declaration,
+      baseUrl: checkBaseUrl(baseUrl, `${where}.base_url`),
+      apiKey: apiKey === "" ? null : apiKey,
+      models: entry.models ?? [],
+      allowLinkLocal: entry.allow_link_local ?? false,
+    });
+  }
+  return [...instances.values()];
+}
+
+function checkBaseUrl(value: string, where: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${where}: not a valid URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`${where}: must be an http(s) URL`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new ConfigError(`${where}: credentials in the URL are not allowed; use api_key`);
+  }
+  return value.replace(/\/+$/, "");
+}

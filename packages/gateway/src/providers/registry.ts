@@ -1,0 +1,50 @@
+/**
+ * The registry of provider types. Typed as a Record over the id union so a declared id without a
+ * declaration (or the reverse) fails to compile.
+ */
+import type { ProviderDeclaration } from "./declaration.js";
+import { deepseek } from "./deepseek.js";
+import { fireworks } from "./fireworks.js";
+import { groq } from "./groq.js";
+import { mistral } from "./mistral.js";
+import { openai } from "./openai.js";
+import { openaiCompatible } from "./openai-compatible.js";
+import { openrouter } from "./openrouter.js";
+import { together } from "./together.js";
+import { xai } from "./xai.js";
+
+export type ProviderType =
+  | "openai"
+  | "groq"
+  | "mistral"
+  | "deepseek"
+  | "openrouter"
+  | "together"
+  | "fireworks"
+  | "xai"
+  | "openai-compatible";
+
+export const providerRegistry: Record<ProviderType, ProviderDeclaration> = {
+  openai,
+  groq,
+  mistral,
+  deepseek,
+  openrouter,
+  together,
+  fireworks,
+  xai,
+  "openai-compatible": openaiCompatible,
+};
+
+export function isProviderType(value: string): value is ProviderType {
+  return Object.hasOwn(providerRegistry, value);
+}
+
+/**
+ * Bare-name prefixes of providers this build does not serve yet: a `claude-*` request gets a
+ * clear "provider not available" instead of an unknown-model error.
+ */
+export const knownUnservedPatterns: ReadonlyArray<{ provider: string; pattern: RegExp }> = [
+  { provider: "anthropic", pattern: /^claude-/ },
+  { provider: "google", pattern: /^gemini-/ },
+];

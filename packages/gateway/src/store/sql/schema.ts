@@ -1,0 +1,91 @@
+/**
+ * The tables as Kysely sees them: one description serving both SQLite and PostgreSQL. Columns use
+ * only portable types, so the same queries run on both dialects:
+ * - ids and names are `text`;
+ * - instants are integer milliseconds since the Unix epoch (`bigint`; pg's int8 parser is set to
+ *   return numbers, see postgres/open-postgres.ts);
+ * - booleans are `integer` 0/1 (SQLite has no boolean, and better-sqlite3 cannot bind one);
+ * - JSON is `text` encoded and decoded by the stores.
+ * This file must match the migrations; it describes the latest one.
+ */
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ProjectsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  org_id: string;
+  project_id: string | null;
+  name: string;
+  hash: string;
+  display_prefix: string;
+  source: string;
+  routing_rule: string | null;
+  rpm: number | null;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+/** A single row (`id` = 1) whose `version` moves with every control-plane write. */
+export interface ControlMetaTable {
+  id: number;
+  version: number;
+}
+
+export interface RequestLogsTable {
+  id: string;
+  created_at: number;
+  operation: string;
+  ingress_protocol: string;
+  org_id: string | null;
+  key_id: string | null;
+  project_id: string | null;
+  user_id: string | null;
+  session_id: string | null;
+  session_name: string | null;
+  session_path: string | null;
+  /** JSON object of string values. */
+  properties: string;
+  requested_model: string | null;
+  provider: string | null;
+  model: string | null;
+  /** 0/1 */
+  stream: number;
+  status: number;
+  error_code: string | null;
+  error_message: string | null;
+  ttft_ms: number | null;
+  latency_ms: number;
+  // Usage as columns rather than JSON so usage and cost can be summed in SQL; all five are null
+  // together when the request has no usage.
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  total_tokens: number | null;
+  cached_tokens: number | null;
+  reasoning_tokens: number | null;
+  usage_source: string | null;
+  cost_usd: number | null;
+  /** 0/1 */
+  fallback_used: number;
+  /** JSON array of attempts. */
+  attempts: string;
+}
+
+export interface Database {
+  orgs: OrgsTable;
+  projects: ProjectsTable;
+  api_keys: ApiKeysTable;
+  control_meta: ControlMetaTable;
+  request_logs: RequestLogsTable;
+}

@@ -1,0 +1,265 @@
+/**
+ * The control store over Kysely, one implementation for SQLite and PostgreSQL. Every write runs in
+ * a transaction that also bumps `control_meta.version`, so an instance polling the version sees a
+ * change exactly when there is one; writes that change nothing (ensuring an existing org, an
+ * upsert with identical fields) leave the version alone, so restarts do not make every instance
+ * rebuild its snapshot.
+ */
+import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
+import type { ApiKeyRecord, ApiKeySource, ControlStore, NewApiKey, Org, Project } from "../types.js";
+import type { ApiKeysTable, Database, OrgsTable, ProjectsTable } from "./schema.js";
+import { fromEpochMs, fromEpochMsOrNull, toEpochMs, toEpochMsOrNull } from "./sql-values.js";
+
+export class SqlControlStore implements ControlStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async controlVersion(): Promise<number> {
+    const row = await this.db
+      .selectFrom("control_meta")
+      .select("version")
+      .where("id", "=", 1)
+      .executeTakeFirstOrThrow(() => new Error("control_meta has no version row; were migrations run?"));
+    return Number(row.version);
+  }
+
+  async ensureOrg(org: { id: string; name: string }): Promise<Org> {
+    return this.db.transaction().execute(async (transaction) => {
+      const inserted = await transaction
+        .insertInto("orgs")
+        .values({ id: org.id, name: org.name, created_at: Date.now() })
+        .onConflict((conflict) => conflict.column("id").doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted !== undefined) {
+        await bumpVersion(transaction);
+        return toOrg(inserted);
+      }
+      const existing = await transaction
+        .selectFrom("orgs")
+        .selectAll()
+        .where("id", "=", org.id)
+        .executeTakeFirstOrThrow();
+      return toOrg(existing);
+    });
+  }
+
+  async getOrg(id: string): Promise<Org | undefined> {
+    const row = await this.db.selectFrom("orgs").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : toOrg(row);
+  }
+
+  async ensureProject(project: { id: string; orgId: string; name: string }): Promise<Project> {
+    return this.db.transaction().execute(async (transaction) => {
+      const inserted = await transaction
+        .insertInto("projects")
+        .values({ id: project.id, org_id: project.orgId, name: project.name, created_at: Date.now() })
+        .onConflict((conflict) => conflict.column("id").doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted !== undefined) {
+        await bumpVersion(transaction);
+        return toProject(inserted);
+      }
+      const existing = await transaction
+        .selectFrom("projects")
+        .selectAll()
+        .where("id", "=", project.id)
+        .executeTakeFirstOrThrow();
+      // Project ids are global; quietly returning another org's project would let a key of this
+      // org be locked to it.
+      if (existing.org_id !== project.orgId) {
+        throw new Error(`project "${project.id}" already exists in org "${existing.org_id}"`);
+      }
+      return toProject(existing);
+    });
+  }
+
+  async listProjects(orgId?: string): Promise<Project[]> {
+    const rows = await this.db
+      .selectFrom("projects")
+      .selectAll()
+      .$if(orgId !== undefined, (query) => query.where("org_id", "=", orgId ?? ""))
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map(toProject);
+  }
+
+  async insertApiKey(key: NewApiKey): Promise<ApiKeyRecord> {
+    return this.db.transaction().execute(async (transaction) => {
+      const row = await transaction
+        .insertInto("api_keys")
+        .values(toApiKeyRow(key))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await bumpVersion(transaction);
+      return toApiKey(row);
+    });
+  }
+
+  async upsertApiKeyByHash(key: NewApiKey): Promise<ApiKeyRecord> {
+    return this.db.transaction().execute(async (transaction) => {
+      // On a hash match the existing row keeps its id, created_at and revoked_at (logs refer to
+      // the id; a revoked key stays revoked); the other fields take the new values. The WHERE
+      // makes an identical upsert update nothing and return no row, so the version stays put.
+      const changed = await transaction
+        .insertInto("api_keys")
+        .values(toApiKeyRow(key))
+        .onConflict((conflict) =>
+          conflict
+            .column("hash")
+            .doUpdateSet((eb) => ({
+              org_id: eb.ref("excluded.org_id"),
+              project_id: eb.ref("excluded.project_id"),
+              name: eb.ref("excluded.name"),
+              display_prefix: eb.ref("excluded.display_prefix"),
+              source: eb.ref("excluded.source"),
+              routing_rule: eb.ref("excluded.routing_rule"),
+              rpm: eb.ref("excluded.rpm"),
+              expires_at: eb.ref("excluded.expires_at"),
+            }))
+            .where((eb) =>
+              eb.or([
+                eb("api_keys.org_id", "is distinct from", eb.ref("excluded.org_id")),
+                eb("api_keys.project_id", "is distinct from", eb.ref("excluded.project_id")),
+                eb("api_keys.name", "is distinct from", eb.ref("excluded.name")),
+                eb("api_keys.display_prefix", "is distinct from", eb.ref("excluded.display_prefix")),
+                eb("api_keys.source", "is distinct from", eb.ref("excluded.source")),
+                eb("api_keys.routing_rule", "is distinct from", eb.ref("excluded.routing_rule")),
+                eb("api_keys.rpm", "is distinct from", eb.ref("excluded.rpm")),
+                eb("api_keys.expires_at", "is distinct from", eb.ref("excluded.expires_at")),
+              ]),
+            ),
+        )
+        .returningAll()
+        .executeTakeFirst();
+      if (changed !== undefined) {
+        await bumpVersion(transaction);
+        return toApiKey(changed);
+      }
+      const existing = await transaction
+        .selectFrom("api_keys")
+        .selectAll()
+        .where("hash", "=", key.hash)
+        .executeTakeFirstOrThrow();
+      return toApiKey(existing);
+    });
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    const rows = await this.db
+      .selectFrom("api_keys")
+      .selectAll()
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map(toApiKey);
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : toApiKey(row);
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.db.selectFrom("api_keys").selectAll().where("hash", "=", hash).executeTakeFirst();
+    return row === undefined ? undefined : toApiKey(row);
+  }
+
+  async revokeApiKey(id: string, at: Date): Promise<boolean> {
+    const revokedAt = toEpochMs(at);
+    return this.db.transaction().execute(async (transaction) => {
+      const result = await transaction
+        .updateTable("api_keys")
+        .set({ revoked_at: revokedAt })
+        .where("id", "=", id)
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
+      if (result.numUpdatedRows > 0n) {
+        await bumpVersion(transaction);
+        return true;
+      }
+      const existing = await transaction
+        .selectFrom("api_keys")
+        .select("id")
+        .where("id", "=", id)
+        .executeTakeFirst();
+      return existing !== undefined;
+    });
+  }
+
+  async countApiKeys(): Promise<number> {
+    const row = await this.db
+      .selectFrom("api_keys")
+      .select((eb) => eb.fn.countAll<number | string>().as("count"))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+}
+
+async function bumpVersion(transaction: Transaction<Database>): Promise<void> {
+  await transaction
+    .updateTable("control_meta")
+    .set((eb) => ({ version: eb("version", "+", 1) }))
+    .where("id", "=", 1)
+    .execute();
+}
+
+function toOrg(row: Selectable<OrgsTable>): Org {
+  return { id: row.id, name: row.name, createdAt: fromEpochMs(row.created_at) };
+}
+
+function toProject(row: Selectable<ProjectsTable>): Project {
+  return { id: row.id, orgId: row.org_id, name: row.name, createdAt: fromEpochMs(row.created_at) };
+}
+
+function toApiKeyRow(key: NewApiKey): Insertable<ApiKeysTable> {
+  return {
+    id: key.id,
+    org_id: key.orgId,
+    project_id: key.projectId,
+    name: key.name,
+    hash: key.hash,
+    display_prefix: key.displayPrefix,
+    source: key.source,
+    routing_rule: key.routingRule,
+    rpm: key.rpm,
+    created_at: toEpochMs(key.createdAt ?? new Date()),
+    expires_at: toEpochMsOrNull(key.expiresAt),
+    revoked_at: null,
+  };
+}
+
+function toApiKey(row: Selectable<ApiKeysTable>): ApiKeyRecord {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    projectId: row.project_id,
+    name: row.name,
+    hash: row.hash,
+    displayPrefix: row.display_prefix,
+    source: toApiKeySource(row.source),
+    routingRule: row.routing_rule,
+    rpm: row.rpm,
+    createdAt: fromEpochMs(row.created_at),
+    expiresAt: fromEpochMsOrNull(row.expires_at),
+    revokedAt: fromEpochMsOrNull(row.revoked_at),
+  };
+}
+
+// A Record, so adding a source to ApiKeySource without listing it here is a compile error.
+const apiKeySources: Record<ApiKeySource, true> = {
+  cli: true,
+  config: true,
+  bootstrap: true,
+  generated: true,
+};
+
+function isApiKeySource(value: string): value is ApiKeySource {
+  return Object.hasOwn(apiKeySources, value);
+}
+
+function toApiKeySource(value: string): ApiKeySource {
+  if (!isApiKeySource(value)) throw new Error(`api_keys.source holds an unknown value "${value}"`);
+  return value;
+}

@@ -1,0 +1,190 @@
+/**
+ * The events store over Kysely, one implementation for SQLite and PostgreSQL. Records arrive in
+ * batches from the record queue; a batch is written atomically (one statement, or one transaction
+ * when it needs several) and idempotently (a record id already stored is skipped), so the queue
+ * may retry a batch whose first outcome it never learned without failing on duplicates.
+ */
+import type { Insertable, Kysely, Selectable } from "kysely";
+import type { AttemptRecord, EventStore, RequestLogQuery, RequestLogRecord, TokenUsage } from "../types.js";
+import type { Database, RequestLogsTable } from "./schema.js";
+import { chunks, fromEpochMs, fromFlag, MAX_BOUND_PARAMETERS, toEpochMs, toFlag } from "./sql-values.js";
+
+/** Rows per INSERT; also kept under the bound-parameter limit below. */
+const MAX_ROWS_PER_STATEMENT = 500;
+
+export class SqlEventStore implements EventStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** A faster writer for request logs, where the backend has one (SQLite). */
+    private readonly insertRows?: (rows: readonly Insertable<RequestLogsTable>[]) => void,
+  ) {}
+
+  async insertRequestLogs(records: readonly RequestLogRecord[]): Promise<void> {
+    const rows = records.map(toRequestLogRow);
+    if (this.insertRows) return this.insertRows(rows);
+    const first = rows[0];
+    if (first === undefined) return;
+    const rowsPerStatement = Math.min(
+      MAX_ROWS_PER_STATEMENT,
+      Math.floor(MAX_BOUND_PARAMETERS / Object.keys(first).length),
+    );
+    const statements = chunks(rows, rowsPerStatement);
+    const insert = async (db: Kysely<Database>, batch: Insertable<RequestLogsTable>[]) => {
+      await db
+        .insertInto("request_logs")
+        .values(batch)
+        .onConflict((conflict) => conflict.column("id").doNothing())
+        .execute();
+    };
+    const only = statements.length === 1 ? statements[0] : undefined;
+    if (only !== undefined) return insert(this.db, only);
+    await this.db.transaction().execute(async (transaction) => {
+      for (const batch of statements) await insert(transaction, batch);
+    });
+  }
+
+  async getRequestLog(id: string): Promise<RequestLogRecord | undefined> {
+    const row = await this.db.selectFrom("request_logs").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : toRequestLog(row);
+  }
+
+  async listRequestLogs(query: RequestLogQuery): Promise<RequestLogRecord[]> {
+    if (!Number.isSafeInteger(query.limit) || query.limit < 0) {
+      throw new RangeError(`listRequestLogs: limit must be a non-negative integer, got ${query.limit}`);
+    }
+    const { orgId } = query;
+    const rows = await this.db
+      .selectFrom("request_logs")
+      .selectAll()
+      .$if(orgId !== undefined, (select) => select.where("org_id", "=", orgId ?? ""))
+      // id breaks ties between records of the same millisecond, so pages are stable.
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(query.limit)
+      .execute();
+    return rows.map(toRequestLog);
+  }
+}
+
+function toRequestLogRow(record: RequestLogRecord): Insertable<RequestLogsTable> {
+  const { usage } = record;
+  return {
+    id: record.id,
+    created_at: toEpochMs(record.createdAt),
+    operation: record.operation,
+    ingress_protocol: record.ingressProtocol,
+    org_id: record.orgId,
+    key_id: record.keyId,
+    project_id: record.projectId,
+    user_id: record.userId,
+    session_id: record.sessionId,
+    session_name: record.sessionName,
+    session_path: record.sessionPath,
+    properties: JSON.stringify(record.properties),
+    requested_model: record.requestedModel,
+    provider: record.provider,
+    model: record.model,
+    stream: toFlag(record.stream),
+    status: record.status,
+    error_code: record.errorCode,
+    error_message: record.errorMessage,
+    ttft_ms: record.ttftMs,
+    latency_ms: record.latencyMs,
+    prompt_tokens: usage?.promptTokens ?? null,
+    completion_tokens: usage?.completionTokens ?? null,
+    total_tokens: usage?.totalTokens ?? null,
+    cached_tokens: usage?.cachedTokens ?? null,
+    reasoning_tokens: usage?.reasoningTokens ?? null,
+    usage_source: record.usageSource,
+    cost_usd: record.costUsd,
+    fallback_used: toFlag(record.fallbackUsed),
+    attempts: JSON.stringify(record.attempts),
+  };
+}
+
+function toRequestLog(row: Selectable<RequestLogsTable>): RequestLogRecord {
+  return {
+    id: row.id,
+    createdAt: fromEpochMs(row.created_at),
+    operation: row.operation,
+    ingressProtocol: row.ingress_protocol,
+    orgId: row.org_id,
+    keyId: row.key_id,
+    projectId: row.project_id,
+    userId: row.user_id,
+    sessionId: row.session_id,
+    sessionName: row.session_name,
+    sessionPath: row.session_path,
+    properties: parseProperties(row.properties),
+    requestedModel: row.requested_model,
+    provider: row.provider,
+    model: row.model,
+    stream: fromFlag(row.stream),
+    status: row.status,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    ttftMs: row.ttft_ms,
+    latencyMs: row.latency_ms,
+    usage: toUsage(row),
+    usageSource: toUsageSource(row.usage_source),
+    costUsd: row.cost_usd,
+    fallbackUsed: fromFlag(row.fallback_used),
+    attempts: parseAttempts(row.attempts),
+  };
+}
+
+function toUsage(row: Selectable<RequestLogsTable>): TokenUsage | null {
+  const promptTokens = row.prompt_tokens;
+  const completionTokens = row.completion_tokens;
+  const totalTokens = row.total_tokens;
+  const cachedTokens = row.cached_tokens;
+  const reasoningTokens = row.reasoning_tokens;
+  if (
+    promptTokens === null ||
+    completionTokens === null ||
+    totalTokens === null ||
+    cachedTokens === null ||
+    reasoningTokens === null
+  ) {
+    return null;
+  }
+  return { promptTokens, completionTokens, totalTokens, cachedTokens, reasoningTokens };
+}
+
+function toUsageSource(value: string | null): RequestLogRecord["usageSource"] {
+  if (value === null || value === "upstream" || value === "estimate") return value;
+  throw new Error(`request_logs.usage_source holds an unknown value "${value}"`);
+}
+
+// The JSON columns are written only by toRequestLogRow; a value failing these checks means the
+// row was altered outside Floopy, which is reported rather than papered over.
+function parseProperties(text: string): Record<string, string> {
+  const value: unknown = JSON.parse(text);
+  if (!isStringRecord(value)) throw new Error("request_logs.properties is not a JSON object of strings");
+  return value;
+}
+
+function parseAttempts(text: string): AttemptRecord[] {
+  const value: unknown = JSON.parse(text);
+  if (!Array.isArray(value) || !value.every(isAttempt)) {
+    throw new Error("request_logs.attempts is not a JSON array of attempts");
+  }
+  return value;
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((entry) => typeof entry === "string");
+}
+
+function isAttempt(value: unknown): value is AttemptRecord {
+  if (typeof value !== "object" || value === null) return false;
+  const attempt: Record<string, unknown> = { ...value };
+  return (
+    typeof attempt.provider === "string" &&
+    typeof attempt.model === "string" &&
+    (attempt.status === null || typeof attempt.status === "number") &&
+    (attempt.errorClass === null || typeof attempt.errorClass === "string") &&
+    typeof attempt.latencyMs === "number"
+  );
+}

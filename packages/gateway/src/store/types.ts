@@ -1,0 +1,128 @@
+/**
+ * The store interfaces: what the gateway needs from its control and events stores, independent of
+ * the backend (SQLite in the embedded default, PostgreSQL when distributed). The hot path never
+ * calls these per request; it reads the control snapshot and enqueues records.
+ */
+
+export interface Org {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface Project {
+  id: string;
+  orgId: string;
+  name: string;
+  createdAt: Date;
+}
+
+/** Where a key came from: the CLI/admin API, the config file (by hash), or the bootstrap env var. */
+export type ApiKeySource = "cli" | "config" | "bootstrap" | "generated";
+
+export interface ApiKeyRecord {
+  id: string;
+  orgId: string;
+  /** A key locked to a project may only act for that project; null means any project of the org. */
+  projectId: string | null;
+  name: string;
+  /** `sha256:<64 lowercase hex>` of the whole key. The key itself is never stored. */
+  hash: string;
+  /** The first characters of the key (`fp_abcd…`), for people to recognise it in lists. */
+  displayPrefix: string;
+  source: ApiKeySource;
+  routingRule: string | null;
+  rpm: number | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export type NewApiKey = Omit<ApiKeyRecord, "createdAt" | "revokedAt"> & { createdAt?: Date };
+
+export interface ControlStore {
+  /** Monotonic counter bumped by every control-plane write; instances poll it to rebuild their snapshot. */
+  controlVersion(): Promise<number>;
+  ensureOrg(org: { id: string; name: string }): Promise<Org>;
+  getOrg(id: string): Promise<Org | undefined>;
+  ensureProject(project: { id: string; orgId: string; name: string }): Promise<Project>;
+  listProjects(orgId?: string): Promise<Project[]>;
+  insertApiKey(key: NewApiKey): Promise<ApiKeyRecord>;
+  /** Insert or update by hash (config-file keys are identified by their hash). */
+  upsertApiKeyByHash(key: NewApiKey): Promise<ApiKeyRecord>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Returns false when no such key exists; revoking twice keeps the first revocation time. */
+  revokeApiKey(id: string, at: Date): Promise<boolean>;
+  countApiKeys(): Promise<number>;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+}
+
+/** One attempt at one target during dispatch, as recorded and as listed in a 502 body. */
+export interface AttemptRecord {
+  provider: string;
+  model: string;
+  status: number | null;
+  errorClass: string | null;
+  latencyMs: number;
+}
+
+export interface RequestLogRecord {
+  id: string;
+  createdAt: Date;
+  operation: string;
+  ingressProtocol: string;
+  orgId: string | null;
+  keyId: string | null;
+  projectId: string | null;
+  userId: string | null;
+  sessionId: string | null;
+  sessionName: string | null;
+  sessionPath: string | null;
+  properties: Record<string, string>;
+  requestedModel: string | null;
+  provider: string | null;
+  model: string | null;
+  stream: boolean;
+  status: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  ttftMs: number | null;
+  latencyMs: number;
+  usage: TokenUsage | null;
+  /** `upstream` when the provider reported usage, `estimate` when Floopy counted it. */
+  usageSource: "upstream" | "estimate" | null;
+  costUsd: number | null;
+  fallbackUsed: boolean;
+  attempts: AttemptRecord[];
+}
+
+export interface RequestLogQuery {
+  limit: number;
+  orgId?: string;
+}
+
+export interface EventStore {
+  insertRequestLogs(records: readonly RequestLogRecord[]): Promise<void>;
+  getRequestLog(id: string): Promise<RequestLogRecord | undefined>;
+  /** Newest first. */
+  listRequestLogs(query: RequestLogQuery): Promise<RequestLogRecord[]>;
+}
+
+export interface Stores {
+  control: ControlStore;
+  events: EventStore;
+  /** Which backend serves control + events, for /readyz and logs. */
+  kind: "sqlite" | "postgres";
+  /** Cheap round trip proving the database answers (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

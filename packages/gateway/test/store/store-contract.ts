@@ -1,0 +1,426 @@
+/**
+ * The contract every Stores backend must meet, run against each one by stores.test.ts (undici's
+ * cacheStoreTests pattern). `open` must reach the same database on every call, so a second call
+ * tests re-opening; each test uses its own ids, so tests do not depend on each other's data.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { NewApiKey, RequestLogRecord, Stores } from "../../src/store/index.js";
+
+export function storeContract(open: () => Promise<Stores>): void {
+  let stores: Stores;
+
+  beforeAll(async () => {
+    stores = await open();
+  });
+
+  afterAll(async () => {
+    await stores?.close();
+  });
+
+  it("runs migrations idempotently: opening again keeps the data and the version", async () => {
+    const key = newKey();
+    await stores.control.insertApiKey(key);
+    const version = await stores.control.controlVersion();
+    const again = await open();
+    try {
+      expect(await again.control.controlVersion()).toBe(version);
+      expect(await again.control.findApiKeyByHash(key.hash)).toMatchObject({ id: key.id });
+      expect(again.kind).toBe(stores.kind);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("has the default org and project", async () => {
+    expect(await stores.control.getOrg("default")).toEqual({
+      id: "default",
+      name: "Default",
+      createdAt: expect.any(Date),
+    });
+    const projects = await stores.control.listProjects("default");
+    expect(projects).toContainEqual({
+      id: "default",
+      orgId: "default",
+      name: "Default",
+      createdAt: expect.any(Date),
+    });
+    expect(await stores.control.listProjects()).toContainEqual(expect.objectContaining({ id: "default" }));
+  });
+
+  it("ensures orgs and projects once, and refuses a project id taken by another org", async () => {
+    const orgId = unique("org");
+    expect(await stores.control.getOrg(orgId)).toBeUndefined();
+    const org = await stores.control.ensureOrg({ id: orgId, name: "First" });
+    expect(org).toEqual({ id: orgId, name: "First", createdAt: expect.any(Date) });
+    // Ensuring again returns what is stored; it does not rename.
+    expect(await stores.control.ensureOrg({ id: orgId, name: "Second" })).toEqual(org);
+    expect(await stores.control.getOrg(orgId)).toEqual(org);
+
+    const projectId = unique("project");
+    const project = await stores.control.ensureProject({ id: projectId, orgId, name: "Web" });
+    expect(project).toEqual({ id: projectId, orgId, name: "Web", createdAt: expect.any(Date) });
+    expect(await stores.control.ensureProject({ id: projectId, orgId, name: "Other" })).toEqual(project);
+    expect(await stores.control.listProjects(orgId)).toEqual([project]);
+    await expect(
+      stores.control.ensureProject({ id: projectId, orgId: "default", name: "Web" }),
+    ).rejects.toThrow(/already exists in org/);
+  });
+
+  it("inserts keys and finds them by id, by hash and in the list, with every field intact", async () => {
+    const orgId = unique("org");
+    await stores.control.ensureOrg({ id: orgId, name: orgId });
+    const projectId = unique("project");
+    await stores.control.ensureProject({ id: projectId, orgId, name: projectId });
+    const countBefore = await stores.control.countApiKeys();
+    const key = newKey({
+      orgId,
+      projectId,
+      routingRule: "cheap-first",
+      rpm: 120,
+      createdAt: new Date("2025-01-02T03:04:05.678Z"),
+      expiresAt: new Date("2030-06-07T08:09:10.123Z"),
+    });
+    const inserted = await stores.control.insertApiKey(key);
+    const expected = { ...key, createdAt: new Date("2025-01-02T03:04:05.678Z"), revokedAt: null };
+    expect(inserted).toEqual(expected);
+    expect(await stores.control.getApiKey(key.id)).toEqual(expected);
+    expect(await stores.control.findApiKeyByHash(key.hash)).toEqual(expected);
+    expect(await stores.control.listApiKeys()).toContainEqual(expected);
+    expect(await stores.control.countApiKeys()).toBe(countBefore + 1);
+    expect(await stores.control.getApiKey(unique("missing"))).toBeUndefined();
+    expect(await stores.control.findApiKeyByHash(newHash())).toBeUndefined();
+  });
+
+  it("stamps createdAt when none is given, and keeps nulls as nulls", async () => {
+    const before = Date.now();
+    const key = newKey();
+    const { createdAt, ...withoutCreatedAt } = key;
+    const inserted = await stores.control.insertApiKey(withoutCreatedAt);
+    expect(inserted.createdAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(inserted.createdAt.getTime()).toBeLessThanOrEqual(Date.now());
+    const stored = await stores.control.getApiKey(key.id);
+    expect(stored).toEqual(inserted);
+    expect(stored).toMatchObject({
+      projectId: null,
+      routingRule: null,
+      rpm: null,
+      expiresAt: null,
+      revokedAt: null,
+    });
+  });
+
+  it("refuses a second key with the same hash", async () => {
+    const key = newKey();
+    await stores.control.insertApiKey(key);
+    await expect(stores.control.insertApiKey({ ...key, id: unique("key") })).rejects.toThrow();
+    expect(await stores.control.findApiKeyByHash(key.hash)).toMatchObject({ id: key.id });
+  });
+
+  it("revokes a key once: the first time is kept, an unknown id answers false", async () => {
+    const key = await stores.control.insertApiKey(newKey());
+    const first = new Date("2025-03-04T05:06:07.089Z");
+    const versionBefore = await stores.control.controlVersion();
+    expect(await stores.control.revokeApiKey(key.id, first)).toBe(true);
+    const versionAfter = await stores.control.controlVersion();
+    expect(versionAfter).toBeGreaterThan(versionBefore);
+    expect((await stores.control.getApiKey(key.id))?.revokedAt).toEqual(first);
+
+    expect(await stores.control.revokeApiKey(key.id, new Date("2026-01-01T00:00:00.000Z"))).toBe(true);
+    expect((await stores.control.getApiKey(key.id))?.revokedAt).toEqual(first);
+    expect((await stores.control.findApiKeyByHash(key.hash))?.revokedAt).toEqual(first);
+    expect(await stores.control.controlVersion()).toBe(versionAfter);
+
+    expect(await stores.control.revokeApiKey(unique("missing"), new Date())).toBe(false);
+    expect(await stores.control.controlVersion()).toBe(versionAfter);
+  });
+
+  it("upserts by hash: inserts, then updates name and rpm in place, keeping id and creation time", async () => {
+    const key = newKey({ source: "config", name: "first", rpm: 10 });
+    const inserted = await stores.control.upsertApiKeyByHash(key);
+    expect(inserted).toMatchObject({ id: key.id, name: "first", rpm: 10, source: "config", revokedAt: null });
+
+    const version = await stores.control.controlVersion();
+    // A restart re-reads the config and upserts with a fresh id; the stored id must not change.
+    const updated = await stores.control.upsertApiKeyByHash({
+      ...key,
+      id: unique("key"),
+      name: "second",
+      rpm: 20,
+      routingRule: "fast",
+      createdAt: new Date("2000-01-01T00:00:00.000Z"),
+    });
+    expect(updated).toEqual({ ...inserted, name: "second", rpm: 20, routingRule: "fast" });
+    expect(await stores.control.findApiKeyByHash(key.hash)).toEqual(updated);
+    expect(await stores.control.controlVersion()).toBeGreaterThan(version);
+
+    // The same values again change nothing, so the version stays (instances need not reload).
+    const unchangedVersion = await stores.control.controlVersion();
+    const unchanged = await stores.control.upsertApiKeyByHash({
+      ...key,
+      id: unique("key"),
+      name: "second",
+      rpm: 20,
+      routingRule: "fast",
+    });
+    expect(unchanged).toEqual(updated);
+    expect(await stores.control.controlVersion()).toBe(unchangedVersion);
+
+    // Back to null is a change too.
+    expect(await stores.control.upsertApiKeyByHash({ ...key, rpm: null })).toMatchObject({
+      id: key.id,
+      name: "first",
+      rpm: null,
+      routingRule: null,
+    });
+
+    // A revoked key stays revoked when its config entry is upserted again.
+    const revokedAt = new Date("2025-05-05T05:05:05.005Z");
+    await stores.control.revokeApiKey(key.id, revokedAt);
+    expect(await stores.control.upsertApiKeyByHash({ ...key, name: "third" })).toMatchObject({
+      id: key.id,
+      name: "third",
+      revokedAt,
+    });
+  });
+
+  it("increases the control version after each control write", async () => {
+    const versions = [await stores.control.controlVersion()];
+    const record = async () => {
+      const version = await stores.control.controlVersion();
+      expect(version).toBeGreaterThan(versions.at(-1) ?? Number.POSITIVE_INFINITY);
+      versions.push(version);
+    };
+    const orgId = unique("org");
+    await stores.control.ensureOrg({ id: orgId, name: orgId });
+    await record();
+    await stores.control.ensureProject({ id: unique("project"), orgId, name: "p" });
+    await record();
+    const key = newKey({ orgId });
+    await stores.control.insertApiKey(key);
+    await record();
+    await stores.control.upsertApiKeyByHash(newKey({ orgId }));
+    await record();
+    await stores.control.upsertApiKeyByHash({ ...key, name: "renamed" });
+    await record();
+    await stores.control.revokeApiKey(key.id, new Date());
+    await record();
+    expect(Number.isInteger(versions.at(-1))).toBe(true);
+  });
+
+  it("round-trips a request log with every field set", async () => {
+    const record = newLog({
+      createdAt: new Date("2025-07-08T09:10:11.012Z"),
+      orgId: "default",
+      keyId: unique("key"),
+      projectId: "default",
+      userId: "user-ü-42",
+      sessionId: "session-1",
+      sessionName: "Checkout «flow»",
+      sessionPath: "/a/b/c",
+      // fromEntries, so "__proto__" is an own property as it would be from a parsed request.
+      properties: Object.fromEntries([
+        ["env", "prod"],
+        ["weird key", "värde"],
+        ["__proto__", "not a prototype"],
+        ["empty", ""],
+      ]),
+      requestedModel: "smart",
+      provider: "openai",
+      model: "gpt-4o-mini",
+      stream: true,
+      status: 502,
+      errorCode: "upstream_error",
+      errorMessage: "all targets failed: 'quoted' \"text\"\nnewline",
+      ttftMs: 123.45,
+      latencyMs: 6789.01,
+      usage: {
+        promptTokens: 1234,
+        completionTokens: 56,
+        totalTokens: 1290,
+        cachedTokens: 1000,
+        reasoningTokens: 0,
+      },
+      usageSource: "upstream",
+      costUsd: 0.000123456789,
+      fallbackUsed: true,
+      attempts: [
+        { provider: "anthropic", model: "claude-x", status: 529, errorClass: "overloaded", latencyMs: 12.34 },
+        {
+          provider: "openai",
+          model: "gpt-4o-mini",
+          status: null,
+          errorClass: "connect_timeout",
+          latencyMs: 2000,
+        },
+      ],
+    });
+    expect(Object.keys(record.properties)).toContain("__proto__");
+    await stores.events.insertRequestLogs([record]);
+    const stored = await stores.events.getRequestLog(record.id);
+    expect(stored).toEqual(record);
+    expect(Object.keys(stored?.properties ?? {})).toEqual(Object.keys(record.properties));
+    expect(stored?.costUsd).toBe(0.000123456789);
+    expect(stored?.createdAt.toISOString()).toBe("2025-07-08T09:10:11.012Z");
+  });
+
+  it("round-trips a request log with nulls, no usage, false flags and zeros", async () => {
+    const record = newLog({
+      usage: null,
+      usageSource: null,
+      costUsd: 0,
+      ttftMs: null,
+      latencyMs: 0,
+      status: 200,
+      stream: false,
+      fallbackUsed: false,
+      properties: {},
+      attempts: [],
+    });
+    await stores.events.insertRequestLogs([record]);
+    expect(await stores.events.getRequestLog(record.id)).toEqual(record);
+
+    const estimated = newLog({
+      usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, cachedTokens: 0, reasoningTokens: 0 },
+      usageSource: "estimate",
+      costUsd: null,
+    });
+    await stores.events.insertRequestLogs([estimated]);
+    const stored = await stores.events.getRequestLog(estimated.id);
+    expect(stored).toEqual(estimated);
+    expect(stored?.usage).not.toBeNull();
+    expect(stored?.costUsd).toBeNull();
+    expect(await stores.events.getRequestLog(unique("missing"))).toBeUndefined();
+  });
+
+  it("inserts a batch of 1200 logs, and a retried batch without duplicates", async () => {
+    const orgId = unique("org");
+    const start = Date.parse("2025-01-01T00:00:00.000Z");
+    const records = Array.from({ length: 1200 }, (_, index) =>
+      newLog({
+        orgId,
+        createdAt: new Date(start + index),
+        latencyMs: index + 0.5,
+        properties: { index: String(index) },
+      }),
+    );
+    await stores.events.insertRequestLogs(records);
+    const listed = await stores.events.listRequestLogs({ orgId, limit: 5000 });
+    expect(listed).toHaveLength(1200);
+    expect(listed).toEqual([...records].reverse());
+
+    // The record queue may retry a batch whose write did land; that must not fail or duplicate.
+    await stores.events.insertRequestLogs(records.slice(0, 600));
+    expect(await stores.events.listRequestLogs({ orgId, limit: 5000 })).toHaveLength(1200);
+    await stores.events.insertRequestLogs([]);
+  });
+
+  it("lists request logs newest first, limited, optionally by org", async () => {
+    const orgId = unique("org");
+    const otherOrgId = unique("org");
+    const base = Date.parse("2030-01-01T00:00:00.000Z");
+    const oldest = newLog({ orgId, createdAt: new Date(base) });
+    const middle = newLog({ orgId: otherOrgId, createdAt: new Date(base + 1_000) });
+    const newest = newLog({ orgId, createdAt: new Date(base + 2_000) });
+    // Inserted out of order: the order must come from createdAt, not insertion.
+    await stores.events.insertRequestLogs([middle, newest, oldest]);
+
+    expect(await stores.events.listRequestLogs({ orgId, limit: 10 })).toEqual([newest, oldest]);
+    expect(await stores.events.listRequestLogs({ orgId, limit: 1 })).toEqual([newest]);
+    expect(await stores.events.listRequestLogs({ orgId: otherOrgId, limit: 10 })).toEqual([middle]);
+    expect(await stores.events.listRequestLogs({ orgId, limit: 0 })).toEqual([]);
+    // Without an org filter, these are the newest records of all (dated in 2030).
+    const all = await stores.events.listRequestLogs({ limit: 3 });
+    expect(all.map((record) => record.id)).toEqual([newest.id, middle.id, oldest.id]);
+    await expect(stores.events.listRequestLogs({ limit: -1 })).rejects.toThrow(RangeError);
+  });
+
+  it("answers ping", async () => {
+    await expect(stores.ping()).resolves.toBeUndefined();
+  });
+
+  it("rejects, rather than hangs, once its database is gone", async () => {
+    const closed = await open();
+    await closed.close();
+    await closed.close();
+    await expectPromptRejection(closed.ping());
+    await expectPromptRejection(closed.control.controlVersion());
+    await expectPromptRejection(closed.control.listApiKeys());
+    await expectPromptRejection(closed.control.insertApiKey(newKey()));
+    await expectPromptRejection(closed.events.insertRequestLogs([newLog()]));
+    await expectPromptRejection(closed.events.listRequestLogs({ limit: 1 }));
+  });
+}
+
+async function expectPromptRejection(promise: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"hung">((resolve) => {
+    timer = setTimeout(() => resolve("hung"), 5_000);
+  });
+  const outcome = await Promise.race([
+    promise.then(
+      () => "resolved" as const,
+      () => "rejected" as const,
+    ),
+    timeout,
+  ]);
+  clearTimeout(timer);
+  expect(outcome).toBe("rejected");
+}
+
+function unique(prefix: string): string {
+  return `${prefix}_${randomUUID()}`;
+}
+
+function newHash(): string {
+  return `sha256:${randomUUID().replaceAll("-", "")}${randomUUID().replaceAll("-", "")}`;
+}
+
+function newKey(overrides: Partial<NewApiKey> = {}): NewApiKey & { createdAt: Date } {
+  return {
+    id: unique("key"),
+    orgId: "default",
+    projectId: null,
+    name: "test key",
+    hash: newHash(),
+    displayPrefix: "fp_abcd",
+    source: "cli",
+    routingRule: null,
+    rpm: null,
+    expiresAt: null,
+    createdAt: new Date("2025-02-03T04:05:06.789Z"),
+    ...overrides,
+  };
+}
+
+function newLog(overrides: Partial<RequestLogRecord> = {}): RequestLogRecord {
+  return {
+    id: unique("req"),
+    createdAt: new Date("2025-06-01T12:00:00.000Z"),
+    operation: "generate",
+    ingressProtocol: "openai-chat",
+    orgId: null,
+    keyId: null,
+    projectId: null,
+    userId: null,
+    sessionId: null,
+    sessionName: null,
+    sessionPath: null,
+    properties: {},
+    requestedModel: null,
+    provider: null,
+    model: null,
+    stream: false,
+    status: 200,
+    errorCode: null,
+    errorMessage: null,
+    ttftMs: null,
+    latencyMs: 1.5,
+    usage: null,
+    usageSource: null,
+    costUsd: null,
+    fallbackUsed: false,
+    attempts: [],
+    ...overrides,
+  };
+}

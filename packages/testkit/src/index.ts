@@ -1,0 +1,21 @@
+/**
+ * @floopy/testkit: fake upstream LLM providers speaking each vendor's wire protocol, for tests
+ * and benchmarks.
+ */
+export type { Exchange } from "./exchange.js";
+export type { FakeServer, RecordedRequest, WireError, WireProtocol } from "./fake-server.js";
+export {
+  FAULT_HEADER,
+  type Fault,
+  type FaultKind,
+  type FaultSelector,
+  faultHeader,
+  parseFault,
+} from "./faults.js";
+export type { ChatReply, FinishReason, Replier } from "./openai/chat.js";
+export {
+  DEFAULT_MODELS,
+  type FakeOpenAI,
+  type FakeOpenAIOptions,
+  startFakeOpenAI,
+} from "./openai/fake-openai.js";

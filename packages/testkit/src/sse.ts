@@ -1,0 +1,26 @@
+/**
+ * Server-sent event framing for the fakes: one frame in, the exact bytes a vendor would send out.
+ * Knows nothing about what the data means.
+ */
+
+export interface SseFrame {
+  /** The `event:` line; absent for vendors (OpenAI) that send data lines only. */
+  event?: string;
+  data: string;
+}
+
+export function encodeSseFrame(frame: SseFrame): string {
+  // A data value with line breaks needs one `data:` line per line to survive framing.
+  const data = frame.data.includes("\n") ? frame.data.split("\n").join("\ndata: ") : frame.data;
+  return frame.event === undefined ? `data: ${data}\n\n` : `event: ${frame.event}\ndata: ${data}\n\n`;
+}
+
+/** The frame with its data cut in half: a JSON object's proper prefix never parses. */
+export function truncatedFrame(frame: SseFrame): SseFrame {
+  return { ...frame, data: truncatedText(frame.data) };
+}
+
+/** The first half of `text` (at least one character), for malformed-JSON faults. */
+export function truncatedText(text: string): string {
+  return text.slice(0, Math.max(1, Math.floor(text.length / 2)));
+}
