@@ -49,6 +49,9 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
           headersTimeout: settings.headersTimeoutMs,
           requestTimeout: Math.max(settings.headersTimeoutMs, 120_000),
           keepAliveTimeout: settings.keepAliveTimeoutMs,
+          // Node checks header/request timeouts on this interval (30 s by default), which would let
+          // a slow-loris client hold a socket up to 30 s past the configured headers timeout.
+          connectionsCheckingInterval: Math.min(1_000, settings.headersTimeoutMs),
         },
         handler,
       );

@@ -17,7 +17,7 @@ import { decodeChatUsage } from "../protocol/openai-chat/usage.js";
 import { isObject } from "../protocol/shared/validation.js";
 import { createSseParser } from "../protocol/sse/sse-parser.js";
 import { classifyUpstreamError } from "../upstream/error-class.js";
-import { clientGoneError } from "./abort-reasons.js";
+import { CLIENT_CLOSED_REQUEST, clientGoneError } from "./abort-reasons.js";
 import type { RequestContext, UpstreamResult } from "./request-context.js";
 import { floopyHeaders } from "./response-headers.js";
 
@@ -116,6 +116,14 @@ async function respondStream(context: RequestContext, upstream: UpstreamResult):
     if (context.abort.signal.aborted || response.destroyed) {
       failure =
         context.abort.signal.reason instanceof GatewayError ? context.abort.signal.reason : clientGoneError();
+      // A deadline leaves the caller connected: without an error event the stream would look complete.
+      if (!response.destroyed && failure.status !== CLIENT_CLOSED_REQUEST) {
+        try {
+          await writer.write(`data: ${JSON.stringify(renderChatError(failure))}\n\n`);
+        } catch {
+          // The caller is gone too; nothing more to tell it.
+        }
+      }
     } else {
       const errorClass = error instanceof GatewayError ? "client" : classifyUpstreamError(error);
       failure =

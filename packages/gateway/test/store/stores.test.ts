@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import BetterSqlite3 from "better-sqlite3";
-import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStores } from "../../src/store/index.js";
+import { describeWithPostgres } from "../support/postgres.js";
 import { storeContract } from "./store-contract.js";
 
 const execFileAsync = promisify(execFile);
@@ -107,93 +107,51 @@ describe("openStores", () => {
   });
 });
 
-const postgresUrl = process.env.FLOOPY_TEST_DATABASE_URL;
+describeWithPostgres("postgres stores", (postgres) => {
+  let url = "";
+  beforeAll(async () => {
+    url = await postgres.freshSchemaUrl();
+  });
 
-if (postgresUrl !== undefined && postgresUrl !== "") {
-  describe("postgres stores", () => {
-    const schemas: string[] = [];
-    const admin = new Client({ connectionString: postgresUrl });
+  storeContract(() => openStores({ databaseUrl: url, dataDir: tmpdir() }));
 
-    /** A URL whose connections see only a new, empty schema. */
-    async function freshSchemaUrl(): Promise<string> {
-      const schema = `floopy_test_${randomBytes(6).toString("hex")}`;
-      await admin.query(`create schema ${schema}`);
-      schemas.push(schema);
-      return withSearchPath(postgresUrl ?? "", schema);
+  it("lets several instances migrate one new schema at once, applying each migration once", async () => {
+    const fresh = await postgres.freshSchemaUrl();
+    const opened = await Promise.all(
+      Array.from({ length: 4 }, () => openStores({ databaseUrl: fresh, dataDir: tmpdir() })),
+    );
+    await Promise.all(opened.map((stores) => stores.close()));
+    const schema = postgres.schemas.at(-1);
+    const migrations = await postgres.query(`select name from ${schema}.kysely_migration`);
+    expect(migrations.rows).toEqual([{ name: "0001-initial" }]);
+    const meta = await postgres.query(`select version from ${schema}.control_meta`);
+    expect(Number(meta.rows[0]?.version)).toBe(2);
+  });
+
+  it("survives the server dropping its connections, and reconnects", async () => {
+    const applicationName = `floopy_test_${randomBytes(6).toString("hex")}`;
+    const named = new URL(url);
+    named.searchParams.set("application_name", applicationName);
+    const backgroundErrors: Error[] = [];
+    const stores = await openStores({
+      databaseUrl: named.toString(),
+      dataDir: tmpdir(),
+      onBackgroundError: (error) => backgroundErrors.push(error),
+    });
+    try {
+      await stores.ping();
+      const terminated = await postgres.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1",
+        [applicationName],
+      );
+      expect(terminated.rowCount).toBeGreaterThan(0);
+      // Let the idle connections notice; an unhandled 'error' event here would kill the run.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(backgroundErrors.length).toBeGreaterThan(0);
+      await stores.ping();
+      expect(await stores.control.controlVersion()).toBeGreaterThan(0);
+    } finally {
+      await stores.close();
     }
-
-    let url = "";
-    beforeAll(async () => {
-      await admin.connect();
-      url = await freshSchemaUrl();
-    });
-    afterAll(async () => {
-      for (const schema of schemas) await admin.query(`drop schema if exists ${schema} cascade`);
-      await admin.end();
-    });
-
-    storeContract(() => openStores({ databaseUrl: url, dataDir: tmpdir() }));
-
-    it("lets several instances migrate one new schema at once, applying each migration once", async () => {
-      const fresh = await freshSchemaUrl();
-      const opened = await Promise.all(
-        Array.from({ length: 4 }, () => openStores({ databaseUrl: fresh, dataDir: tmpdir() })),
-      );
-      await Promise.all(opened.map((stores) => stores.close()));
-      const schema = schemas.at(-1);
-      const migrations = await admin.query(`select name from ${schema}.kysely_migration`);
-      expect(migrations.rows).toEqual([{ name: "0001-initial" }]);
-      const meta = await admin.query(`select version from ${schema}.control_meta`);
-      expect(Number(meta.rows[0]?.version)).toBe(2);
-    });
-
-    it("survives the server dropping its connections, and reconnects", async () => {
-      const applicationName = `floopy_test_${randomBytes(6).toString("hex")}`;
-      const named = new URL(url);
-      named.searchParams.set("application_name", applicationName);
-      const backgroundErrors: Error[] = [];
-      const stores = await openStores({
-        databaseUrl: named.toString(),
-        dataDir: tmpdir(),
-        onBackgroundError: (error) => backgroundErrors.push(error),
-      });
-      try {
-        await stores.ping();
-        const terminated = await admin.query(
-          "select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1",
-          [applicationName],
-        );
-        expect(terminated.rowCount).toBeGreaterThan(0);
-        // Let the idle connections notice; an unhandled 'error' event here would kill the run.
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        expect(backgroundErrors.length).toBeGreaterThan(0);
-        await stores.ping();
-        expect(await stores.control.controlVersion()).toBeGreaterThan(0);
-      } finally {
-        await stores.close();
-      }
-    });
   });
-} else if (process.env.CI === "true") {
-  describe("postgres stores", () => {
-    it("needs a database", () => {
-      throw new Error(
-        "FLOOPY_TEST_DATABASE_URL is required in CI (e.g. postgres://postgres@127.0.0.1:5432/test)",
-      );
-    });
-  });
-} else {
-  console.warn(
-    "store tests: FLOOPY_TEST_DATABASE_URL is not set; skipping the PostgreSQL suite " +
-      "(e.g. FLOOPY_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)",
-  );
-  describe.skip("postgres stores (set FLOOPY_TEST_DATABASE_URL to run)", () => {
-    storeContract(() => Promise.reject(new Error("FLOOPY_TEST_DATABASE_URL is not set")));
-  });
-}
-
-function withSearchPath(base: string, schema: string): string {
-  const url = new URL(base);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  return url.toString();
-}
+});

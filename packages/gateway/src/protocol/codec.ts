@@ -1,0 +1,95 @@
+/**
+ * The contract every wire protocol's codec fulfils, so the pipeline can take a caller in on one
+ * protocol and call an upstream on another through the canonical model. Each protocol folder
+ * exports one `IngressCodec` (caller side) and, where it can be an upstream, one `UpstreamCodec`.
+ * Everything here is pure: bodies in, bodies out; the pipeline does the I/O.
+ */
+import type {
+  EmbedRequest,
+  GenerateRequest,
+  GenerateResponse,
+  StreamEvent,
+  Usage,
+  WithWarnings,
+} from "../canonical/types.js";
+import type { GatewayError } from "../errors/gateway-error.js";
+import type { JsonObject } from "./shared/validation.js";
+
+/** One outgoing SSE event: an optional `event:` name (Anthropic and Responses name theirs) and a JSON payload. */
+export interface OutgoingSseEvent {
+  event?: string;
+  /** Serialized with JSON.stringify; a string is written verbatim (OpenAI's `[DONE]`). */
+  data: unknown;
+}
+
+/** What the route, not the body, says about a request (Gemini carries model and streaming in the URL). */
+export interface RouteFacts {
+  /** The model named in the URL, if the protocol puts it there. */
+  model?: string;
+  /** Whether the route itself asks for a stream (Gemini `:streamGenerateContent`). */
+  stream?: boolean;
+}
+
+export interface StreamEncoderOptions {
+  id: string;
+  /** The model name the caller should see. */
+  model: string;
+  created: number;
+  /** OpenAI's `stream_options.include_usage`; other protocols always carry usage. */
+  includeUsage: boolean;
+}
+
+/** Turns canonical stream events into the caller's SSE events. One instance per stream. */
+export interface StreamEncoder {
+  push(event: StreamEvent): OutgoingSseEvent[];
+  /** The stream ended cleanly: emit what closes it (`[DONE]`, `message_stop`, a buffered final event). */
+  end(): OutgoingSseEvent[];
+  /** The stream failed after it began: the protocol's in-band error event(s). */
+  fail(error: GatewayError): OutgoingSseEvent[];
+}
+
+/** Reads one upstream SSE frame (data already JSON-parsed; `[DONE]` arrives as the string). */
+export interface StreamDecoder {
+  push(frame: { event: string | undefined; data: unknown }): StreamEvent[];
+  /** End of the byte stream: events still buffered, if any. */
+  end(): StreamEvent[];
+}
+
+/** Caller side: a protocol callers speak to Floopy. */
+export interface IngressCodec {
+  /** Checks shape and types; throws GatewayError `invalid_request` naming the bad field. */
+  validate(body: unknown, route: RouteFacts): JsonObject;
+  decodeRequest(body: JsonObject, route: RouteFacts): WithWarnings<GenerateRequest>;
+  encodeResponse(response: GenerateResponse, options: { model: string }): unknown;
+  createStreamEncoder(options: StreamEncoderOptions): StreamEncoder;
+  /** The protocol's error body for a Floopy error (status comes from the error). */
+  renderError(error: GatewayError): unknown;
+}
+
+/** Details read from an upstream's error body. */
+export interface UpstreamErrorDetails {
+  message: string;
+  type: string | null;
+  code: string | null;
+  param: string | null;
+}
+
+/** Upstream side: a protocol Floopy speaks to providers. */
+export interface UpstreamCodec {
+  encodeRequest(request: GenerateRequest): WithWarnings<JsonObject>;
+  decodeResponse(body: unknown): GenerateResponse;
+  createStreamDecoder(): StreamDecoder;
+  parseError(body: unknown, fallbackMessage: string): UpstreamErrorDetails;
+}
+
+/** Embeddings, for protocols that have them (OpenAI, Gemini). */
+export interface EmbeddingsIngressCodec {
+  validate(body: unknown, route: RouteFacts): JsonObject;
+  decodeRequest(body: JsonObject, route: RouteFacts): EmbedRequest;
+  encodeResponse(vectors: number[][], options: { model: string; usage: Usage | null }): unknown;
+}
+
+export interface EmbeddingsUpstreamCodec {
+  encodeRequest(request: EmbedRequest): JsonObject;
+  decodeResponse(body: unknown): { vectors: number[][]; usage: Usage | null };
+}
