@@ -22,6 +22,7 @@ import { resolveProviders } from "./providers/provider-instance.js";
 import { RecordQueue } from "./records/record-queue.js";
 import { openStores } from "./store/open-stores.js";
 import type { RequestLogRecord, Stores } from "./store/types.js";
+import { ImageFetcher } from "./upstream/image-fetcher.js";
 import { UpstreamClient } from "./upstream/upstream-client.js";
 
 export interface StartGatewayOptions {
@@ -96,8 +97,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       firstByteTimeoutMs: settings.upstreamFirstByteTimeoutMs,
       idleTimeoutMs: settings.upstreamIdleTimeoutMs,
     });
+    const images = new ImageFetcher({
+      maxBytes: settings.imageFetchMaxBytes,
+      timeoutMs: settings.imageFetchTimeoutMs,
+    });
     const services: GatewayServices = {
       settings,
+      images,
       snapshot,
       catalogue: new ModelCatalogue(providers, config.file.models ?? {}),
       prices: new PriceBook(config.file.models ?? {}),
@@ -142,6 +148,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         snapshot.stopPolling();
         await records.close();
         await upstream.close();
+        await images.close();
         await stores.close();
         logger.info(
           {

@@ -72,6 +72,8 @@ export const serverConfigSchema = z.strictObject({
   request_deadline_ms: positiveInt.optional(),
   client_write_timeout_ms: positiveInt.optional(),
   stream_buffer_bytes: positiveInt.optional(),
+  image_fetch_max_bytes: positiveInt.optional(),
+  image_fetch_timeout_ms: positiveInt.optional(),
   shutdown_grace_ms: positiveInt.optional(),
   record_queue_capacity: positiveInt.optional(),
   record_flush_interval_ms: positiveInt.optional(),

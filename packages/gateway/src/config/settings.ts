@@ -25,6 +25,8 @@ export interface Settings {
   requestDeadlineMs: number;
   clientWriteTimeoutMs: number;
   streamBufferBytes: number;
+  imageFetchMaxBytes: number;
+  imageFetchTimeoutMs: number;
   shutdownGraceMs: number;
   recordQueueCapacity: number;
   recordFlushIntervalMs: number;
@@ -55,6 +57,8 @@ export const defaultSettings: Settings = {
   requestDeadlineMs: 600_000,
   clientWriteTimeoutMs: 60_000,
   streamBufferBytes: 1 * MiB,
+  imageFetchMaxBytes: 20 * MiB,
+  imageFetchTimeoutMs: 10_000,
   shutdownGraceMs: 30_000,
   recordQueueCapacity: 50_000,
   recordFlushIntervalMs: 1_000,
@@ -76,6 +80,8 @@ export const numericSettingNames = {
   requestDeadlineMs: "request_deadline_ms",
   clientWriteTimeoutMs: "client_write_timeout_ms",
   streamBufferBytes: "stream_buffer_bytes",
+  imageFetchMaxBytes: "image_fetch_max_bytes",
+  imageFetchTimeoutMs: "image_fetch_timeout_ms",
   shutdownGraceMs: "shutdown_grace_ms",
   recordQueueCapacity: "record_queue_capacity",
   recordFlushIntervalMs: "record_flush_interval_ms",

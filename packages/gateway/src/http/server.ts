@@ -74,6 +74,13 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
 
   app.post("/v1/chat/completions", generation("openai-chat", "generate", "chat_completions"), handle);
   app.post("/chat/completions", generation("openai-chat", "generate", "chat_completions"), handle);
+  app.post("/v1/responses", generation("openai-responses", "generate", "responses"), handle);
+  app.post("/v1/messages", generation("anthropic-messages", "generate", "messages"), handle);
+  app.post(
+    "/v1/messages/count_tokens",
+    generation("anthropic-messages", "count_tokens", "count_tokens"),
+    handle,
+  );
   app.post("/v1/embeddings", generation("openai-embeddings", "embed", "embeddings"), handle);
   app.post("/embeddings", generation("openai-embeddings", "embed", "embeddings"), handle);
   const listModels = {
@@ -82,6 +89,35 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   const getModel = {
     config: { protocol: "openai-models", operation: "get_model", route: "models" } satisfies RouteConfig,
   };
+  // Gemini names the model and the action in the path: `/v1beta/models/{model}:{action}`.
+  const gemini = (request: FastifyRequest, reply: FastifyReply) => {
+    reply.hijack();
+    const ingress = ingressOf(request, reply, geminiRoute);
+    const tail = decodeURIComponent((request.params as Record<string, string>)["*"] ?? "");
+    const colon = tail.lastIndexOf(":");
+    const action = colon > 0 ? tail.slice(colon + 1) : "";
+    const resolved = geminiActions[action];
+    const query = request.query as Record<string, unknown> | undefined;
+    const key = typeof query?.key === "string" ? query.key : undefined;
+    ingress.params = { action, ...(key === undefined ? {} : { key }) };
+    if (!resolved) {
+      return rejectRequest(
+        services,
+        ingress,
+        new GatewayError("NOT_FOUND", `Unknown request URL: POST ${request.url.split("?")[0]}.`, {
+          wireCode: "unknown_url",
+        }),
+      );
+    }
+    ingress.protocol = resolved.protocol;
+    ingress.operation = resolved.operation;
+    ingress.route = resolved.route;
+    ingress.routeFacts = { model: tail.slice(0, colon), stream: resolved.stream };
+    return runPipeline(services, ingress);
+  };
+  const geminiOptions = { bodyLimit: settings.maxBodyBytes, config: geminiRoute };
+  app.post("/v1beta/models/*", geminiOptions, gemini);
+  app.post("/v1/models/*", geminiOptions, gemini);
   app.get("/v1/models", listModels, handle);
   app.get("/v1/models/*", getModel, handle);
 
@@ -122,6 +158,29 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
 
   return app;
 }
+
+const geminiRoute: RouteConfig = { protocol: "gemini", operation: "generate", route: "gemini" };
+
+const geminiActions: Record<
+  string,
+  { protocol: IngressProtocol; operation: Operation; route: string; stream: boolean } | undefined
+> = {
+  generateContent: { protocol: "gemini", operation: "generate", route: "generate_content", stream: false },
+  streamGenerateContent: {
+    protocol: "gemini",
+    operation: "generate",
+    route: "stream_generate_content",
+    stream: true,
+  },
+  countTokens: { protocol: "gemini", operation: "count_tokens", route: "count_tokens", stream: false },
+  embedContent: { protocol: "gemini-embeddings", operation: "embed", route: "embed_content", stream: false },
+  batchEmbedContents: {
+    protocol: "gemini-embeddings",
+    operation: "embed",
+    route: "batch_embed_contents",
+    stream: false,
+  },
+};
 
 const unknownRoute: RouteConfig = { protocol: "openai-models", operation: "get_model", route: "unknown" };
 

@@ -6,7 +6,7 @@ export function estimateTokens(characters: number): number {
   return characters <= 0 ? 0 : Math.ceil(characters / 4);
 }
 
-/** Characters of text in an OpenAI-style messages array or embeddings input. */
+/** Characters of prompt text in a request body of any supported protocol. */
 export function promptCharacters(body: Record<string, unknown> | undefined): number {
   if (!body) return 0;
   let total = 0;
@@ -17,8 +17,12 @@ export function promptCharacters(body: Record<string, unknown> | undefined): num
       const record = value as Record<string, unknown>;
       if (typeof record.text === "string") total += record.text.length;
       else if (record.content !== undefined) visit(record.content);
+      else if (record.parts !== undefined) visit(record.parts);
     }
   };
-  visit(body.messages ?? body.input);
+  // OpenAI chat / embeddings / Responses, Anthropic and Gemini keep the prompt under these names.
+  for (const key of ["messages", "input", "contents", "system", "systemInstruction", "instructions"]) {
+    visit(body[key]);
+  }
   return total;
 }

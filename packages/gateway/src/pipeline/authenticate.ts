@@ -34,5 +34,16 @@ function presentedKey(context: RequestContext): string | null {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (match?.[1]) return match[1];
   }
+  // Each SDK sends its key its own way: Anthropic's as x-api-key, Gemini's as x-goog-api-key or ?key=.
+  if (context.protocol === "anthropic-messages") {
+    const key = context.headers["x-api-key"];
+    if (typeof key === "string" && key !== "") return key.trim();
+  }
+  if (context.protocol === "gemini" || context.protocol === "gemini-embeddings") {
+    const key = context.headers["x-goog-api-key"];
+    if (typeof key === "string" && key !== "") return key.trim();
+    const fromQuery = context.params.key;
+    if (fromQuery !== undefined && fromQuery !== "") return fromQuery;
+  }
   return null;
 }

@@ -1,10 +1,15 @@
 /**
  * Stage: decode. Parses the body (depth-limited) and validates it against the route's protocol,
- * so every later stage reads a well-formed body and bad input gets a field-naming 400.
+ * so every later stage reads a well-formed body and bad input gets a field-naming 400 in the
+ * caller's protocol. The canonical form is built later, only when a target needs translation.
  */
 import { GatewayError } from "../errors/gateway-error.js";
-import { validateChatRequest } from "../protocol/openai-chat/validate-request.js";
-import { validateEmbeddingsRequest } from "../protocol/openai-embeddings/validate-request.js";
+import {
+  embeddingsIngressCodecs,
+  ingressCodecs,
+  isEmbeddingsProtocol,
+  isGenerationProtocol,
+} from "../protocol/protocols.js";
 import { jsonDepthExceeds } from "../protocol/shared/json-depth.js";
 import type { RequestContext } from "./request-context.js";
 
@@ -27,11 +32,14 @@ export function decode(context: RequestContext): undefined {
       `We could not parse the JSON body of your request. (${(error as Error).message})`,
     );
   }
-  if (context.protocol === "openai-chat") {
-    context.body = validateChatRequest(parsed);
-    if (context.body.stream === true) context.operation = "stream_generate";
-  } else {
-    context.body = validateEmbeddingsRequest(parsed);
+  const { protocol } = context;
+  if (isGenerationProtocol(protocol)) {
+    context.body = ingressCodecs[protocol].validate(parsed, context.routeFacts);
+    if (context.operation === "generate" && (context.routeFacts.stream ?? context.body.stream === true)) {
+      context.operation = "stream_generate";
+    }
+  } else if (isEmbeddingsProtocol(protocol)) {
+    context.body = embeddingsIngressCodecs[protocol].validate(parsed, context.routeFacts);
   }
   return undefined;
 }

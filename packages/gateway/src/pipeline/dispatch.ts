@@ -7,7 +7,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { GatewayError } from "../errors/gateway-error.js";
-import { parseChatError } from "../protocol/openai-chat/errors.js";
+import { upstreamCodecs } from "../protocol/protocols.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
 import { redactSecrets } from "../records/redact.js";
 import type { AttemptRecord } from "../store/types.js";
@@ -20,6 +20,7 @@ import {
 } from "../upstream/error-class.js";
 import type { UpstreamResponse } from "../upstream/upstream-client.js";
 import { clientGoneError } from "./abort-reasons.js";
+import { inlineRemoteImages } from "./inline-images.js";
 import type { RequestContext, UpstreamResult } from "./request-context.js";
 import { prepareUpstreamRequest } from "./upstream-request.js";
 
@@ -35,6 +36,7 @@ export async function dispatch(context: RequestContext): Promise<undefined> {
   let lastFailure: Failure | undefined;
   for (const [index, target] of context.targets.entries()) {
     const started = performance.now();
+    await inlineRemoteImages(context, target);
     const prepared = prepareUpstreamRequest(context, target);
     let response: UpstreamResponse | undefined;
     try {
@@ -58,6 +60,7 @@ export async function dispatch(context: RequestContext): Promise<undefined> {
         targetIndex: index,
         response,
         injectedStreamUsage: prepared.injectedStreamUsage,
+        passThrough: prepared.passThrough,
       };
       if (prepared.stream) {
         const iterator = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
@@ -132,7 +135,7 @@ async function httpFailure(
   } catch {
     parsed = undefined;
   }
-  const details = parseChatError(
+  const details = upstreamCodecs[target.provider.declaration.protocol].parseError(
     parsed,
     `The provider '${target.provider.id}' answered with HTTP ${status}.`,
   );

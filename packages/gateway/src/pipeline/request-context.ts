@@ -2,8 +2,9 @@
  * The request context every stage reads and writes. Each mutable field names its one writer.
  */
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
-import type { Usage } from "../canonical/types.js";
+import type { GenerateRequest, Usage } from "../canonical/types.js";
 import type { GatewayError } from "../errors/gateway-error.js";
+import type { RouteFacts } from "../protocol/codec.js";
 import type { IngressProtocol } from "../protocol/ingress-protocol.js";
 import type { JsonObject } from "../protocol/shared/validation.js";
 import type { Operation } from "../providers/declaration.js";
@@ -37,6 +38,8 @@ export interface UpstreamResult {
   stream?: { iterator: AsyncIterator<Buffer>; firstChunk: Buffer | null };
   /** Whether the gateway asked the upstream for stream usage the caller did not ask for. */
   injectedStreamUsage: boolean;
+  /** Whether the upstream speaks the caller's protocol, so its answer is forwarded as it came. */
+  passThrough: boolean;
 }
 
 export interface RequestContext {
@@ -49,10 +52,13 @@ export interface RequestContext {
   readonly headers: IncomingHttpHeaders; // ingress
   readonly rawBody: Buffer | undefined; // ingress
   readonly params: Readonly<Record<string, string>>; // ingress (path parameters)
+  readonly routeFacts: RouteFacts; // ingress (what the URL says: Gemini's model and streaming)
   readonly services: GatewayServices; // ingress
   readonly abort: AbortController; // ingress: aborted on client disconnect or deadline
   readonly response: ServerResponse; // ingress
   body: JsonObject | undefined; // decode
+  canonical: GenerateRequest | null; // canonical-request (built once, on the first translated attempt)
+  warnings: string[]; // canonical-request and upstream-request (what translation could not carry)
   key: ApiKeyRecord | null; // authenticate
   presentedKey: string | null; // authenticate (kept only to redact it; never recorded)
   metadata: RequestMetadata; // read-metadata
@@ -62,7 +68,7 @@ export interface RequestContext {
   upstream: UpstreamResult | null; // dispatch
   firstByteAt: number | null; // respond (performance.now() when the first body byte went out)
   usage: Usage | null; // respond
-  usageSource: "upstream" | "estimate" | null; // respond
+  usageSource: "upstream" | "tokenizer" | "estimate" | null; // respond (count-tokens for local counts)
   status: number; // respond, or the error renderer
   error: GatewayError | null; // the pipeline runner (the error the caller got, in-band ones included)
   costUsd: number | null; // settle-usage

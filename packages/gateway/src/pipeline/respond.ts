@@ -1,21 +1,34 @@
 /**
- * Stage: respond. Sends the chosen upstream's answer to the caller: a JSON body as-is, or a stream
- * forwarded chunk by chunk as it arrives (never buffered whole), with the tap accumulating usage.
- * A failure after the stream started ends it with an error event in the caller's protocol. Writes
- * honour backpressure: a caller that stops reading for `clientWriteTimeoutMs`, or lets more than
+ * Stage: respond. Sends the chosen upstream's answer to the caller. On the pass-through path a JSON
+ * body goes out as-is and a stream is forwarded chunk by chunk as it arrives; on the translated
+ * path each upstream frame is decoded into canonical events and re-encoded in the caller's
+ * protocol as it arrives (never buffered whole). Either way a tap accumulates usage. A failure
+ * after the stream started ends it with an error event in the caller's protocol. Writes honour
+ * backpressure: a caller that stops reading for `clientWriteTimeoutMs`, or lets more than
  * `streamBufferBytes` pile up, is cut off and the upstream request aborted.
  */
 import type { ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import type { Usage } from "../canonical/types.js";
+import type { StreamEvent, Usage } from "../canonical/types.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import { estimateTokens, promptCharacters } from "../limits/token-estimate.js";
+import type { OutgoingSseEvent, StreamEncoder } from "../protocol/codec.js";
 import { renderChatError } from "../protocol/openai-chat/errors.js";
 import { createChatStreamTap } from "../protocol/openai-chat/stream-tap.js";
 import type { ChatCompletion } from "../protocol/openai-chat/types.js";
 import { decodeChatUsage } from "../protocol/openai-chat/usage.js";
+import {
+  embeddingsIngressCodecs,
+  embeddingsUpstreamCodecs,
+  ingressCodecs,
+  isEmbeddingsProtocol,
+  isGenerationProtocol,
+  upstreamCodecs,
+} from "../protocol/protocols.js";
 import { isObject } from "../protocol/shared/validation.js";
+import { formatSseFrame } from "../protocol/sse/sse-format.js";
 import { createSseParser } from "../protocol/sse/sse-parser.js";
+import { emptyStreamSummary, observeStreamEvent } from "../protocol/stream-summary.js";
 import { classifyUpstreamError } from "../upstream/error-class.js";
 import { CLIENT_CLOSED_REQUEST, clientGoneError } from "./abort-reasons.js";
 import type { RequestContext, UpstreamResult } from "./request-context.js";
@@ -24,15 +37,29 @@ import { floopyHeaders } from "./response-headers.js";
 export async function respond(context: RequestContext): Promise<undefined> {
   const upstream = context.upstream;
   if (!upstream) throw new GatewayError("INTERNAL", "No upstream answer to send.");
-  if (upstream.body) respondJson(context, upstream.body.bytes, upstream.body.json);
-  else await respondStream(context, upstream);
+  if (upstream.body) {
+    if (upstream.passThrough) respondJson(context, upstream, upstream.body.bytes, upstream.body.json);
+    else respondTranslatedJson(context, upstream, upstream.body.json);
+  } else if (upstream.passThrough && upstream.target.provider.declaration.protocol === "openai-chat") {
+    await respondChatStream(context, upstream);
+  } else {
+    await respondEventStream(context, upstream);
+  }
   return undefined;
 }
 
-function respondJson(context: RequestContext, bytes: Buffer, json: unknown): void {
-  const usage = usageOfJson(context, json);
+function respondJson(context: RequestContext, upstream: UpstreamResult, bytes: Buffer, json: unknown): void {
+  if (context.operation === "count_tokens") {
+    writeJson(context, bytes);
+    return;
+  }
+  const usage = usageOfJson(context, upstream, json);
   context.usage = usage ?? estimatedUsage(context, completionCharacters(json));
   context.usageSource = usage ? "upstream" : "estimate";
+  writeJson(context, bytes);
+}
+
+function writeJson(context: RequestContext, bytes: Buffer): void {
   context.status = 200;
   context.response.writeHead(200, {
     ...floopyHeaders(context),
@@ -43,27 +70,87 @@ function respondJson(context: RequestContext, bytes: Buffer, json: unknown): voi
   context.response.end(bytes);
 }
 
-function usageOfJson(context: RequestContext, json: unknown): Usage | null {
-  if (!isObject(json) || !isObject(json.usage)) return null;
-  if (context.protocol === "openai-embeddings") {
-    const prompt = Number(json.usage.prompt_tokens ?? 0);
-    return {
-      promptTokens: prompt,
-      completionTokens: 0,
-      totalTokens: Number(json.usage.total_tokens ?? prompt),
-      cachedTokens: 0,
-      reasoningTokens: 0,
-    };
+function usageOfJson(context: RequestContext, upstream: UpstreamResult, json: unknown): Usage | null {
+  const protocol = upstream.target.provider.declaration.protocol;
+  if (isEmbeddingsProtocol(context.protocol)) {
+    return embeddingsUpstreamCodecs[protocol]?.decodeResponse(json).usage ?? null;
   }
-  return decodeChatUsage(
-    (json as unknown as ChatCompletion).usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-  );
+  if (protocol === "openai-chat") {
+    if (!isObject(json) || !isObject(json.usage)) return null;
+    return decodeChatUsage(
+      (json as unknown as ChatCompletion).usage ?? {
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        total_tokens: 0,
+      },
+    );
+  }
+  try {
+    return upstreamCodecs[protocol].decodeResponse(json).usage;
+  } catch {
+    return null;
+  }
 }
 
-async function respondStream(context: RequestContext, upstream: UpstreamResult): Promise<void> {
+/** Decodes the upstream's answer into the canonical model and encodes it in the caller's protocol. */
+function respondTranslatedJson(context: RequestContext, upstream: UpstreamResult, json: unknown): void {
+  const protocol = upstream.target.provider.declaration.protocol;
+  const model = upstream.target.model;
+  let usage: Usage | null;
+  let body: unknown;
+  let produced = 0;
+  try {
+    if (isEmbeddingsProtocol(context.protocol)) {
+      const codec = embeddingsUpstreamCodecs[protocol];
+      if (!codec) throw new GatewayError("INTERNAL", `No embeddings codec for '${protocol}'.`);
+      const decoded = codec.decodeResponse(json);
+      usage = decoded.usage;
+      body = embeddingsIngressCodecs[context.protocol].encodeResponse(decoded.vectors, {
+        model,
+        usage,
+        ...(context.body ? { body: context.body } : {}),
+      });
+    } else if (isGenerationProtocol(context.protocol)) {
+      const decoded = upstreamCodecs[protocol].decodeResponse(json);
+      usage = decoded.usage;
+      for (const choice of decoded.choices) {
+        for (const part of choice.content) {
+          if (part.type === "text" || part.type === "thinking") produced += part.text.length;
+          else if (part.type === "tool-call") produced += part.arguments.length;
+        }
+      }
+      body = ingressCodecs[context.protocol].encodeResponse(decoded, { model: decoded.model || model });
+    } else {
+      throw new GatewayError("INTERNAL", `The route's protocol '${context.protocol}' cannot be translated.`);
+    }
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    throw new GatewayError(
+      "PROVIDER_ERROR",
+      `The provider '${upstream.target.provider.id}' answered with a body Floopy could not read: ${(error as Error).message}`,
+      { status: 502 },
+    );
+  }
+  context.usage = usage ?? estimatedUsage(context, produced);
+  context.usageSource = usage ? "upstream" : "estimate";
+  writeJson(context, Buffer.from(JSON.stringify(body)));
+}
+
+function startEventStream(context: RequestContext): ServerResponse {
+  context.status = 200;
+  context.response.writeHead(200, {
+    ...floopyHeaders(context),
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    "x-accel-buffering": "no",
+  });
+  return context.response;
+}
+
+/** The same-protocol OpenAI stream: bytes forwarded as they came, a light tap for usage. */
+async function respondChatStream(context: RequestContext, upstream: UpstreamResult): Promise<void> {
   const stream = upstream.stream;
   if (!stream) throw new GatewayError("INTERNAL", "No upstream stream to send.");
-  const response = context.response;
   const passRaw = !upstream.injectedStreamUsage;
   const tap = createChatStreamTap({ hideUsage: upstream.injectedStreamUsage });
   let pending = "";
@@ -71,14 +158,9 @@ async function respondStream(context: RequestContext, upstream: UpstreamResult):
     const data = tap.frame(frame.data);
     if (!passRaw && data !== null) pending += `data: ${data}\n\n`;
   });
-  context.status = 200;
-  response.writeHead(200, {
-    ...floopyHeaders(context),
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache",
-    "x-accel-buffering": "no",
-  });
+  const response = startEventStream(context);
   const writer = new ClientWriter(context);
+  const errorFrame = (failure: GatewayError) => `data: ${JSON.stringify(renderChatError(failure))}\n\n`;
   let failure: GatewayError | null = null;
   try {
     let chunk: Buffer | null = stream.firstChunk;
@@ -97,58 +179,173 @@ async function respondStream(context: RequestContext, upstream: UpstreamResult):
     if (pending !== "") await writer.write(pending);
     const summary = tap.summary();
     if (summary.error) {
+      // The upstream's own error event already went out with the bytes.
       failure = new GatewayError("PROVIDER_ERROR", summary.error.message, {
         status: 502,
         type: summary.error.type,
         wireCode: summary.error.code,
       });
     } else if (!summary.sawDone && summary.finishReason === null) {
-      failure = new GatewayError(
-        "PROVIDER_ERROR",
-        "The provider's stream ended before the response was complete.",
-        {
-          status: 502,
-        },
-      );
-      await writer.write(`data: ${JSON.stringify(renderChatError(failure))}\n\n`);
+      failure = incompleteStreamError();
+      await writer.write(errorFrame(failure));
     }
   } catch (error) {
-    if (context.abort.signal.aborted || response.destroyed) {
-      failure =
-        context.abort.signal.reason instanceof GatewayError ? context.abort.signal.reason : clientGoneError();
-      // A deadline leaves the caller connected: without an error event the stream would look complete.
-      if (!response.destroyed && failure.status !== CLIENT_CLOSED_REQUEST) {
-        try {
-          await writer.write(`data: ${JSON.stringify(renderChatError(failure))}\n\n`);
-        } catch {
-          // The caller is gone too; nothing more to tell it.
-        }
-      }
-    } else {
-      const errorClass = error instanceof GatewayError ? "client" : classifyUpstreamError(error);
-      failure =
-        error instanceof GatewayError
-          ? error
-          : new GatewayError(
-              errorClass === "idle_timeout" ? "GATEWAY_TIMEOUT" : "PROVIDER_ERROR",
-              errorClass === "idle_timeout"
-                ? "The provider stopped sending data in the middle of the stream."
-                : "The provider's stream was interrupted.",
-              { status: errorClass === "idle_timeout" ? 504 : 502 },
-            );
-      if (!response.destroyed) {
-        try {
-          await writer.write(`data: ${JSON.stringify(renderChatError(failure))}\n\n`);
-        } catch {
-          // The caller is gone too; nothing more to tell it.
-        }
-      }
-    }
-    upstream.response.body.destroy();
+    failure = await streamInterrupted(context, upstream, writer, error, errorFrame);
   } finally {
     if (!response.destroyed) response.end();
   }
-  const summary = tap.summary();
+  settleStream(context, tap.summary(), failure);
+}
+
+/**
+ * Any other stream: upstream frames decoded into canonical events as they arrive. Pass-through
+ * (Anthropic to Anthropic, Gemini to Gemini) forwards the bytes and only watches the events;
+ * translation re-encodes each event in the caller's protocol and writes it at once.
+ */
+async function respondEventStream(context: RequestContext, upstream: UpstreamResult): Promise<void> {
+  const stream = upstream.stream;
+  if (!stream) throw new GatewayError("INTERNAL", "No upstream stream to send.");
+  const ingress = context.protocol;
+  if (!isGenerationProtocol(ingress)) throw new GatewayError("INTERNAL", `No stream codec for '${ingress}'.`);
+  const decoder = upstreamCodecs[upstream.target.provider.declaration.protocol].createStreamDecoder();
+  const encoder: StreamEncoder = ingressCodecs[ingress].createStreamEncoder({
+    id: context.id,
+    model: upstream.target.model,
+    created: Math.floor(context.receivedAt.getTime() / 1000),
+    includeUsage:
+      ingress !== "openai-chat" ||
+      (isObject(context.body?.stream_options) && context.body.stream_options.include_usage === true),
+  });
+  const translate = !upstream.passThrough;
+  const summary = emptyStreamSummary();
+  let pending = "";
+  const take = (events: StreamEvent[]) => {
+    for (const event of events) {
+      observeStreamEvent(summary, event);
+      // An in-band error ends the stream below, in the caller's protocol, once.
+      if (translate && event.type !== "error") pending += formatEvents(encoder.push(event));
+    }
+  };
+  const parser = createSseParser((frame) => {
+    if (summary.error) return;
+    let data: unknown = frame.data;
+    if (frame.data !== "[DONE]") {
+      try {
+        data = JSON.parse(frame.data);
+      } catch {
+        summary.error = {
+          message: "The provider sent a malformed stream chunk.",
+          type: "server_error",
+          code: null,
+        };
+        return;
+      }
+    }
+    take(decoder.push({ event: frame.event, data }));
+  });
+  const response = startEventStream(context);
+  const writer = new ClientWriter(context);
+  const errorFrame = (failure: GatewayError) => formatEvents(encoder.fail(failure));
+  let failure: GatewayError | null = null;
+  try {
+    let chunk: Buffer | null = stream.firstChunk;
+    while (chunk !== null) {
+      parser.feed(chunk);
+      if (!translate) await writer.write(chunk);
+      else if (pending !== "") {
+        const out = pending;
+        pending = "";
+        await writer.write(out);
+      }
+      if (summary.error && translate) break;
+      const next = await stream.iterator.next();
+      chunk = next.done ? null : next.value;
+    }
+    parser.end();
+    if (!summary.error) take(decoder.end());
+    if (pending !== "") await writer.write(pending);
+    if (summary.error) {
+      failure = new GatewayError("PROVIDER_ERROR", summary.error.message, {
+        status: 502,
+        type: summary.error.type,
+        wireCode: summary.error.code,
+      });
+      // Pass-through already forwarded the upstream's own error event with the bytes.
+      if (translate) await writer.write(errorFrame(failure));
+      upstream.response.body.destroy();
+    } else if (summary.finishReason === null) {
+      failure = incompleteStreamError();
+      await writer.write(errorFrame(failure));
+    } else if (translate) {
+      await writer.write(formatEvents(encoder.end()));
+    }
+  } catch (error) {
+    failure = await streamInterrupted(context, upstream, writer, error, errorFrame);
+  } finally {
+    if (!response.destroyed) response.end();
+  }
+  settleStream(context, summary, failure);
+}
+
+function formatEvents(events: OutgoingSseEvent[]): string {
+  let out = "";
+  for (const event of events) {
+    out += formatSseFrame(
+      typeof event.data === "string" ? event.data : JSON.stringify(event.data),
+      event.event,
+    );
+  }
+  return out;
+}
+
+function incompleteStreamError(): GatewayError {
+  return new GatewayError("PROVIDER_ERROR", "The provider's stream ended before the response was complete.", {
+    status: 502,
+  });
+}
+
+/** A stream broke while being forwarded: tells the caller in-band when it is still there. */
+async function streamInterrupted(
+  context: RequestContext,
+  upstream: UpstreamResult,
+  writer: ClientWriter,
+  error: unknown,
+  errorFrame: (failure: GatewayError) => string,
+): Promise<GatewayError> {
+  const response = context.response;
+  let failure: GatewayError;
+  if (context.abort.signal.aborted || response.destroyed) {
+    failure =
+      context.abort.signal.reason instanceof GatewayError ? context.abort.signal.reason : clientGoneError();
+  } else if (error instanceof GatewayError) {
+    failure = error;
+  } else {
+    const idle = classifyUpstreamError(error) === "idle_timeout";
+    failure = new GatewayError(
+      idle ? "GATEWAY_TIMEOUT" : "PROVIDER_ERROR",
+      idle
+        ? "The provider stopped sending data in the middle of the stream."
+        : "The provider's stream was interrupted.",
+      { status: idle ? 504 : 502 },
+    );
+  }
+  // A deadline leaves the caller connected: without an error event the stream would look complete.
+  if (!response.destroyed && failure.status !== CLIENT_CLOSED_REQUEST) {
+    try {
+      await writer.write(errorFrame(failure));
+    } catch {
+      // The caller is gone too; nothing more to tell it.
+    }
+  }
+  upstream.response.body.destroy();
+  return failure;
+}
+
+function settleStream(
+  context: RequestContext,
+  summary: { usage: Usage | null; producedChars: number },
+  failure: GatewayError | null,
+): void {
   context.usage = summary.usage ?? estimatedUsage(context, summary.producedChars);
   context.usageSource = summary.usage ? "upstream" : "estimate";
   if (failure) {

@@ -8,7 +8,8 @@ import type { ResolvedModel } from "../providers/model-catalogue.js";
 import type { RequestContext } from "./request-context.js";
 
 export function route(context: RequestContext): undefined {
-  const bodyModel = typeof context.body?.model === "string" ? context.body.model : "";
+  const bodyModel =
+    typeof context.body?.model === "string" ? context.body.model : (context.routeFacts.model ?? "");
   const requested = context.metadata.modelOverride ?? bodyModel;
   context.requestedModel = requested;
   const chain = [...splitChain(requested), ...context.metadata.fallbackModels];
@@ -24,10 +25,7 @@ export function route(context: RequestContext): undefined {
         wireCode: "model_not_found",
       });
     }
-    if (
-      context.protocol === "openai-embeddings" &&
-      !resolution.value.provider.declaration.supportsEmbeddings
-    ) {
+    if (context.operation === "embed" && !resolution.value.provider.declaration.supportsEmbeddings) {
       throw new GatewayError(
         "BAD_REQUEST",
         `The provider '${resolution.value.provider.id}' does not serve embeddings (model '${reference}').`,

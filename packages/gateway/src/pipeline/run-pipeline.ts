@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { GatewayError, isGatewayError } from "../errors/gateway-error.js";
+import type { RouteFacts } from "../protocol/codec.js";
 import { renderErrorBody } from "../protocol/render-error.js";
 import type { Operation } from "../providers/declaration.js";
 import { CLIENT_CLOSED_REQUEST, clientGoneError, deadlineError } from "./abort-reasons.js";
@@ -28,6 +29,7 @@ export interface IngressRequest {
   headers: IncomingHttpHeaders;
   rawBody: Buffer | undefined;
   params?: Record<string, string>;
+  routeFacts?: RouteFacts;
 }
 
 export function createContext(services: GatewayServices, ingress: IngressRequest): RequestContext {
@@ -41,10 +43,13 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     headers: ingress.headers,
     rawBody: ingress.rawBody,
     params: ingress.params ?? {},
+    routeFacts: ingress.routeFacts ?? {},
     services,
     abort: new AbortController(),
     response: ingress.response,
     body: undefined,
+    canonical: null,
+    warnings: [],
     key: null,
     presentedKey: null,
     metadata: emptyMetadata(),

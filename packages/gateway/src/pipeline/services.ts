@@ -9,6 +9,7 @@ import type { GatewayMetrics } from "../observability/metrics.js";
 import type { ModelCatalogue } from "../providers/model-catalogue.js";
 import type { RecordQueue } from "../records/record-queue.js";
 import type { RequestLogRecord } from "../store/types.js";
+import type { ImageFetcher } from "../upstream/image-fetcher.js";
 import type { UpstreamClient } from "../upstream/upstream-client.js";
 import type { InFlightRequests } from "./in-flight.js";
 
@@ -18,6 +19,8 @@ export interface GatewayServices {
   catalogue: ModelCatalogue;
   prices: PriceBook;
   upstream: UpstreamClient;
+  /** Fetches caller-given image URLs for providers that take only inline bytes (SSRF-guarded). */
+  images: ImageFetcher;
   records: RecordQueue<RequestLogRecord>;
   metrics: GatewayMetrics;
   logger: Logger;

@@ -3,6 +3,7 @@
  */
 import { answerModels } from "./answer-models.js";
 import { authenticate } from "./authenticate.js";
+import { countTokens } from "./count-tokens.js";
 import { decode } from "./decode.js";
 import { dispatch } from "./dispatch.js";
 import { readMetadata } from "./read-metadata.js";
@@ -19,6 +20,7 @@ export const hotPathStages: readonly Stage[] = [
   readMetadata,
   answerModels,
   route,
+  countTokens,
   dispatch,
   respond,
 ];

@@ -1,12 +1,18 @@
 /**
- * Builds the upstream HTTP request for one target. Same-protocol requests take the pass-through
- * path: the caller's bytes are forwarded untouched unless the model name (or the stream usage
- * option) must change. Only what the provider needs is sent: never the caller's credentials,
- * hop-by-hop or `floopy-*` headers.
+ * Builds the upstream HTTP request for one target. When the provider speaks the caller's protocol
+ * the request takes the pass-through path: the caller's bytes are forwarded untouched unless the
+ * model name (or OpenAI's stream usage option) must change. Otherwise the canonical request is
+ * encoded in the provider's protocol. Only what the provider needs is sent: never the caller's
+ * credentials, hop-by-hop or `floopy-*` headers.
  */
-import { isObject } from "../protocol/shared/validation.js";
+
+import { GatewayError } from "../errors/gateway-error.js";
+import { embeddingsUpstreamCodecs, isPassThrough, upstreamCodecs } from "../protocol/protocols.js";
+import { isObject, type JsonObject } from "../protocol/shared/validation.js";
+import type { UpstreamProtocol } from "../providers/declaration.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
 import type { ProviderInstance } from "../providers/provider-instance.js";
+import { canonicalEmbedRequest, canonicalRequest } from "./canonical-request.js";
 import type { RequestContext } from "./request-context.js";
 
 export interface PreparedUpstreamRequest {
@@ -15,9 +21,12 @@ export interface PreparedUpstreamRequest {
   body: string | Buffer;
   stream: boolean;
   injectedStreamUsage: boolean;
+  passThrough: boolean;
 }
 
 const USER_AGENT = "floopy-gateway/0.1";
+/** The Messages API version Floopy's Anthropic codec is written against. */
+const ANTHROPIC_VERSION = "2023-06-01";
 const endpointCache = new WeakMap<ProviderInstance, Map<string, URL>>();
 
 function endpoint(provider: ProviderInstance, path: string): URL {
@@ -38,31 +47,143 @@ export function prepareUpstreamRequest(
   context: RequestContext,
   target: ResolvedModel,
 ): PreparedUpstreamRequest {
-  const body = context.body ?? {};
+  const protocol = target.provider.declaration.protocol;
+  const passThrough = isPassThrough(context.protocol, protocol);
   const stream = context.operation === "stream_generate";
+  let payload: string | Buffer;
+  let injectedStreamUsage = false;
+  if (passThrough) {
+    const forwarded = passThroughBody(context, target, protocol, stream);
+    payload = forwarded.payload;
+    injectedStreamUsage = forwarded.injectedStreamUsage;
+  } else {
+    payload = JSON.stringify(translatedBody(context, target, protocol));
+  }
+  return {
+    url: endpoint(target.provider, upstreamPath(context, target, protocol, stream)),
+    headers: upstreamHeaders(context, target.provider, protocol, stream),
+    body: payload,
+    stream,
+    injectedStreamUsage,
+    passThrough,
+  };
+}
+
+function passThroughBody(
+  context: RequestContext,
+  target: ResolvedModel,
+  protocol: UpstreamProtocol,
+  stream: boolean,
+): { payload: string | Buffer; injectedStreamUsage: boolean } {
+  const body = context.body ?? {};
+  // Gemini names the model in the URL, so its body never needs rewriting.
+  const modelInBody = protocol !== "gemini";
   const callerWantsUsage =
     stream && isObject(body.stream_options) && body.stream_options.include_usage === true;
   const injectedStreamUsage =
-    stream && !callerWantsUsage && target.provider.declaration.quirks.streamUsage === "stream-options";
-  let payload: string | Buffer;
-  if (body.model === target.model && !injectedStreamUsage && context.rawBody) {
-    payload = context.rawBody;
-  } else {
-    const rewritten: Record<string, unknown> = { ...body, model: target.model };
-    if (injectedStreamUsage) {
-      rewritten.stream_options = {
-        ...(isObject(body.stream_options) ? body.stream_options : {}),
-        include_usage: true,
-      };
-    }
-    payload = JSON.stringify(rewritten);
+    protocol === "openai-chat" &&
+    stream &&
+    !callerWantsUsage &&
+    target.provider.declaration.quirks.streamUsage === "stream-options";
+  if ((!modelInBody || body.model === target.model) && !injectedStreamUsage && context.rawBody) {
+    return { payload: context.rawBody, injectedStreamUsage };
   }
+  const rewritten: JsonObject = modelInBody ? { ...body, model: target.model } : { ...body };
+  if (injectedStreamUsage) {
+    rewritten.stream_options = {
+      ...(isObject(body.stream_options) ? body.stream_options : {}),
+      include_usage: true,
+    };
+  }
+  return { payload: JSON.stringify(rewritten), injectedStreamUsage };
+}
+
+function translatedBody(
+  context: RequestContext,
+  target: ResolvedModel,
+  protocol: UpstreamProtocol,
+): JsonObject {
+  if (context.operation === "embed") {
+    const codec = embeddingsUpstreamCodecs[protocol];
+    if (!codec) {
+      throw new GatewayError(
+        "BAD_REQUEST",
+        `The provider '${target.provider.id}' does not serve embeddings.`,
+        {
+          param: "model",
+        },
+      );
+    }
+    return codec.encodeRequest({ ...canonicalEmbedRequest(context), model: target.model });
+  }
+  const { value, warnings } = upstreamCodecs[protocol].encodeRequest({
+    ...canonicalRequest(context),
+    model: target.model,
+  });
+  context.warnings.push(...warnings);
+  return value;
+}
+
+function upstreamPath(
+  context: RequestContext,
+  target: ResolvedModel,
+  protocol: UpstreamProtocol,
+  stream: boolean,
+): string {
+  const operation = context.operation;
+  switch (protocol) {
+    case "openai-chat":
+      return operation === "embed" ? "/embeddings" : "/chat/completions";
+    case "anthropic-messages":
+      return operation === "count_tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
+    case "gemini":
+      return `/v1beta/models/${target.model}:${geminiAction(context, stream)}`;
+  }
+}
+
+function geminiAction(context: RequestContext, stream: boolean): string {
+  switch (context.operation) {
+    case "embed":
+      // A Gemini caller's own action is kept; anything translated goes through the batch form.
+      return context.protocol === "gemini-embeddings" && context.params.action === "embedContent"
+        ? "embedContent"
+        : "batchEmbedContents";
+    case "count_tokens":
+      return "countTokens";
+    default:
+      return stream ? "streamGenerateContent?alt=sse" : "generateContent";
+  }
+}
+
+function upstreamHeaders(
+  context: RequestContext,
+  provider: ProviderInstance,
+  protocol: UpstreamProtocol,
+  stream: boolean,
+): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": "application/json",
     accept: stream ? "text/event-stream" : "application/json",
     "user-agent": USER_AGENT,
   };
-  if (target.provider.apiKey !== null) headers.authorization = `Bearer ${target.provider.apiKey}`;
-  const path = context.protocol === "openai-embeddings" ? "/embeddings" : "/chat/completions";
-  return { url: endpoint(target.provider, path), headers, body: payload, stream, injectedStreamUsage };
+  const apiKey = provider.apiKey;
+  switch (protocol) {
+    case "openai-chat":
+      if (apiKey !== null) headers.authorization = `Bearer ${apiKey}`;
+      break;
+    case "anthropic-messages": {
+      if (apiKey !== null) headers["x-api-key"] = apiKey;
+      // An Anthropic caller's version and beta flags are the caller's choice; others get ours.
+      const fromCaller = context.protocol === "anthropic-messages";
+      const version = context.headers["anthropic-version"];
+      headers["anthropic-version"] = fromCaller && typeof version === "string" ? version : ANTHROPIC_VERSION;
+      const beta = context.headers["anthropic-beta"];
+      if (fromCaller && typeof beta === "string") headers["anthropic-beta"] = beta;
+      break;
+    }
+    case "gemini":
+      if (apiKey !== null) headers["x-goog-api-key"] = apiKey;
+      break;
+  }
+  return headers;
 }

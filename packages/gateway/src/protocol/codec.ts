@@ -86,7 +86,10 @@ export interface UpstreamCodec {
 export interface EmbeddingsIngressCodec {
   validate(body: unknown, route: RouteFacts): JsonObject;
   decodeRequest(body: JsonObject, route: RouteFacts): EmbedRequest;
-  encodeResponse(vectors: number[][], options: { model: string; usage: Usage | null }): unknown;
+  encodeResponse(
+    vectors: number[][],
+    options: { model: string; usage: Usage | null; body?: JsonObject },
+  ): unknown;
 }
 
 export interface EmbeddingsUpstreamCodec {

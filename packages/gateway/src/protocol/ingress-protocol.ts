@@ -1,2 +1,9 @@
 /** The wire protocols callers speak on Floopy's routes. */
-export type IngressProtocol = "openai-chat" | "openai-embeddings" | "openai-models";
+export type IngressProtocol =
+  | "openai-chat"
+  | "openai-responses"
+  | "anthropic-messages"
+  | "gemini"
+  | "openai-embeddings"
+  | "gemini-embeddings"
+  | "openai-models";

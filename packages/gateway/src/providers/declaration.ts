@@ -4,7 +4,8 @@
  * provider is one file of this shape plus a registry line.
  */
 
-export type UpstreamProtocol = "openai-chat";
+/** The wire protocols Floopy speaks to providers. */
+export type UpstreamProtocol = "openai-chat" | "anthropic-messages" | "gemini";
 
 export type Operation =
   | "list_models"

@@ -6,7 +6,7 @@
  */
 import type { ModelConfig } from "../config/config-schema.js";
 import type { ProviderInstance } from "./provider-instance.js";
-import { knownUnservedPatterns, providerRegistry } from "./registry.js";
+import { providerRegistry } from "./registry.js";
 
 export interface ResolvedModel {
   provider: ProviderInstance;
@@ -63,12 +63,7 @@ export class ModelCatalogue {
       const model = reference.slice(slash + 1);
       const provider = this.providers.get(prefix);
       if (provider && model !== "") return { ok: true, value: { provider, model } };
-      if (
-        Object.hasOwn(providerRegistry, prefix) ||
-        knownUnservedPatterns.some((entry) => entry.provider === prefix)
-      ) {
-        return notEnabled(reference, prefix);
-      }
+      if (Object.hasOwn(providerRegistry, prefix)) return notEnabled(reference, prefix);
     }
     for (const provider of this.providers.values()) {
       if (provider.models.includes(reference)) return { ok: true, value: { provider, model: reference } };
@@ -81,9 +76,6 @@ export class ModelCatalogue {
     for (const declaration of Object.values(providerRegistry)) {
       if (declaration.modelPatterns.some((pattern) => pattern.test(reference)))
         return notEnabled(reference, declaration.id);
-    }
-    for (const entry of knownUnservedPatterns) {
-      if (entry.pattern.test(reference)) return notEnabled(reference, entry.provider);
     }
     return {
       ok: false,

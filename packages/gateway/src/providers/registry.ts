@@ -2,9 +2,11 @@
  * The registry of provider types. Typed as a Record over the id union so a declared id without a
  * declaration (or the reverse) fails to compile.
  */
+import { anthropic } from "./anthropic.js";
 import type { ProviderDeclaration } from "./declaration.js";
 import { deepseek } from "./deepseek.js";
 import { fireworks } from "./fireworks.js";
+import { google } from "./google.js";
 import { groq } from "./groq.js";
 import { mistral } from "./mistral.js";
 import { openai } from "./openai.js";
@@ -15,6 +17,8 @@ import { xai } from "./xai.js";
 
 export type ProviderType =
   | "openai"
+  | "anthropic"
+  | "google"
   | "groq"
   | "mistral"
   | "deepseek"
@@ -26,6 +30,8 @@ export type ProviderType =
 
 export const providerRegistry: Record<ProviderType, ProviderDeclaration> = {
   openai,
+  anthropic,
+  google,
   groq,
   mistral,
   deepseek,
@@ -39,12 +45,3 @@ export const providerRegistry: Record<ProviderType, ProviderDeclaration> = {
 export function isProviderType(value: string): value is ProviderType {
   return Object.hasOwn(providerRegistry, value);
 }
-
-/**
- * Bare-name prefixes of providers this build does not serve yet: a `claude-*` request gets a
- * clear "provider not available" instead of an unknown-model error.
- */
-export const knownUnservedPatterns: ReadonlyArray<{ provider: string; pattern: RegExp }> = [
-  { provider: "anthropic", pattern: /^claude-/ },
-  { provider: "google", pattern: /^gemini-/ },
-];

@@ -98,8 +98,8 @@ export interface RequestLogRecord {
   ttftMs: number | null;
   latencyMs: number;
   usage: TokenUsage | null;
-  /** `upstream` when the provider reported usage, `estimate` when Floopy counted it. */
-  usageSource: "upstream" | "estimate" | null;
+  /** Where the token counts came from: the provider, a local tokenizer, or the character estimate. */
+  usageSource: "upstream" | "tokenizer" | "estimate" | null;
   costUsd: number | null;
   fallbackUsed: boolean;
   attempts: AttemptRecord[];

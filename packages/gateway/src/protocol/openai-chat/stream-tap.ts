@@ -5,16 +5,11 @@
  * the caller did not ask for, it also says how to hide that: drop the usage-only chunk and the
  * `"usage":null` members the option adds to every other chunk.
  */
-import type { FinishReason, Usage } from "../../canonical/types.js";
+import { emptyStreamSummary, observeStreamEvent, type StreamSummary } from "../stream-summary.js";
 import { createChatStreamDecoder } from "./stream.js";
 import type { ChatCompletionChunk, OpenAIErrorBody } from "./types.js";
 
-export interface ChatStreamSummary {
-  usage: Usage | null;
-  /** Characters of text, thinking and tool arguments produced, for estimating usage when none came. */
-  producedChars: number;
-  finishReason: FinishReason | null;
-  error: { message: string; type: string; code: string | null } | null;
+export interface ChatStreamSummary extends StreamSummary {
   sawDone: boolean;
   chunks: number;
 }
@@ -28,10 +23,7 @@ export interface ChatStreamTap {
 export function createChatStreamTap(options: { hideUsage: boolean }): ChatStreamTap {
   const decode = createChatStreamDecoder();
   const summary: ChatStreamSummary = {
-    usage: null,
-    producedChars: 0,
-    finishReason: null,
-    error: null,
+    ...emptyStreamSummary(),
     sawDone: false,
     chunks: 0,
   };
@@ -53,28 +45,7 @@ export function createChatStreamTap(options: { hideUsage: boolean }): ChatStream
         return data;
       }
       summary.chunks++;
-      for (const event of decode(chunk)) {
-        switch (event.type) {
-          case "text-delta":
-          case "thinking-delta":
-            summary.producedChars += event.text.length;
-            break;
-          case "tool-call-delta":
-            summary.producedChars += event.argumentsDelta.length;
-            break;
-          case "finish":
-            summary.finishReason = event.finishReason;
-            break;
-          case "usage":
-            summary.usage = event.usage;
-            break;
-          case "error":
-            summary.error = { message: event.message, type: event.errorType, code: event.code };
-            break;
-          default:
-            break;
-        }
-      }
+      for (const event of decode(chunk)) observeStreamEvent(summary, event);
       if (!options.hideUsage) return data;
       const choices = (chunk as ChatCompletionChunk).choices;
       if (Array.isArray(choices) && choices.length === 0 && (chunk as ChatCompletionChunk).usage) return null;

@@ -1,0 +1,77 @@
+/**
+ * The protocol matrix as a table: which codec reads and answers each caller protocol, which codec
+ * talks to each upstream protocol, and which pairs need no translation at all (pass-through).
+ */
+import type { UpstreamProtocol } from "../providers/declaration.js";
+import type {
+  EmbeddingsIngressCodec,
+  EmbeddingsUpstreamCodec,
+  IngressCodec,
+  UpstreamCodec,
+} from "./codec.js";
+import type { IngressProtocol } from "./ingress-protocol.js";
+import { notYetAvailable } from "./not-yet-available.js";
+import { chatIngressCodec, chatUpstreamCodec } from "./openai-chat/codec.js";
+import { openaiEmbeddingsIngressCodec, openaiEmbeddingsUpstreamCodec } from "./openai-embeddings/codec.js";
+
+// Work in progress: these codecs are being written; until they land their routes answer 404.
+const anthropicIngressCodec = notYetAvailable<IngressCodec>("Anthropic Messages");
+const anthropicUpstreamCodec = notYetAvailable<UpstreamCodec>("Anthropic Messages");
+const geminiIngressCodec = notYetAvailable<IngressCodec>("Gemini");
+const geminiUpstreamCodec = notYetAvailable<UpstreamCodec>("Gemini");
+const geminiEmbeddingsIngressCodec = notYetAvailable<EmbeddingsIngressCodec>("Gemini embeddings");
+const geminiEmbeddingsUpstreamCodec = notYetAvailable<EmbeddingsUpstreamCodec>("Gemini embeddings");
+const responsesIngressCodec = notYetAvailable<IngressCodec>("OpenAI Responses");
+
+export type GenerationProtocol = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini";
+export type EmbeddingsProtocol = "openai-embeddings" | "gemini-embeddings";
+
+export const ingressCodecs: Record<GenerationProtocol, IngressCodec> = {
+  "openai-chat": chatIngressCodec,
+  "openai-responses": responsesIngressCodec,
+  "anthropic-messages": anthropicIngressCodec,
+  gemini: geminiIngressCodec,
+};
+
+export const upstreamCodecs: Record<UpstreamProtocol, UpstreamCodec> = {
+  "openai-chat": chatUpstreamCodec,
+  "anthropic-messages": anthropicUpstreamCodec,
+  gemini: geminiUpstreamCodec,
+};
+
+export const embeddingsIngressCodecs: Record<EmbeddingsProtocol, EmbeddingsIngressCodec> = {
+  "openai-embeddings": openaiEmbeddingsIngressCodec,
+  "gemini-embeddings": geminiEmbeddingsIngressCodec,
+};
+
+export const embeddingsUpstreamCodecs: Partial<Record<UpstreamProtocol, EmbeddingsUpstreamCodec>> = {
+  "openai-chat": openaiEmbeddingsUpstreamCodec,
+  gemini: geminiEmbeddingsUpstreamCodec,
+};
+
+/**
+ * The upstream protocol a caller protocol is identical to: requests between the two are forwarded
+ * as they came (model rewrite only). The Responses API has none: every provider gets it as Chat
+ * Completions, since only OpenAI itself serves `/responses`.
+ */
+const nativeUpstream: Record<IngressProtocol, UpstreamProtocol | null> = {
+  "openai-chat": "openai-chat",
+  "openai-responses": null,
+  "anthropic-messages": "anthropic-messages",
+  gemini: "gemini",
+  "openai-embeddings": "openai-chat",
+  "gemini-embeddings": "gemini",
+  "openai-models": null,
+};
+
+export function isPassThrough(ingress: IngressProtocol, upstream: UpstreamProtocol): boolean {
+  return nativeUpstream[ingress] === upstream;
+}
+
+export function isGenerationProtocol(protocol: IngressProtocol): protocol is GenerationProtocol {
+  return Object.hasOwn(ingressCodecs, protocol);
+}
+
+export function isEmbeddingsProtocol(protocol: IngressProtocol): protocol is EmbeddingsProtocol {
+  return protocol === "openai-embeddings" || protocol === "gemini-embeddings";
+}
