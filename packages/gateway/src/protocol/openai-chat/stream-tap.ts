@@ -27,11 +27,20 @@ export function createChatStreamTap(options: { hideUsage: boolean }): ChatStream
     sawDone: false,
     chunks: 0,
   };
+  // Bytes of a plain content-delta frame that are not content, learnt from one parsed frame.
+  let deltaOverhead = -1;
   return {
     frame(data) {
       if (data === "[DONE]") {
         summary.sawDone = true;
         return data;
+      }
+      // Fast path: most frames only carry a text delta. Parsing them would tell us nothing the
+      // usage chunk will not, so only their size is counted (for the estimate if usage never comes).
+      if (deltaOverhead >= 0 && isPlainDelta(data)) {
+        summary.chunks++;
+        summary.producedChars += Math.max(0, data.length - deltaOverhead);
+        return options.hideUsage ? withoutUsageNull(data) : data;
       }
       let chunk: ChatCompletionChunk | OpenAIErrorBody;
       try {
@@ -46,11 +55,37 @@ export function createChatStreamTap(options: { hideUsage: boolean }): ChatStream
       }
       summary.chunks++;
       for (const event of decode(chunk)) observeStreamEvent(summary, event);
+      if (deltaOverhead < 0 && isPlainDelta(data)) {
+        const content = (chunk as ChatCompletionChunk).choices?.[0]?.delta?.content;
+        if (typeof content === "string" && content !== "" && !data.includes('"role"')) {
+          deltaOverhead = data.length - content.length;
+        }
+      }
       if (!options.hideUsage) return data;
       const choices = (chunk as ChatCompletionChunk).choices;
       if (Array.isArray(choices) && choices.length === 0 && (chunk as ChatCompletionChunk).usage) return null;
-      return data.includes('"usage":null') ? data.replace(/,"usage":null|"usage":null,?/g, "") : data;
+      return withoutUsageNull(data);
     },
     summary: () => summary,
   };
+}
+
+/**
+ * Whether a frame can only be a content delta: no finish reason, usage, error, tool call,
+ * reasoning or refusal. Inside JSON string values quotes are escaped, so content that merely
+ * mentions `"usage":{` cannot match these.
+ */
+function isPlainDelta(data: string): boolean {
+  return (
+    data.includes('"finish_reason":null') &&
+    !data.includes('"usage":{') &&
+    !data.includes('"error"') &&
+    !data.includes('"tool_calls"') &&
+    !data.includes('"reasoning_content"') &&
+    !data.includes('"refusal":"')
+  );
+}
+
+function withoutUsageNull(data: string): string {
+  return data.includes('"usage":null') ? data.replace(/,"usage":null|"usage":null,?/g, "") : data;
 }
