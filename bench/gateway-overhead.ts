@@ -9,7 +9,7 @@
  *   npm run bench                       # 10 s per saturation run
  *   BENCH_DURATION=20 npm run bench     # longer runs
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -109,6 +109,16 @@ async function measure(target: Target, stream: boolean): Promise<Figures> {
   return { ...saturation, oneConnectionP50: single.p50, firstByteP50: single.firstByteP50 };
 }
 
+/** Exactly what `npm start` runs (its node flags included), so the benchmark measures that. */
+function startCommand(): string[] {
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    scripts: { start: string };
+  };
+  return manifest.scripts.start
+    .split(/\s+/)
+    .map((word) => (word.endsWith(".mjs") || word.endsWith(".js") ? join(root, word) : word));
+}
+
 const ratio = (gateway: number, direct: number) => (direct === 0 ? "n/a" : (gateway / direct).toFixed(2));
 const ms = (value: number) => value.toFixed(3);
 
@@ -121,20 +131,16 @@ async function main() {
   );
   const upstreamUrl = await firstLine(upstream);
   const gatewayPort = 20000 + Math.floor(Math.random() * 20000);
-  const gateway = spawnPinned(
-    0,
-    ["node", "--enable-source-maps", join(root, "packages/gateway/dist/floopy.mjs"), "serve"],
-    {
-      ...process.env,
-      FLOOPY_PORT: String(gatewayPort),
-      FLOOPY_HOST: "127.0.0.1",
-      FLOOPY_DATA_DIR: dataDir,
-      FLOOPY_BOOTSTRAP_KEY: gatewayKey,
-      FLOOPY_LOG_LEVEL: "warn",
-      OPENAI_API_KEY: "sk-bench",
-      OPENAI_BASE_URL: upstreamUrl,
-    },
-  );
+  const gateway = spawnPinned(0, startCommand(), {
+    ...process.env,
+    FLOOPY_PORT: String(gatewayPort),
+    FLOOPY_HOST: "127.0.0.1",
+    FLOOPY_DATA_DIR: dataDir,
+    FLOOPY_BOOTSTRAP_KEY: gatewayKey,
+    FLOOPY_LOG_LEVEL: "warn",
+    OPENAI_API_KEY: "sk-bench",
+    OPENAI_BASE_URL: upstreamUrl,
+  });
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   try {
     await waitForHealthy(`${gatewayUrl}/healthz`);
