@@ -2,6 +2,14 @@
  * @floopy/testkit: fake upstream LLM providers speaking each vendor's wire protocol, for tests
  * and benchmarks.
  */
+
+export {
+  type AnthropicReplier,
+  type AnthropicReply,
+  type FakeAnthropic,
+  type FakeAnthropicOptions,
+  startFakeAnthropic,
+} from "./anthropic/fake-anthropic.js";
 export type { Exchange } from "./exchange.js";
 export type { FakeServer, RecordedRequest, WireError, WireProtocol } from "./fake-server.js";
 export {

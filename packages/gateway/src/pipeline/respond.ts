@@ -112,6 +112,7 @@ function respondTranslatedJson(context: RequestContext, upstream: UpstreamResult
       });
     } else if (isGenerationProtocol(context.protocol)) {
       const decoded = upstreamCodecs[protocol].decodeResponse(json);
+      if (decoded.created === 0) decoded.created = Math.floor(context.receivedAt.getTime() / 1000);
       usage = decoded.usage;
       for (const choice of decoded.choices) {
         for (const part of choice.content) {

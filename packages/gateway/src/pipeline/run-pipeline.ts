@@ -43,7 +43,10 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     headers: ingress.headers,
     rawBody: ingress.rawBody,
     params: ingress.params ?? {},
-    routeFacts: ingress.routeFacts ?? {},
+    routeFacts:
+      ingress.operation === "count_tokens"
+        ? { ...ingress.routeFacts, countTokens: true }
+        : (ingress.routeFacts ?? {}),
     services,
     abort: new AbortController(),
     response: ingress.response,

@@ -28,6 +28,8 @@ export interface RouteFacts {
   model?: string;
   /** Whether the route itself asks for a stream (Gemini `:streamGenerateContent`). */
   stream?: boolean;
+  /** A count-tokens route: the body is a request to count, not to run (no `max_tokens` needed). */
+  countTokens?: boolean;
 }
 
 export interface StreamEncoderOptions {

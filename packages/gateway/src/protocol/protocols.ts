@@ -3,6 +3,7 @@
  * talks to each upstream protocol, and which pairs need no translation at all (pass-through).
  */
 import type { UpstreamProtocol } from "../providers/declaration.js";
+import { anthropicIngressCodec, anthropicUpstreamCodec } from "./anthropic-messages/codec.js";
 import type {
   EmbeddingsIngressCodec,
   EmbeddingsUpstreamCodec,
@@ -15,8 +16,6 @@ import { chatIngressCodec, chatUpstreamCodec } from "./openai-chat/codec.js";
 import { openaiEmbeddingsIngressCodec, openaiEmbeddingsUpstreamCodec } from "./openai-embeddings/codec.js";
 
 // Work in progress: these codecs are being written; until they land their routes answer 404.
-const anthropicIngressCodec = notYetAvailable<IngressCodec>("Anthropic Messages");
-const anthropicUpstreamCodec = notYetAvailable<UpstreamCodec>("Anthropic Messages");
 const geminiIngressCodec = notYetAvailable<IngressCodec>("Gemini");
 const geminiUpstreamCodec = notYetAvailable<UpstreamCodec>("Gemini");
 const geminiEmbeddingsIngressCodec = notYetAvailable<EmbeddingsIngressCodec>("Gemini embeddings");

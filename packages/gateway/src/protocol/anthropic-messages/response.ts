@@ -1,0 +1,102 @@
+/** Anthropic Messages response <-> canonical response. Pure. */
+import type { ContentPart, GenerateResponse } from "../../canonical/types.js";
+import { decodeStopReason, encodeStopReason } from "./stop-reason.js";
+import type { AnthropicContentBlock, AnthropicResponse } from "./types.js";
+import { decodeAnthropicUsage, encodeAnthropicUsage } from "./usage.js";
+
+export function decodeMessagesResponse(body: AnthropicResponse): GenerateResponse {
+  const content: ContentPart[] = [];
+  for (const block of body.content ?? []) {
+    switch (block.type) {
+      case "text":
+        content.push({ type: "text", text: block.text });
+        break;
+      case "tool_use":
+        content.push({
+          type: "tool-call",
+          id: block.id,
+          name: block.name,
+          arguments: JSON.stringify(block.input ?? {}),
+        });
+        break;
+      case "thinking":
+        content.push({ type: "thinking", text: block.thinking, signature: block.signature });
+        break;
+      case "redacted_thinking":
+        content.push({ type: "thinking", text: "", signature: block.data, redacted: true });
+        break;
+      default:
+        break;
+    }
+  }
+  return {
+    id: body.id,
+    model: body.model,
+    // Anthropic messages carry no creation time; the pipeline fills in when the request arrived.
+    created: 0,
+    usage: body.usage ? decodeAnthropicUsage(body.usage) : null,
+    choices: [
+      {
+        index: 0,
+        content,
+        finishReason: decodeStopReason(body.stop_reason),
+        rawFinishReason: body.stop_reason ?? null,
+      },
+    ],
+  };
+}
+
+export function anthropicMessageId(id: string): string {
+  return id.startsWith("msg_") ? id : `msg_${id.replace(/[^A-Za-z0-9]/g, "")}`;
+}
+
+export function encodeMessagesResponse(response: GenerateResponse, model: string): AnthropicResponse {
+  const choice = response.choices[0];
+  const content: AnthropicContentBlock[] = [];
+  for (const part of choice?.content ?? []) {
+    switch (part.type) {
+      case "thinking":
+        content.push(
+          part.redacted === true
+            ? { type: "redacted_thinking", data: part.signature ?? "" }
+            : { type: "thinking", thinking: part.text, signature: part.signature ?? "" },
+        );
+        break;
+      case "text":
+        content.push({ type: "text", text: part.text });
+        break;
+      case "tool-call":
+        content.push({ type: "tool_use", id: part.id, name: part.name, input: parseOrEmpty(part.arguments) });
+        break;
+      default:
+        break;
+    }
+  }
+  if (choice?.refusal) content.push({ type: "text", text: choice.refusal });
+  return {
+    id: anthropicMessageId(response.id),
+    type: "message",
+    role: "assistant",
+    model,
+    content,
+    stop_reason: choice?.finishReason ? encodeStopReason(choice.finishReason) : "end_turn",
+    stop_sequence: null,
+    usage: encodeAnthropicUsage(
+      response.usage ?? {
+        promptTokens: 0,
+        completionTokens: 0,
+        totalTokens: 0,
+        cachedTokens: 0,
+        reasoningTokens: 0,
+      },
+    ),
+  };
+}
+
+export function parseOrEmpty(text: string): unknown {
+  try {
+    return text.trim() === "" ? {} : JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
