@@ -39,6 +39,23 @@ const callers: Record<string, Caller> = {
     for await (const chunk of data) text += chunk.choices[0]?.delta.content ?? "";
     return { text, requestId: requestIdOf(response.headers) };
   },
+  async "openai responses"(model, prompt, stream) {
+    if (!stream) {
+      const { data, response } = await test.client.responses.create({ model, input: prompt }).withResponse();
+      return { text: data.output_text, requestId: requestIdOf(response.headers) };
+    }
+    const { data, response } = await test.client.responses
+      .create({ model, input: prompt, stream: true })
+      .withResponse();
+    let text = "";
+    let completed = false;
+    for await (const event of data) {
+      if (event.type === "response.output_text.delta") text += event.delta;
+      if (event.type === "response.completed") completed = true;
+    }
+    expect(completed).toBe(true);
+    return { text, requestId: requestIdOf(response.headers) };
+  },
   async anthropic(model, prompt, stream) {
     const request = { model, max_tokens: 256, messages: [{ role: "user" as const, content: prompt }] };
     if (!stream) {

@@ -120,7 +120,10 @@ function respondTranslatedJson(context: RequestContext, upstream: UpstreamResult
           else if (part.type === "tool-call") produced += part.arguments.length;
         }
       }
-      body = ingressCodecs[context.protocol].encodeResponse(decoded, { model: decoded.model || model });
+      body = ingressCodecs[context.protocol].encodeResponse(decoded, {
+        model: decoded.model || model,
+        ...(context.body ? { body: context.body } : {}),
+      });
     } else {
       throw new GatewayError("INTERNAL", `The route's protocol '${context.protocol}' cannot be translated.`);
     }
@@ -216,6 +219,7 @@ async function respondEventStream(context: RequestContext, upstream: UpstreamRes
     includeUsage:
       ingress !== "openai-chat" ||
       (isObject(context.body?.stream_options) && context.body.stream_options.include_usage === true),
+    ...(context.body ? { body: context.body } : {}),
   });
   const translate = !upstream.passThrough;
   const summary = emptyStreamSummary();

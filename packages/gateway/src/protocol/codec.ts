@@ -39,6 +39,8 @@ export interface StreamEncoderOptions {
   created: number;
   /** OpenAI's `stream_options.include_usage`; other protocols always carry usage. */
   includeUsage: boolean;
+  /** The caller's request body, for protocols whose answers echo its settings (Responses). */
+  body?: JsonObject;
 }
 
 /** Turns canonical stream events into the caller's SSE events. One instance per stream. */
@@ -62,7 +64,7 @@ export interface IngressCodec {
   /** Checks shape and types; throws GatewayError `invalid_request` naming the bad field. */
   validate(body: unknown, route: RouteFacts): JsonObject;
   decodeRequest(body: JsonObject, route: RouteFacts): WithWarnings<GenerateRequest>;
-  encodeResponse(response: GenerateResponse, options: { model: string }): unknown;
+  encodeResponse(response: GenerateResponse, options: { model: string; body?: JsonObject }): unknown;
   createStreamEncoder(options: StreamEncoderOptions): StreamEncoder;
   /** The protocol's error body for a Floopy error (status comes from the error). */
   renderError(error: GatewayError): unknown;
