@@ -21,6 +21,7 @@ beforeAll(async () => {
 afterEach(() => {
   test.fake.reset();
   test.anthropicFake.reset();
+  test.geminiFake.reset();
 });
 afterAll(async () => {
   await test.close();
@@ -44,7 +45,7 @@ const weather = tool({
 });
 
 describe("Vercel AI SDK, OpenAI provider (Responses API)", () => {
-  for (const model of ["gpt-4o-mini", "claude-sonnet-4-5"]) {
+  for (const model of ["gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash"]) {
     it(`generates and streams text from ${model}`, async () => {
       const generated = await generateText({ model: openai()(model), prompt: "hello vercel" });
       expect(generated.text).toBe("Echo: hello vercel");
@@ -114,7 +115,7 @@ describe("LangChain ChatOpenAI", () => {
       maxRetries: 0,
     });
 
-  for (const model of ["gpt-4o-mini", "claude-sonnet-4-5"]) {
+  for (const model of ["gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash"]) {
     it(`invokes and streams ${model}`, async () => {
       const message = await chat(model).invoke("hello langchain");
       expect(message.content).toBe("Echo: hello langchain");

@@ -75,11 +75,30 @@ const callers: Record<string, Caller> = {
     expect(stopped).toBe(true);
     return { text, requestId: requestIdOf(response.headers) };
   },
+  async gemini(model, prompt, stream) {
+    if (!stream) {
+      const response = await test.gemini.models.generateContent({ model, contents: prompt });
+      return { text: response.text ?? "", requestId: geminiRequestId(response.sdkHttpResponse?.headers) };
+    }
+    const chunks = await test.gemini.models.generateContentStream({ model, contents: prompt });
+    let text = "";
+    let requestId = "";
+    for await (const chunk of chunks) {
+      text += chunk.text ?? "";
+      requestId ||= geminiRequestId(chunk.sdkHttpResponse?.headers);
+    }
+    return { text, requestId };
+  },
 };
 
 const upstreams = {
   openai: { model: "gpt-4o-mini", fake: () => test.fake, path: "/v1/chat/completions" },
   anthropic: { model: "claude-sonnet-4-5", fake: () => test.anthropicFake, path: "/v1/messages" },
+  google: {
+    model: "gemini-2.5-flash",
+    fake: () => test.geminiFake,
+    path: "/v1beta/models/gemini-2.5-flash:generateContent",
+  },
 } as const;
 
 const ingressProtocols: Record<string, string> = {
@@ -93,6 +112,10 @@ function requestIdOf(headers: Headers): string {
   return headers.get("floopy-request-id") ?? "";
 }
 
+function geminiRequestId(headers: Record<string, string> | undefined): string {
+  return headers?.["floopy-request-id"] ?? "";
+}
+
 describe.each(Object.keys(callers))("%s caller", (callerName) => {
   const caller = callers[callerName] as Caller;
   describe.each(Object.entries(upstreams))("to the %s upstream", (provider, upstream) => {
@@ -102,9 +125,13 @@ describe.each(Object.keys(callers))("%s caller", (callerName) => {
       expect(answer.text).toBe(`Echo: ${prompt}`);
 
       const received = upstream.fake().lastRequest();
-      expect(received?.path).toBe(upstream.path);
+      const expectedPath =
+        provider === "google" && stream
+          ? "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+          : upstream.path;
+      expect(received?.path).toBe(expectedPath);
       expect(JSON.stringify(received?.body)).toContain(JSON.stringify(prompt).slice(1, -1));
-      expect((received?.body as { model?: string }).model).toBe(upstream.model);
+      if (provider !== "google") expect((received?.body as { model?: string }).model).toBe(upstream.model);
 
       expect(answer.requestId).not.toBe("");
       const record = await storedRecord(test, answer.requestId);

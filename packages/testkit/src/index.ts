@@ -20,6 +20,14 @@ export {
   faultHeader,
   parseFault,
 } from "./faults.js";
+export {
+  type FakeGemini,
+  type FakeGeminiOptions,
+  type GeminiFinishReason,
+  type GeminiReplier,
+  type GeminiReply,
+  startFakeGemini,
+} from "./gemini/fake-gemini.js";
 export type { ChatReply, FinishReason, Replier } from "./openai/chat.js";
 export {
   DEFAULT_MODELS,

@@ -7,12 +7,17 @@ export interface SseFrame {
   /** The `event:` line; absent for vendors (OpenAI) that send data lines only. */
   event?: string;
   data: string;
+  /** End lines with CRLF, as Google's servers do, instead of LF. */
+  crlf?: boolean;
 }
 
 export function encodeSseFrame(frame: SseFrame): string {
+  const eol = frame.crlf === true ? "\r\n" : "\n";
   // A data value with line breaks needs one `data:` line per line to survive framing.
-  const data = frame.data.includes("\n") ? frame.data.split("\n").join("\ndata: ") : frame.data;
-  return frame.event === undefined ? `data: ${data}\n\n` : `event: ${frame.event}\ndata: ${data}\n\n`;
+  const data = frame.data.includes("\n") ? frame.data.split("\n").join(`${eol}data: `) : frame.data;
+  return frame.event === undefined
+    ? `data: ${data}${eol}${eol}`
+    : `event: ${frame.event}${eol}data: ${data}${eol}${eol}`;
 }
 
 /** The frame with its data cut in half: a JSON object's proper prefix never parses. */

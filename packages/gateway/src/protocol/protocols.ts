@@ -10,17 +10,16 @@ import type {
   IngressCodec,
   UpstreamCodec,
 } from "./codec.js";
+import {
+  geminiEmbeddingsIngressCodec,
+  geminiEmbeddingsUpstreamCodec,
+  geminiIngressCodec,
+  geminiUpstreamCodec,
+} from "./gemini/codec.js";
 import type { IngressProtocol } from "./ingress-protocol.js";
-import { notYetAvailable } from "./not-yet-available.js";
 import { chatIngressCodec, chatUpstreamCodec } from "./openai-chat/codec.js";
 import { openaiEmbeddingsIngressCodec, openaiEmbeddingsUpstreamCodec } from "./openai-embeddings/codec.js";
 import { responsesIngressCodec } from "./openai-responses/codec.js";
-
-// Work in progress: these codecs are being written; until they land their routes answer 404.
-const geminiIngressCodec = notYetAvailable<IngressCodec>("Gemini");
-const geminiUpstreamCodec = notYetAvailable<UpstreamCodec>("Gemini");
-const geminiEmbeddingsIngressCodec = notYetAvailable<EmbeddingsIngressCodec>("Gemini embeddings");
-const geminiEmbeddingsUpstreamCodec = notYetAvailable<EmbeddingsUpstreamCodec>("Gemini embeddings");
 
 export type GenerationProtocol = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini";
 export type EmbeddingsProtocol = "openai-embeddings" | "gemini-embeddings";

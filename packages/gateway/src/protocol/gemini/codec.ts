@@ -1,0 +1,27 @@
+/**
+ * Gemini (generateContent) as a codec of the protocol matrix (`../codec.ts`): the caller side of
+ * the `/v1beta/models/{model}:…` routes and the upstream side of the `google` provider.
+ */
+import type { IngressCodec, UpstreamCodec } from "../codec.js";
+import { parseGeminiError, renderGeminiError } from "./errors.js";
+import { decodeGenerateContent, encodeGenerateContent } from "./request.js";
+import { decodeGenerateContentResponse, encodeGenerateContentResponse } from "./response.js";
+import { createGeminiStreamDecoder, createGeminiStreamEncoder } from "./stream.js";
+import { validateGenerateContent } from "./validate-request.js";
+
+export { geminiEmbeddingsIngressCodec, geminiEmbeddingsUpstreamCodec } from "./embeddings.js";
+
+export const geminiIngressCodec: IngressCodec = {
+  validate: (body, route) => validateGenerateContent(body, { countTokens: route.countTokens === true }),
+  decodeRequest: (body, route) => decodeGenerateContent(body, route.model ?? ""),
+  encodeResponse: (response, { model }) => encodeGenerateContentResponse(response, model),
+  createStreamEncoder: createGeminiStreamEncoder,
+  renderError: renderGeminiError,
+};
+
+export const geminiUpstreamCodec: UpstreamCodec = {
+  encodeRequest: (request) => encodeGenerateContent(request),
+  decodeResponse: decodeGenerateContentResponse,
+  createStreamDecoder: createGeminiStreamDecoder,
+  parseError: parseGeminiError,
+};
