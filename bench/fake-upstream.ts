@@ -1,13 +1,15 @@
 /**
- * A zero-delay testkit upstream in its own process, so a benchmark can pin it to a core. Prints
- * its base URL on the first line of stdout, then serves until killed.
+ * Zero-delay testkit upstreams (OpenAI and Anthropic) in their own process, so a benchmark can pin it to a core. Prints
+ * their base URLs as one JSON line on stdout, then serves until killed.
  */
-import { startFakeOpenAI } from "@floopy/testkit";
+import { startFakeAnthropic, startFakeOpenAI } from "@floopy/testkit";
 
 const fake = await startFakeOpenAI({ apiKey: "sk-bench" });
+const anthropic = await startFakeAnthropic({ apiKey: "sk-ant-bench" });
 // The benchmark sends thousands of requests; recording them all would only measure memory growth.
-fake.recordRequests?.(false);
-process.stdout.write(`${fake.url}\n`);
-const stop = () => void fake.close().then(() => process.exit(0));
+fake.recordRequests(false);
+anthropic.recordRequests(false);
+process.stdout.write(`${JSON.stringify({ openai: fake.url, anthropic: anthropic.url })}\n`);
+const stop = () => void Promise.all([fake.close(), anthropic.close()]).then(() => process.exit(0));
 process.once("SIGTERM", stop);
 process.once("SIGINT", stop);

@@ -25,9 +25,9 @@ const gatewayKey = "fp_bench_0123456789abcdef0123456789";
 
 interface Target {
   name: "direct" | "gateway";
-  url: string;
-  key: string;
   process: BenchProcess;
+  /** What one request looks like: the full URL, its headers and its body. */
+  request(stream: boolean): { url: string; headers: Record<string, string>; body: string };
 }
 
 interface Figures {
@@ -40,26 +40,57 @@ interface Figures {
   cpuMsPerRequest: number;
 }
 
-const body = (stream: boolean) =>
-  JSON.stringify({
-    model: "gpt-4o-mini",
-    messages: [
-      { role: "system", content: "You are a helpful assistant." },
-      { role: "user", content: "Tell me a short story about a lighthouse keeper and a storm at sea." },
-    ],
-    ...(stream ? { stream: true } : {}),
-  });
+const messages = [
+  { role: "system", content: "You are a helpful assistant." },
+  { role: "user", content: "Tell me a short story about a lighthouse keeper and a storm at sea." },
+];
+
+/** An OpenAI chat request, to the OpenAI fake directly or through the gateway. */
+function chatTarget(
+  name: Target["name"],
+  process: BenchProcess,
+  baseUrl: string,
+  key: string,
+  model: string,
+): Target {
+  return {
+    name,
+    process,
+    request: (stream) => ({
+      url: `${baseUrl}/chat/completions`,
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model, messages, ...(stream ? { stream: true } : {}) }),
+    }),
+  };
+}
+
+/** The same conversation as an Anthropic Messages request, straight to the Anthropic fake. */
+function anthropicTarget(process: BenchProcess, origin: string): Target {
+  return {
+    name: "direct",
+    process,
+    request: (stream) => ({
+      url: `${origin}/v1/messages`,
+      headers: {
+        "content-type": "application/json",
+        "x-api-key": "sk-ant-bench",
+        "anthropic-version": "2023-06-01",
+      },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 1024,
+        system: messages[0]?.content,
+        messages: [messages[1]],
+        ...(stream ? { stream: true } : {}),
+      }),
+    }),
+  };
+}
 
 async function saturate(target: Target, stream: boolean, seconds: number) {
   const cpuBefore = target.process.cpuMs();
-  const result = await autocannon({
-    url: `${target.url}/chat/completions`,
-    method: "POST",
-    connections,
-    duration: seconds,
-    headers: { "content-type": "application/json", authorization: `Bearer ${target.key}` },
-    body: body(stream),
-  });
+  const { url, headers, body } = target.request(stream);
+  const result = await autocannon({ url, method: "POST", connections, duration: seconds, headers, body });
   const cpuMs = target.process.cpuMs() - cpuBefore;
   const requests = result.requests.total;
   return {
@@ -75,14 +106,10 @@ async function saturate(target: Target, stream: boolean, seconds: number) {
 async function oneByOne(target: Target, stream: boolean, count: number) {
   const totals: number[] = [];
   const firstBytes: number[] = [];
-  const payload = body(stream);
+  const { url, headers, body } = target.request(stream);
   for (let index = 0; index < count; index++) {
     const started = performance.now();
-    const response = await request(`${target.url}/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${target.key}` },
-      body: payload,
-    });
+    const response = await request(url, { method: "POST", headers, body });
     let first = true;
     for await (const _chunk of response.body) {
       if (first) {
@@ -129,7 +156,8 @@ async function main() {
     ["node", "--import", "tsx", join(root, "bench/fake-upstream.ts")],
     process.env,
   );
-  const upstreamUrl = await firstLine(upstream);
+  const upstreamUrls = JSON.parse(await firstLine(upstream)) as { openai: string; anthropic: string };
+  const upstreamUrl = upstreamUrls.openai;
   const gatewayPort = 20000 + Math.floor(Math.random() * 20000);
   const gateway = spawnPinned(0, startCommand(), {
     ...process.env,
@@ -140,18 +168,30 @@ async function main() {
     FLOOPY_LOG_LEVEL: "warn",
     OPENAI_API_KEY: "sk-bench",
     OPENAI_BASE_URL: upstreamUrl,
+    ANTHROPIC_API_KEY: "sk-ant-bench",
+    ANTHROPIC_BASE_URL: upstreamUrls.anthropic,
   });
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   try {
     await waitForHealthy(`${gatewayUrl}/healthz`);
-    const direct: Target = { name: "direct", url: upstreamUrl, key: "sk-bench", process: upstream };
-    const through: Target = { name: "gateway", url: `${gatewayUrl}/v1`, key: gatewayKey, process: gateway };
+    const direct = chatTarget("direct", upstream, upstreamUrl, "sk-bench", "gpt-4o-mini");
+    const through = chatTarget("gateway", gateway, `${gatewayUrl}/v1`, gatewayKey, "gpt-4o-mini");
     const results: Record<string, { direct: Figures; gateway: Figures }> = {};
     for (const stream of [false, true]) {
       const mode = stream ? "streaming" : "non-streaming";
       process.stderr.write(`measuring ${mode} …\n`);
       results[mode] = { direct: await measure(direct, stream), gateway: await measure(through, stream) };
     }
+    // The translated path: an OpenAI caller streaming from Anthropic (OpenAI chunks out of
+    // Anthropic events), against the Anthropic fake spoken to directly in its own protocol.
+    process.stderr.write("measuring translated streaming (OpenAI caller, Anthropic upstream) …\n");
+    results["translated streaming"] = {
+      direct: await measure(anthropicTarget(upstream, upstreamUrls.anthropic), true),
+      gateway: await measure(
+        chatTarget("gateway", gateway, `${gatewayUrl}/v1`, gatewayKey, "claude-sonnet-4-5"),
+        true,
+      ),
+    };
     const peakRss = gateway.peakRssMiB();
     const lines = [
       `connections=${connections} duration=${duration}s sequential=${sequential} node=${process.version}`,
@@ -179,6 +219,18 @@ async function main() {
         `| ${mode} | CPU per request (ms; upstream for direct, gateway for gateway) | ${ms(d.cpuMsPerRequest)} | ${ms(g.cpuMsPerRequest)} | ${ratio(g.cpuMsPerRequest, d.cpuMsPerRequest)} | |`,
       );
       lines.push(`| ${mode} | errors + non-2xx | ${d.errors} | ${g.errors} | | |`);
+    }
+    const same = results.streaming?.gateway;
+    const translated = results["translated streaming"]?.gateway;
+    if (same && translated) {
+      lines.push(
+        "",
+        "| translated vs same-protocol streaming, through the gateway | same protocol | translated | translated/same |",
+        "|---|---|---|---|",
+        `| throughput (req/s) | ${same.throughput.toFixed(0)} | ${translated.throughput.toFixed(0)} | ${ratio(translated.throughput, same.throughput)} |`,
+        `| p50 latency, 1 connection (ms) | ${ms(same.oneConnectionP50)} | ${ms(translated.oneConnectionP50)} | ${ratio(translated.oneConnectionP50, same.oneConnectionP50)} |`,
+        `| CPU per request (ms) | ${ms(same.cpuMsPerRequest)} | ${ms(translated.cpuMsPerRequest)} | ${ratio(translated.cpuMsPerRequest, same.cpuMsPerRequest)} |`,
+      );
     }
     lines.push("", `gateway peak resident memory: ${peakRss.toFixed(1)} MiB`);
     const report = lines.join("\n");

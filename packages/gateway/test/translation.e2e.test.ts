@@ -379,6 +379,29 @@ describe("errors in the caller's own protocol", () => {
   });
 });
 
+describe("streams are translated, not buffered", () => {
+  it("delivers a slow upstream's first chunk long before the upstream finishes", async () => {
+    test.anthropicFake.setReply(undefined);
+    test.anthropicFake.pushFault({ kind: "slow-drip", intervalMs: 150 });
+    const stream = await test.client.chat.completions.create({
+      model: "claude-sonnet-4-5",
+      messages: [{ role: "user", content: "one two three four five six seven eight" }],
+      stream: true,
+    });
+    let firstTextAt = 0;
+    let text = "";
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta.content ?? "";
+      if (delta !== "" && firstTextAt === 0) firstTextAt = performance.now();
+      text += delta;
+    }
+    const endedAt = performance.now();
+    expect(text).toBe("Echo: one two three four five six seven eight");
+    // The upstream sends a frame every 150 ms; a buffering gateway would deliver everything at the end.
+    expect(endedAt - firstTextAt).toBeGreaterThan(5 * 150);
+  });
+});
+
 describe("token counting", () => {
   it("asks the provider when it speaks the caller's protocol, counts locally otherwise", async () => {
     const messages = [{ role: "user" as const, content: "count the tokens of this sentence, please" }];

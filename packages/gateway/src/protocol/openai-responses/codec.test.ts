@@ -142,3 +142,69 @@ describe("OpenAI Responses codec", () => {
     expect(failed[0]?.data).toMatchObject({ type: "error", code: "PROVIDER_ERROR", message: "boom" });
   });
 });
+
+describe("OpenAI Responses as an upstream protocol", () => {
+  it("round-trips a request, a response and a stream through its own encoder", async () => {
+    const { responsesUpstreamCodec } = await import("./upstream.js");
+    const request = responsesIngressCodec.decodeRequest(
+      responsesIngressCodec.validate(
+        {
+          model: "gpt-4.1",
+          instructions: "Be brief.",
+          input: [
+            { role: "user", content: "weather?" },
+            { type: "function_call", call_id: "call_1", name: "f", arguments: "{}" },
+            { type: "function_call_output", call_id: "call_1", output: "sunny" },
+          ],
+          tools: [{ type: "function", name: "f", parameters: { type: "object" }, strict: false }],
+        },
+        {},
+      ),
+      {},
+    ).value;
+    const encoded = responsesUpstreamCodec.encodeRequest(request).value;
+    expect(responsesIngressCodec.decodeRequest(encoded, {}).value).toEqual(request);
+
+    const canonical = {
+      id: "resp_1",
+      model: "gpt-4.1",
+      created: 5,
+      choices: [
+        {
+          index: 0,
+          content: [{ type: "tool-call" as const, id: "call_2", name: "f", arguments: '{"a":1}' }],
+          finishReason: "tool_calls" as const,
+          rawFinishReason: null,
+        },
+      ],
+      usage: { promptTokens: 3, completionTokens: 4, totalTokens: 7, cachedTokens: 1, reasoningTokens: 2 },
+    };
+    const decoded = responsesUpstreamCodec.decodeResponse(
+      responsesIngressCodec.encodeResponse(canonical, { model: "gpt-4.1" }),
+    );
+    expect(decoded.choices[0]?.content).toEqual(canonical.choices[0]?.content);
+    expect(decoded.choices[0]?.finishReason).toBe("tool_calls");
+    expect(decoded.usage).toEqual(canonical.usage);
+
+    const encoder = responsesIngressCodec.createStreamEncoder({
+      id: "r",
+      model: "gpt-4.1",
+      created: 1,
+      includeUsage: true,
+    });
+    const decoder = responsesUpstreamCodec.createStreamDecoder();
+    const input = [
+      { type: "response-start" as const, id: "r", model: "gpt-4.1", created: 1 },
+      { type: "text-delta" as const, index: 0, text: "Hi" },
+      { type: "finish" as const, index: 0, finishReason: "stop" as const, rawFinishReason: null },
+      { type: "usage" as const, usage: canonical.usage },
+    ];
+    const frames = [...input.flatMap((event) => encoder.push(event)), ...encoder.end()];
+    const events = frames.flatMap((frame) => decoder.push({ event: frame.event, data: frame.data }));
+    expect(events.filter((event) => event.type !== "response-start")).toEqual([
+      { type: "text-delta", index: 0, text: "Hi" },
+      { type: "finish", index: 0, finishReason: "stop", rawFinishReason: "completed" },
+      { type: "usage", usage: canonical.usage },
+    ]);
+  });
+});
