@@ -433,6 +433,25 @@ describe("token counting", () => {
   });
 });
 
+describe("usage an upstream leaves out", () => {
+  it("counts the prompt of an OpenAI model with its tokenizer, and labels the usage an estimate", async () => {
+    test.fake.setReply(() => ({ content: "twelve characters", omitUsage: true }));
+    const { data, response } = await test.anthropic.messages
+      .create({
+        model: "gpt-4o-mini",
+        max_tokens: 50,
+        messages: [{ role: "user", content: "count the tokens of this sentence, please" }],
+      })
+      .withResponse();
+    // The caller still gets usage: estimated where the provider gave none.
+    expect(data.usage.output_tokens).toBe(Math.ceil("twelve characters".length / 4));
+    const record = await storedRecord(test, response.headers.get("floopy-request-id") ?? "");
+    expect(record.usageSource).toBe("estimate");
+    // o200k_base: 8 tokens, where the character estimate would say 11.
+    expect(record.usage?.promptTokens).toBe(8);
+  });
+});
+
 describe("embeddings across protocols", () => {
   it("serves an OpenAI client from Gemini and a Gemini client from OpenAI", async () => {
     const { data, response } = await test.client.embeddings

@@ -120,6 +120,8 @@ function respondTranslatedJson(context: RequestContext, upstream: UpstreamResult
           else if (part.type === "tool-call") produced += part.arguments.length;
         }
       }
+      // Protocols whose answers always carry usage get the estimate rather than zeros.
+      decoded.usage ??= estimatedUsage(context, produced);
       body = ingressCodecs[context.protocol].encodeResponse(decoded, {
         model: decoded.model || model,
         ...(context.body ? { body: context.body } : {}),

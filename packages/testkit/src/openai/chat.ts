@@ -21,6 +21,8 @@ export interface ChatReply {
   finishReason?: FinishReason;
   /** Absent: estimated at about four characters per token. */
   usage?: { promptTokens: number; completionTokens: number; cachedTokens?: number; reasoningTokens?: number };
+  /** Leave usage out entirely, as some OpenAI-compatible servers do (no `usage`, no usage chunk). */
+  omitUsage?: boolean;
   refusal?: string | null;
 }
 
@@ -85,7 +87,16 @@ export async function chatCompletions(exchange: Exchange, context: ChatContext):
   const id = context.ids.next("chatcmpl-");
   const created = Math.floor(exchange.request.receivedAt / 1000);
   if (parsed.stream)
-    return exchange.stream(streamFrames(id, created, parsed, choices, usage), { done: DONE });
+    return exchange.stream(
+      streamFrames(
+        id,
+        created,
+        reply.omitUsage === true ? { ...parsed, includeUsage: false } : parsed,
+        choices,
+        usage,
+      ),
+      { done: DONE },
+    );
   return exchange.json(200, {
     id,
     object: "chat.completion",
@@ -111,7 +122,7 @@ export async function chatCompletions(exchange: Exchange, context: ChatContext):
       logprobs: null,
       finish_reason: choice.finishReason,
     })),
-    usage,
+    ...(reply.omitUsage === true ? {} : { usage }),
     service_tier: "default",
     system_fingerprint: SYSTEM_FINGERPRINT,
   });
