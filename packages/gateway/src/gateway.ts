@@ -20,6 +20,9 @@ import type { GatewayServices } from "./pipeline/services.js";
 import { ModelCatalogue } from "./providers/model-catalogue.js";
 import { resolveProviders } from "./providers/provider-instance.js";
 import { RecordQueue } from "./records/record-queue.js";
+import { BreakerBook } from "./routing/breaker-book.js";
+import { rulesFromConfig } from "./routing/rules-from-config.js";
+import { TargetStatisticsBook } from "./routing/target-stats.js";
 import { openStores } from "./store/open-stores.js";
 import type { RequestLogRecord, Stores } from "./store/types.js";
 import { ImageFetcher } from "./upstream/image-fetcher.js";
@@ -112,6 +115,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       metrics,
       logger,
       inFlight: new InFlightRequests(),
+      rules: rulesFromConfig(config.file.routing_rules),
+      breakers: new BreakerBook({
+        windowMs: settings.breakerWindowMs,
+        minimumRequests: settings.breakerMinRequests,
+        failureRateThreshold: settings.breakerFailurePercent / 100,
+        coolDownMs: settings.breakerCooldownMs,
+        halfOpenProbes: 1,
+      }),
+      targetStats: new TargetStatisticsBook(),
+      ruleSequence: new Map(),
+      random: Math.random,
       secrets: providers.map((provider) => provider.apiKey).filter((key): key is string => key !== null),
     };
     const app = buildServer({

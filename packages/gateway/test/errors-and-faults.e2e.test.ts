@@ -17,6 +17,9 @@ beforeAll(async () => {
       FLOOPY_MAX_BODY_BYTES: String(64 * 1024),
       FLOOPY_UPSTREAM_FIRST_BYTE_TIMEOUT_MS: "400",
       FLOOPY_UPSTREAM_IDLE_TIMEOUT_MS: "400",
+      // These tests inject failures into the primary on purpose, one after another; a circuit
+      // opening half-way would skip the primary the next test means to exercise.
+      FLOOPY_BREAKER_MIN_REQUESTS: "1000",
     },
   });
 });

@@ -27,6 +27,11 @@ export interface Settings {
   streamBufferBytes: number;
   imageFetchMaxBytes: number;
   imageFetchTimeoutMs: number;
+  breakerWindowMs: number;
+  breakerMinRequests: number;
+  /** Percent (1-100) of failed requests in the window that opens a target's circuit. */
+  breakerFailurePercent: number;
+  breakerCooldownMs: number;
   shutdownGraceMs: number;
   recordQueueCapacity: number;
   recordFlushIntervalMs: number;
@@ -59,6 +64,10 @@ export const defaultSettings: Settings = {
   streamBufferBytes: 1 * MiB,
   imageFetchMaxBytes: 20 * MiB,
   imageFetchTimeoutMs: 10_000,
+  breakerWindowMs: 30_000,
+  breakerMinRequests: 10,
+  breakerFailurePercent: 50,
+  breakerCooldownMs: 15_000,
   shutdownGraceMs: 30_000,
   recordQueueCapacity: 50_000,
   recordFlushIntervalMs: 1_000,
@@ -82,6 +91,10 @@ export const numericSettingNames = {
   streamBufferBytes: "stream_buffer_bytes",
   imageFetchMaxBytes: "image_fetch_max_bytes",
   imageFetchTimeoutMs: "image_fetch_timeout_ms",
+  breakerWindowMs: "breaker_window_ms",
+  breakerMinRequests: "breaker_min_requests",
+  breakerFailurePercent: "breaker_failure_percent",
+  breakerCooldownMs: "breaker_cooldown_ms",
   shutdownGraceMs: "shutdown_grace_ms",
   recordQueueCapacity: "record_queue_capacity",
   recordFlushIntervalMs: "record_flush_interval_ms",

@@ -74,6 +74,7 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
 
   app.post("/v1/chat/completions", generation("openai-chat", "generate", "chat_completions"), handle);
   app.post("/chat/completions", generation("openai-chat", "generate", "chat_completions"), handle);
+  app.post("/v1/routing/explain", generation("openai-chat", "explain", "routing_explain"), handle);
   app.post("/v1/responses", generation("openai-responses", "generate", "responses"), handle);
   app.post("/v1/messages", generation("anthropic-messages", "generate", "messages"), handle);
   app.post(
@@ -132,6 +133,9 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   });
   app.get("/metrics", async (_request, reply) => {
     services.metrics.recordQueueSize.set(services.records.size);
+    for (const { target, state } of services.breakers.states()) {
+      services.metrics.circuitState.set({ target }, state === "closed" ? 0 : state === "half_open" ? 1 : 2);
+    }
     const text = await services.metrics.registry.metrics();
     return reply.header("content-type", services.metrics.registry.contentType).send(text);
   });

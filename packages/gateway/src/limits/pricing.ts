@@ -30,6 +30,15 @@ export class PriceBook {
   }
 
   /** USD, or null when the model has no known price. */
+  /**
+   * USD per million tokens with input and output weighted 3:1 (a typical chat request reads about
+   * three times what it writes), for comparing targets by cost; null when the price is unknown.
+   */
+  blendedPerMillion(provider: string, model: string): number | null {
+    const price = this.price(provider, model);
+    return price ? (3 * price.input + price.output) / 4 : null;
+  }
+
   cost(provider: string, model: string, usage: Usage): number | null {
     const price = this.price(provider, model);
     if (!price) return null;

@@ -59,6 +59,12 @@ export class GatewayMetrics {
     help: "Records waiting to be written",
     registers: [this.registry],
   });
+  readonly circuitState = new Gauge({
+    name: "floopy_circuit_state",
+    help: "Circuit breaker state per routing target on this instance: 0 closed, 1 half-open, 2 open",
+    labelNames: ["target"] as const,
+    registers: [this.registry],
+  });
   readonly clientAborts = new Counter({
     name: "floopy_client_aborts_total",
     help: "Requests whose caller went away (disconnect or slow reader) before the response finished",

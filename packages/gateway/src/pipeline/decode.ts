@@ -11,6 +11,7 @@ import {
   isGenerationProtocol,
 } from "../protocol/protocols.js";
 import { jsonDepthExceeds } from "../protocol/shared/json-depth.js";
+import { isObject } from "../protocol/shared/validation.js";
 import type { RequestContext } from "./request-context.js";
 
 export function decode(context: RequestContext): undefined {
@@ -33,6 +34,13 @@ export function decode(context: RequestContext): undefined {
     );
   }
   const { protocol } = context;
+  if (context.operation === "explain" && isObject(parsed) && isObject(parsed.headers)) {
+    // The dry run considers the headers the real request would carry (floopy-routing-rule, …).
+    for (const [name, value] of Object.entries(parsed.headers)) {
+      if (typeof value === "string") context.headers[name.toLowerCase()] = value;
+    }
+    delete parsed.headers;
+  }
   if (isGenerationProtocol(protocol)) {
     context.body = ingressCodecs[protocol].validate(parsed, context.routeFacts);
     if (context.operation === "generate" && (context.routeFacts.stream ?? context.body.stream === true)) {

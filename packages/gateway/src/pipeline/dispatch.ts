@@ -22,6 +22,7 @@ import type { UpstreamResponse } from "../upstream/upstream-client.js";
 import { clientGoneError } from "./abort-reasons.js";
 import { inlineRemoteImages } from "./inline-images.js";
 import type { RequestContext, UpstreamResult } from "./request-context.js";
+import { targetKey } from "./route.js";
 import { prepareUpstreamRequest } from "./upstream-request.js";
 
 const MAX_ERROR_BODY_BYTES = 1024 * 1024;
@@ -35,6 +36,11 @@ export async function dispatch(context: RequestContext): Promise<undefined> {
   const { upstream, metrics } = context.services;
   let lastFailure: Failure | undefined;
   for (const [index, target] of context.targets.entries()) {
+    // A half-open circuit lets a limited number of probes through; others move on while any remain.
+    const breaker = context.services.breakers.get(targetKey(target));
+    if (breaker.current() === "half_open" && !breaker.tryAcquire() && index < context.targets.length - 1) {
+      continue;
+    }
     const started = performance.now();
     await inlineRemoteImages(context, target);
     const prepared = prepareUpstreamRequest(context, target);
@@ -118,6 +124,17 @@ function recordAttempt(
   context.attempts.push(attempt);
   if (errorClass !== null) {
     context.services.metrics.upstreamAttempts.inc({ provider: target.provider.id, outcome: errorClass });
+  }
+  // Breakers and routing statistics learn from provider failures, not from the caller's mistakes
+  // or the caller going away.
+  const key = targetKey(target);
+  const { breakers, targetStats } = context.services;
+  if (errorClass === null) {
+    breakers.get(key).recordSuccess();
+    targetStats.recordOutcome(key, { ok: true, latencyMs: attempt.latencyMs });
+  } else if (isFailoverable(errorClass)) {
+    breakers.get(key).recordFailure();
+    targetStats.recordOutcome(key, { ok: false, latencyMs: attempt.latencyMs });
   }
 }
 

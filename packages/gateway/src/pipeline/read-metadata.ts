@@ -22,6 +22,7 @@ export function readMetadata(context: RequestContext): undefined {
     (typeof bodyUser === "string" && bodyUser !== "" ? bodyUser : null);
   metadata.modelOverride = text(headers, "floopy-model-override", MAX_ID_LENGTH);
   metadata.fallbackModels = list(text(headers, "floopy-fallback", 4096));
+  metadata.routingRule = identifier(headers, "floopy-routing-rule");
 
   const requestedProject = identifier(headers, "floopy-project-id");
   const lockedProject = context.key?.projectId ?? null;

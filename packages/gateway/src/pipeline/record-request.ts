@@ -9,6 +9,8 @@ import type { RequestLogRecord } from "../store/types.js";
 import type { RequestContext } from "./request-context.js";
 
 export function recordRequest(context: RequestContext): void {
+  // A dry run is not traffic: it leaves no request record.
+  if (context.operation === "explain") return;
   const { services } = context;
   const latencyMs = round(performance.now() - context.startedAt);
   const target = context.upstream?.target;

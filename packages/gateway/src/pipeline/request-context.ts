@@ -9,6 +9,7 @@ import type { IngressProtocol } from "../protocol/ingress-protocol.js";
 import type { JsonObject } from "../protocol/shared/validation.js";
 import type { Operation } from "../providers/declaration.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
+import type { RoutingDecision } from "../routing/router.js";
 import type { ApiKeyRecord, AttemptRecord } from "../store/types.js";
 import type { UpstreamResponse } from "../upstream/upstream-client.js";
 import type { GatewayServices } from "./services.js";
@@ -24,6 +25,8 @@ export interface RequestMetadata {
   properties: Record<string, string>;
   modelOverride: string | null;
   fallbackModels: string[];
+  /** `floopy-routing-rule`: the named rule to route by instead of the key's default. */
+  routingRule: string | null;
 }
 
 /** A successful upstream response, chosen by dispatch, consumed by respond. */
@@ -64,6 +67,7 @@ export interface RequestContext {
   metadata: RequestMetadata; // read-metadata
   requestedModel: string | null; // route
   targets: ResolvedModel[]; // route
+  decision: RoutingDecision<ResolvedModel> | null; // route
   attempts: AttemptRecord[]; // dispatch
   upstream: UpstreamResult | null; // dispatch
   firstByteAt: number | null; // respond (performance.now() when the first body byte went out)
@@ -84,6 +88,7 @@ export function emptyMetadata(): RequestMetadata {
     properties: {},
     modelOverride: null,
     fallbackModels: [],
+    routingRule: null,
   };
 }
 

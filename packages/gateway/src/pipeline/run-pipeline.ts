@@ -58,6 +58,7 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     metadata: emptyMetadata(),
     requestedModel: null,
     targets: [],
+    decision: null,
     attempts: [],
     upstream: null,
     firstByteAt: null,

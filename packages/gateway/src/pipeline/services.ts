@@ -8,6 +8,9 @@ import type { PriceBook } from "../limits/pricing.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { ModelCatalogue } from "../providers/model-catalogue.js";
 import type { RecordQueue } from "../records/record-queue.js";
+import type { BreakerBook } from "../routing/breaker-book.js";
+import type { RoutingRule } from "../routing/router.js";
+import type { TargetStatisticsBook } from "../routing/target-stats.js";
 import type { RequestLogRecord } from "../store/types.js";
 import type { ImageFetcher } from "../upstream/image-fetcher.js";
 import type { UpstreamClient } from "../upstream/upstream-client.js";
@@ -26,6 +29,14 @@ export interface GatewayServices {
   logger: Logger;
   /** Every provider credential, so redaction can remove them from anything recorded or returned. */
   secrets: readonly string[];
+  /** Routing rules by name (config file; the admin API will add more). */
+  rules: ReadonlyMap<string, RoutingRule>;
+  /** Per-target circuit breakers and moving statistics, fed by dispatch. */
+  breakers: BreakerBook;
+  targetStats: TargetStatisticsBook;
+  /** Requests routed so far per rule (round robin's position). */
+  ruleSequence: Map<string, number>;
+  random: () => number;
   /** Requests not yet through their after-response stages (graceful stop waits for them). */
   inFlight: InFlightRequests;
 }

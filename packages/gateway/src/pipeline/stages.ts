@@ -6,6 +6,7 @@ import { authenticate } from "./authenticate.js";
 import { countTokens } from "./count-tokens.js";
 import { decode } from "./decode.js";
 import { dispatch } from "./dispatch.js";
+import { explain } from "./explain.js";
 import { readMetadata } from "./read-metadata.js";
 import { recordRequest } from "./record-request.js";
 import type { AfterStage, Stage } from "./request-context.js";
@@ -20,6 +21,7 @@ export const hotPathStages: readonly Stage[] = [
   readMetadata,
   answerModels,
   route,
+  explain,
   countTokens,
   dispatch,
   respond,

@@ -13,7 +13,9 @@ export type Operation =
   | "generate"
   | "stream_generate"
   | "embed"
-  | "count_tokens";
+  | "count_tokens"
+  /** `POST /v1/routing/explain`: route, then answer with the decision instead of dispatching. */
+  | "explain";
 
 export interface ProviderDeclaration {
   /** The provider type id, also the `<id>/model` prefix for built-ins. */

@@ -2,7 +2,7 @@
  * Starts a real gateway on a real port (embedded SQLite in a temp dir) in front of testkit fakes,
  * for end-to-end tests that call it with the official clients.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeOpenAI, startFakeOpenAI } from "@floopy/testkit";
@@ -26,7 +26,8 @@ export interface TestGateway {
 
 export interface TestGatewayOptions {
   env?: Record<string, string>;
-  configText?: string;
+  /** The config file; a function gets the backup fake's URL to point providers at. */
+  configText?: string | ((backupUrl: string) => string);
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -35,15 +36,16 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const dataDir = mkdtempSync(join(tmpdir(), "floopy-test-"));
   const configPath = join(dataDir, "floopy.yaml");
   const configText =
-    options.configText ??
-    [
-      "providers:",
-      `  backup: { type: openai-compatible, base_url: "${backup.url}", api_key: sk-backup-secret-1234567890, models: [backup-model] }`,
-      // Nothing listens on port 9 (discard): connections are refused.
-      '  dead: { type: openai-compatible, base_url: "http://127.0.0.1:9/v1", models: [dead-model] }',
-      "",
-    ].join("\n");
-  const { writeFileSync } = await import("node:fs");
+    typeof options.configText === "function"
+      ? options.configText(backup.url)
+      : (options.configText ??
+        [
+          "providers:",
+          `  backup: { type: openai-compatible, base_url: "${backup.url}", api_key: sk-backup-secret-1234567890, models: [backup-model] }`,
+          // Nothing listens on port 9 (discard): connections are refused.
+          '  dead: { type: openai-compatible, base_url: "http://127.0.0.1:9/v1", models: [dead-model] }',
+          "",
+        ].join("\n"));
   writeFileSync(configPath, configText);
   const env: Record<string, string> = {
     FLOOPY_PORT: "0",

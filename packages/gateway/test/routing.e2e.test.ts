@@ -1,0 +1,139 @@
+/**
+ * Routing rules end to end: rules from the config file, selected by a key's default or the
+ * `floopy-routing-rule` header, strategies ordering real upstreams, circuit breakers skipping a
+ * failing target, and the dry run that explains a decision without dispatching.
+ */
+import { randomBytes } from "node:crypto";
+import { type FakeOpenAI, startFakeOpenAI } from "@floopy/testkit";
+import OpenAI from "openai";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { hashApiKey } from "../src/control/api-keys.js";
+import { startTestGateway, TEST_KEY, type TestGateway } from "./support/test-gateway.js";
+
+const RULED_KEY = `fp_ruled_${randomBytes(12).toString("hex")}`;
+let test: TestGateway;
+let third: FakeOpenAI;
+
+beforeAll(async () => {
+  third = await startFakeOpenAI({ apiKey: "sk-third-secret-0987654321" });
+  // The test gateway's `backup` provider is pointed at its second fake; a third serves `third`.
+  test = await startTestGateway({
+    configText: (backupUrl) =>
+      [
+        "providers:",
+        `  backup: { type: openai-compatible, base_url: "${backupUrl}", api_key: sk-backup-secret-1234567890, models: [backup-model] }`,
+        `  third: { type: openai-compatible, base_url: "${third.url}", api_key: sk-third-secret-0987654321, models: [third-model] }`,
+        "routing_rules:",
+        "  resilient:",
+        "    strategy: fallback",
+        "    targets: [{ model: openai/gpt-4o-mini }, { model: backup/backup-model }]",
+        "  rotate:",
+        "    strategy: round_robin",
+        "    targets: [{ model: openai/gpt-4o-mini }, { model: backup/backup-model }, { model: third/third-model }]",
+        "keys:",
+        `  - { name: ruled, hash: "${hashApiKey(RULED_KEY)}", routing_rule: rotate }`,
+        "",
+      ].join("\n"),
+  });
+});
+beforeEach(() => {
+  test.fake.reset();
+  test.backup.reset();
+  third.reset();
+});
+afterAll(async () => {
+  await test.close();
+  await third.close();
+});
+
+const ask = (client: OpenAI, headers: Record<string, string> = {}) =>
+  client.chat.completions
+    .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }, { headers })
+    .withResponse();
+
+describe("routing rules", () => {
+  it("fails over along a fallback rule selected by header", async () => {
+    test.fake.pushFault({ kind: "status", status: 503 });
+    const { data, response } = await ask(test.client, { "floopy-routing-rule": "resilient" });
+    expect(data.choices[0]?.message.content).toBe("Echo: hi");
+    expect(response.headers.get("floopy-provider")).toBe("backup");
+    expect(response.headers.get("floopy-fallback-used")).toBe("true");
+  });
+
+  it("rotates a key's default round-robin rule across its targets", async () => {
+    const client = new OpenAI({ baseURL: `${test.gateway.url}/v1`, apiKey: RULED_KEY, maxRetries: 0 });
+    const providers: string[] = [];
+    for (let index = 0; index < 6; index++)
+      providers.push((await ask(client)).response.headers.get("floopy-provider") ?? "");
+    expect(new Set(providers.slice(0, 3))).toEqual(new Set(["openai", "backup", "third"]));
+    expect(providers.slice(3)).toEqual(providers.slice(0, 3));
+  });
+
+  it("refuses an unknown rule by name", async () => {
+    const error = await ask(test.client, { "floopy-routing-rule": "nope" }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("floopy-routing-rule");
+  });
+});
+
+describe("dry run and circuit breakers", () => {
+  const explain = async (headers: Record<string, string> = {}) => {
+    const response = await fetch(`${test.gateway.url}/v1/routing/explain`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], headers }),
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as {
+      rule: string | null;
+      strategy: string | null;
+      candidates: Array<{
+        provider: string;
+        model: string;
+        source: string;
+        skipped: string | null;
+        circuit: string;
+      }>;
+      order: Array<{ provider: string; model: string }>;
+    };
+  };
+
+  it("explains a decision without sending anything upstream", async () => {
+    const decision = await explain({
+      "floopy-routing-rule": "resilient",
+      "floopy-fallback": "third/third-model",
+    });
+    expect(decision).toMatchObject({ rule: "resilient", strategy: "fallback" });
+    expect(decision.candidates.map((candidate) => [candidate.provider, candidate.source])).toEqual([
+      ["openai", "rule"],
+      ["backup", "rule"],
+      ["third", "fallback"],
+    ]);
+    expect(test.fake.requests.length + test.backup.requests.length + third.requests.length).toBe(0);
+  });
+
+  it("opens a failing target's circuit, skips it, and says so", async () => {
+    // Ten failures in the window at a 100 % failure rate: over the breaker's minimum volume.
+    test.fake.setFault(() => ({ kind: "status", status: 500 }));
+    for (let index = 0; index < 10; index++) {
+      const { response } = await ask(test.client, { "floopy-fallback": "backup/backup-model" });
+      expect(response.headers.get("floopy-provider")).toBe("backup");
+    }
+    const before = test.fake.requests.length;
+    const { response } = await ask(test.client, { "floopy-fallback": "backup/backup-model" });
+    expect(response.headers.get("floopy-provider")).toBe("backup");
+    expect(test.fake.requests.length).toBe(before); // skipped, not tried
+    const decision = await explain({ "floopy-fallback": "backup/backup-model" });
+    expect(decision.candidates[0]).toMatchObject({
+      provider: "openai",
+      skipped: "circuit_open",
+      circuit: "open",
+    });
+    expect(decision.order).toEqual([{ provider: "backup", model: "backup-model" }]);
+    const metrics = await (await fetch(`${test.gateway.url}/metrics`)).text();
+    expect(metrics).toContain('floopy_circuit_state{target="openai/gpt-4o-mini"} 2');
+    test.fake.setFault(undefined);
+  });
+});
