@@ -111,6 +111,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       catalogue: new ModelCatalogue(providers, config.file.models ?? {}),
       prices: new PriceBook(config.file.models ?? {}),
       upstream,
+      stores,
       records,
       metrics,
       logger,

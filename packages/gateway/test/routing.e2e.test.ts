@@ -11,6 +11,7 @@ import { hashApiKey } from "../src/control/api-keys.js";
 import { startTestGateway, TEST_KEY, type TestGateway } from "./support/test-gateway.js";
 
 const RULED_KEY = `fp_ruled_${randomBytes(12).toString("hex")}`;
+const OTHER_ORG_KEY = `fp_other_${randomBytes(12).toString("hex")}`;
 let test: TestGateway;
 let third: FakeOpenAI;
 
@@ -27,11 +28,15 @@ beforeAll(async () => {
         "  resilient:",
         "    strategy: fallback",
         "    targets: [{ model: openai/gpt-4o-mini }, { model: backup/backup-model }]",
+        "  third-first:",
+        "    strategy: fallback",
+        "    targets: [{ model: third/third-model }, { model: backup/backup-model }]",
         "  rotate:",
         "    strategy: round_robin",
         "    targets: [{ model: openai/gpt-4o-mini }, { model: backup/backup-model }, { model: third/third-model }]",
         "keys:",
         `  - { name: ruled, hash: "${hashApiKey(RULED_KEY)}", routing_rule: rotate }`,
+        `  - { name: elsewhere, hash: "${hashApiKey(OTHER_ORG_KEY)}", org: other-org }`,
         "",
       ].join("\n"),
   });
@@ -125,6 +130,7 @@ describe("dry run and circuit breakers", () => {
     const { response } = await ask(test.client, { "floopy-fallback": "backup/backup-model" });
     expect(response.headers.get("floopy-provider")).toBe("backup");
     expect(test.fake.requests.length).toBe(before); // skipped, not tried
+    expect(response.headers.get("floopy-fallback-used")).toBe("true"); // the primary did not answer
     const decision = await explain({ "floopy-fallback": "backup/backup-model" });
     expect(decision.candidates[0]).toMatchObject({
       provider: "openai",
@@ -135,5 +141,60 @@ describe("dry run and circuit breakers", () => {
     const metrics = await (await fetch(`${test.gateway.url}/metrics`)).text();
     expect(metrics).toContain('floopy_circuit_state{target="openai/gpt-4o-mini"} 2');
     test.fake.setFault(undefined);
+  });
+});
+
+describe("stored decisions", () => {
+  const get = async (path: string, key = TEST_KEY) => {
+    const response = await fetch(`${test.gateway.url}${path}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it("records each routed request's decision, readable by request id within the org only", async () => {
+    // `third` has not failed before, so its circuit is closed whatever the tests above did to openai.
+    third.pushFault({ kind: "status", status: 500 });
+    const { response } = await ask(test.client, { "floopy-routing-rule": "third-first" });
+    const requestId = response.headers.get("floopy-request-id") ?? "";
+    await test.gateway.services.records.flush();
+    const { status, body } = await get(`/v1/decisions/${requestId}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      request_id: requestId,
+      rule: "third-first",
+      strategy: "fallback",
+      provider: "backup",
+      fallback_used: true,
+      candidates: [
+        { provider: "third", model: "third-model", source: "rule", skipped: null },
+        { provider: "backup", model: "backup-model", source: "rule", skipped: null },
+        { provider: "openai", model: "gpt-4o-mini", source: "model" },
+      ],
+      attempts: [
+        { provider: "third", status: 500, error_class: "http_5xx" },
+        { provider: "backup", status: 200, error_class: null },
+      ],
+    });
+    const elsewhere = await get(`/v1/decisions/${requestId}`, OTHER_ORG_KEY);
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.body).toMatchObject({ error: { code: "not_found" } });
+  });
+
+  it("lists decisions newest first, filtered, with a cursor", async () => {
+    for (let index = 0; index < 3; index++) await ask(test.client, { "floopy-routing-rule": "resilient" });
+    await test.gateway.services.records.flush();
+    const first = await get("/v1/decisions?rule=resilient&limit=2");
+    expect(first.status).toBe(200);
+    const data = first.body.data as Array<{ request_id: string; rule: string }>;
+    expect(data).toHaveLength(2);
+    expect(data.every((entry) => entry.rule === "resilient")).toBe(true);
+    expect(first.body.has_more).toBe(true);
+    const second = await get(`/v1/decisions?rule=resilient&limit=2&cursor=${String(first.body.next_cursor)}`);
+    const more = second.body.data as Array<{ request_id: string }>;
+    expect(more.length).toBeGreaterThan(0);
+    expect(more.some((entry) => data.some((seen) => seen.request_id === entry.request_id))).toBe(false);
+    expect((await get("/v1/decisions?limit=0")).status).toBe(400);
+    expect(((await get("/v1/decisions", OTHER_ORG_KEY)).body.data as unknown[]).length).toBe(0);
   });
 });

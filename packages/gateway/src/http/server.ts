@@ -119,6 +119,24 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   const geminiOptions = { bodyLimit: settings.maxBodyBytes, config: geminiRoute };
   app.post("/v1beta/models/*", geminiOptions, gemini);
   app.post("/v1/models/*", geminiOptions, gemini);
+  const decisionsRoute = (operation: Operation) => ({
+    config: { protocol: "floopy-api", operation, route: "decisions" } satisfies RouteConfig,
+  });
+  const handleWithQuery = (request: FastifyRequest, reply: FastifyReply) => {
+    const config = request.routeOptions.config as unknown as RouteConfig;
+    reply.hijack();
+    const ingress = ingressOf(request, reply, config);
+    const query = request.query as Record<string, unknown> | undefined;
+    const params: Record<string, string> = { ...ingress.params };
+    for (const [name, value] of Object.entries(query ?? {}))
+      if (typeof value === "string") params[name] = value;
+    const id = (request.params as Record<string, string> | undefined)?.id;
+    if (id !== undefined) params.id = id;
+    ingress.params = params;
+    return runPipeline(services, ingress);
+  };
+  app.get("/v1/decisions", decisionsRoute("list_decisions"), handleWithQuery);
+  app.get("/v1/decisions/:id", decisionsRoute("get_decision"), handleWithQuery);
   app.get("/v1/models", listModels, handle);
   app.get("/v1/models/*", getModel, handle);
 

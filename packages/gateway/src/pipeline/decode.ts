@@ -15,7 +15,7 @@ import { isObject } from "../protocol/shared/validation.js";
 import type { RequestContext } from "./request-context.js";
 
 export function decode(context: RequestContext): undefined {
-  if (context.protocol === "openai-models") return undefined;
+  if (context.protocol === "openai-models" || context.protocol === "floopy-api") return undefined;
   const raw = context.rawBody;
   if (raw === undefined || raw.length === 0) {
     throw new GatewayError("BAD_REQUEST", "The request body is empty; expected a JSON object.");

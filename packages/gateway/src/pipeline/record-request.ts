@@ -5,12 +5,13 @@
  */
 import { performance } from "node:perf_hooks";
 import { redactSecrets } from "../records/redact.js";
-import type { RequestLogRecord } from "../store/types.js";
+import type { DecisionRecord, RequestLogRecord } from "../store/types.js";
 import type { RequestContext } from "./request-context.js";
+import { fallbackUsed } from "./response-headers.js";
 
 export function recordRequest(context: RequestContext): void {
   // A dry run is not traffic: it leaves no request record.
-  if (context.operation === "explain") return;
+  if (context.operation === "explain" || context.protocol === "floopy-api") return;
   const { services } = context;
   const latencyMs = round(performance.now() - context.startedAt);
   const target = context.upstream?.target;
@@ -43,8 +44,10 @@ export function recordRequest(context: RequestContext): void {
     usage: context.usage,
     usageSource: context.usageSource,
     costUsd: context.costUsd,
-    fallbackUsed: (context.upstream?.targetIndex ?? 0) > 0,
+    fallbackUsed: fallbackUsed(context),
     attempts: context.attempts,
+    routingRule: context.decision?.rule ?? null,
+    decision: decisionRecord(context),
   };
   services.records.enqueue(record);
   const provider = record.provider ?? "none";
@@ -58,6 +61,22 @@ export function recordRequest(context: RequestContext): void {
   if (record.ttftMs !== null && context.operation === "stream_generate") {
     services.metrics.timeToFirstToken.observe({ route: context.route, provider }, record.ttftMs / 1000);
   }
+}
+
+function decisionRecord(context: RequestContext): DecisionRecord | null {
+  const decision = context.decision;
+  if (!decision) return null;
+  return {
+    strategy: decision.strategy,
+    candidates: decision.candidates.map((candidate) => ({
+      provider: candidate.target.provider.id,
+      model: candidate.target.model,
+      source: candidate.source,
+      score: candidate.score,
+      skipped: candidate.skipped,
+    })),
+    allCircuitsOpen: decision.allCircuitsOpen,
+  };
 }
 
 function round(value: number): number {

@@ -14,8 +14,20 @@ export function floopyHeaders(context: RequestContext): Record<string, string> {
     "x-request-id": context.id,
     "floopy-provider": target?.provider ?? "none",
     "floopy-model": target?.model ?? "none",
-    "floopy-fallback-used": String((context.upstream?.targetIndex ?? 0) > 0),
+    "floopy-fallback-used": String(fallbackUsed(context)),
   };
+}
+
+/**
+ * Whether a target other than the primary answered: one tried later, or one that answered first
+ * because the primary was skipped (its circuit open).
+ */
+export function fallbackUsed(context: RequestContext): boolean {
+  const upstream = context.upstream;
+  if (!upstream) return false;
+  if (upstream.targetIndex > 0) return true;
+  const primary = context.decision?.candidates[0]?.target;
+  return primary !== undefined && primary !== upstream.target;
 }
 
 function lastAttemptTarget(context: RequestContext): { provider: string; model: string } | undefined {

@@ -11,7 +11,7 @@ import type { RecordQueue } from "../records/record-queue.js";
 import type { BreakerBook } from "../routing/breaker-book.js";
 import type { RoutingRule } from "../routing/router.js";
 import type { TargetStatisticsBook } from "../routing/target-stats.js";
-import type { RequestLogRecord } from "../store/types.js";
+import type { RequestLogRecord, Stores } from "../store/types.js";
 import type { ImageFetcher } from "../upstream/image-fetcher.js";
 import type { UpstreamClient } from "../upstream/upstream-client.js";
 import type { InFlightRequests } from "./in-flight.js";
@@ -22,6 +22,8 @@ export interface GatewayServices {
   catalogue: ModelCatalogue;
   prices: PriceBook;
   upstream: UpstreamClient;
+  /** Read side of the stores, for Floopy's own API (decisions); writes go through the queue. */
+  stores: Pick<Stores, "events">;
   /** Fetches caller-given image URLs for providers that take only inline bytes (SSRF-guarded). */
   images: ImageFetcher;
   records: RecordQueue<RequestLogRecord>;

@@ -1,6 +1,7 @@
 /**
  * The request path, top to bottom. This is the only place that knows the order of stages.
  */
+import { answerDecisions } from "./answer-decisions.js";
 import { answerModels } from "./answer-models.js";
 import { authenticate } from "./authenticate.js";
 import { countTokens } from "./count-tokens.js";
@@ -18,6 +19,7 @@ import { settleUsage } from "./settle-usage.js";
 export const hotPathStages: readonly Stage[] = [
   decode,
   authenticate,
+  answerDecisions,
   readMetadata,
   answerModels,
   route,

@@ -6,4 +6,6 @@ export type IngressProtocol =
   | "gemini"
   | "openai-embeddings"
   | "gemini-embeddings"
-  | "openai-models";
+  | "openai-models"
+  /** Floopy's own API (decisions, …): `{"error":{"code","message"}}` errors. */
+  | "floopy-api";

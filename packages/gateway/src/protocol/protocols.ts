@@ -60,6 +60,7 @@ const nativeUpstream: Record<IngressProtocol, UpstreamProtocol | null> = {
   "openai-embeddings": "openai-chat",
   "gemini-embeddings": "gemini",
   "openai-models": null,
+  "floopy-api": null,
 };
 
 export function isPassThrough(ingress: IngressProtocol, upstream: UpstreamProtocol): boolean {

@@ -20,5 +20,13 @@ export function renderErrorBody(protocol: IngressProtocol, error: GatewayError):
     case "openai-embeddings":
     case "openai-models":
       return renderChatError(error);
+    case "floopy-api":
+      return {
+        error: {
+          code: error.wireCode ?? error.code,
+          message: error.message,
+          ...(error.feature === null ? {} : { feature: error.feature }),
+        },
+      };
   }
 }

@@ -15,7 +15,9 @@ export type Operation =
   | "embed"
   | "count_tokens"
   /** `POST /v1/routing/explain`: route, then answer with the decision instead of dispatching. */
-  | "explain";
+  | "explain"
+  | "get_decision"
+  | "list_decisions";
 
 export interface ProviderDeclaration {
   /** The provider type id, also the `<id>/model` prefix for built-ins. */

@@ -103,6 +103,36 @@ export interface RequestLogRecord {
   costUsd: number | null;
   fallbackUsed: boolean;
   attempts: AttemptRecord[];
+  /** The routing rule the request was routed by, if any. */
+  routingRule: string | null;
+  /** How it was routed; null for requests that never reached routing. */
+  decision: DecisionRecord | null;
+}
+
+/** A routing decision as recorded: what was considered, in which order, and why. */
+export interface DecisionRecord {
+  strategy: string | null;
+  candidates: Array<{
+    provider: string;
+    model: string;
+    source: "rule" | "model" | "fallback";
+    score: number | null;
+    skipped: string | null;
+  }>;
+  allCircuitsOpen: boolean;
+}
+
+export interface DecisionQuery {
+  orgId: string;
+  limit: number;
+  /** Page after this record (the last of the previous page). */
+  after?: { createdAt: Date; id: string };
+  from?: Date;
+  to?: Date;
+  model?: string;
+  provider?: string;
+  status?: number;
+  rule?: string;
 }
 
 export interface RequestLogQuery {
@@ -115,6 +145,8 @@ export interface EventStore {
   getRequestLog(id: string): Promise<RequestLogRecord | undefined>;
   /** Newest first. */
   listRequestLogs(query: RequestLogQuery): Promise<RequestLogRecord[]>;
+  /** Routed requests of one org, newest first, filtered; keyset-paginated by (created_at, id). */
+  listDecisions(query: DecisionQuery): Promise<RequestLogRecord[]>;
 }
 
 export interface Stores {

@@ -335,6 +335,60 @@ export function storeContract(open: () => Promise<Stores>): void {
     await expect(stores.events.listRequestLogs({ limit: -1 })).rejects.toThrow(RangeError);
   });
 
+  it("stores routing decisions beside their logs and lists them by filter, page by page", async () => {
+    const orgId = unique("org");
+    const base = Date.parse("2031-01-01T00:00:00.000Z");
+    const decision = {
+      strategy: "fallback",
+      candidates: [
+        {
+          provider: "openai",
+          model: "gpt-4o-mini",
+          source: "rule" as const,
+          score: 2,
+          skipped: "circuit_open",
+        },
+        { provider: "anthropic", model: "claude-x", source: "rule" as const, score: 1, skipped: null },
+      ],
+      allCircuitsOpen: false,
+    };
+    const routed = (offset: number, overrides: Partial<RequestLogRecord> = {}) =>
+      newLog({ orgId, createdAt: new Date(base + offset), routingRule: "resilient", decision, ...overrides });
+    // Two in the same millisecond: the id breaks the tie, so pages neither skip nor repeat.
+    const a = routed(0, { provider: "anthropic", model: "claude-x", status: 200 });
+    const b = routed(1_000, { provider: "openai", model: "gpt-4o-mini", status: 502 });
+    const c = routed(1_000, { provider: "anthropic", model: "claude-x", status: 200, routingRule: "other" });
+    const unrouted = newLog({ orgId, createdAt: new Date(base + 2_000), decision: null });
+    await stores.events.insertRequestLogs([a, b, c, unrouted]);
+
+    expect(await stores.events.getRequestLog(a.id)).toEqual(a);
+    const all = await stores.events.listDecisions({ orgId, limit: 10 });
+    const newestFirst = [b, c].sort((x, y) => (x.id < y.id ? 1 : -1));
+    expect(all).toEqual([...newestFirst, a]);
+    const first = await stores.events.listDecisions({ orgId, limit: 2 });
+    const last = first.at(-1) as RequestLogRecord;
+    const second = await stores.events.listDecisions({
+      orgId,
+      limit: 2,
+      after: { createdAt: last.createdAt, id: last.id },
+    });
+    expect([...first, ...second]).toEqual(all);
+    expect(await stores.events.listDecisions({ orgId, limit: 10, rule: "other" })).toEqual([c]);
+    expect(await stores.events.listDecisions({ orgId, limit: 10, status: 502 })).toEqual([b]);
+    expect(
+      await stores.events.listDecisions({ orgId, limit: 10, provider: "anthropic", model: "claude-x" }),
+    ).toHaveLength(2);
+    expect(
+      await stores.events.listDecisions({
+        orgId,
+        limit: 10,
+        from: new Date(base + 500),
+        to: new Date(base + 1_500),
+      }),
+    ).toHaveLength(2);
+    expect(await stores.events.listDecisions({ orgId: unique("org"), limit: 10 })).toEqual([]);
+  });
+
   it("answers ping", async () => {
     await expect(stores.ping()).resolves.toBeUndefined();
   });
@@ -421,6 +475,8 @@ function newLog(overrides: Partial<RequestLogRecord> = {}): RequestLogRecord {
     costUsd: null,
     fallbackUsed: false,
     attempts: [],
+    routingRule: null,
+    decision: null,
     ...overrides,
   };
 }

@@ -59,7 +59,10 @@ describe("sqlite stores", () => {
     );
     const database = new BetterSqlite3(join(fresh, "floopy.db"), { readonly: true });
     try {
-      expect(database.prepare("select name from kysely_migration").all()).toEqual([{ name: "0001-initial" }]);
+      expect(database.prepare("select name from kysely_migration").all()).toEqual([
+        { name: "0001-initial" },
+        { name: "0002-routing-decisions" },
+      ]);
       // The default org and project were each inserted once, one version bump apiece.
       expect(database.prepare("select version from control_meta").get()).toEqual({ version: 2 });
     } finally {
@@ -123,7 +126,7 @@ describeWithPostgres("postgres stores", (postgres) => {
     await Promise.all(opened.map((stores) => stores.close()));
     const schema = postgres.schemas.at(-1);
     const migrations = await postgres.query(`select name from ${schema}.kysely_migration`);
-    expect(migrations.rows).toEqual([{ name: "0001-initial" }]);
+    expect(migrations.rows).toEqual([{ name: "0001-initial" }, { name: "0002-routing-decisions" }]);
     const meta = await postgres.query(`select version from ${schema}.control_meta`);
     expect(Number(meta.rows[0]?.version)).toBe(2);
   });

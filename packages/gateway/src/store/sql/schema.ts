@@ -80,6 +80,9 @@ export interface RequestLogsTable {
   fallback_used: number;
   /** JSON array of attempts. */
   attempts: string;
+  routing_rule: string | null;
+  /** JSON DecisionRecord, for routed requests. */
+  decision: string | null;
 }
 
 export interface Database {

@@ -5,7 +5,15 @@
  * may retry a batch whose first outcome it never learned without failing on duplicates.
  */
 import type { Insertable, Kysely, Selectable } from "kysely";
-import type { AttemptRecord, EventStore, RequestLogQuery, RequestLogRecord, TokenUsage } from "../types.js";
+import type {
+  AttemptRecord,
+  DecisionQuery,
+  DecisionRecord,
+  EventStore,
+  RequestLogQuery,
+  RequestLogRecord,
+  TokenUsage,
+} from "../types.js";
 import type { Database, RequestLogsTable } from "./schema.js";
 import { chunks, fromEpochMs, fromFlag, MAX_BOUND_PARAMETERS, toEpochMs, toFlag } from "./sql-values.js";
 
@@ -64,6 +72,40 @@ export class SqlEventStore implements EventStore {
       .execute();
     return rows.map(toRequestLog);
   }
+
+  async listDecisions(query: DecisionQuery): Promise<RequestLogRecord[]> {
+    if (!Number.isSafeInteger(query.limit) || query.limit < 0) {
+      throw new RangeError(`listDecisions: limit must be a non-negative integer, got ${query.limit}`);
+    }
+    const { after, from, to, model, provider, status, rule } = query;
+    const rows = await this.db
+      .selectFrom("request_logs")
+      .selectAll()
+      .where("org_id", "=", query.orgId)
+      .where("decision", "is not", null)
+      .$if(from !== undefined, (select) => select.where("created_at", ">=", toEpochMs(from ?? new Date(0))))
+      .$if(to !== undefined, (select) => select.where("created_at", "<", toEpochMs(to ?? new Date(0))))
+      .$if(model !== undefined, (select) => select.where("model", "=", model ?? ""))
+      .$if(provider !== undefined, (select) => select.where("provider", "=", provider ?? ""))
+      .$if(status !== undefined, (select) => select.where("status", "=", status ?? 0))
+      .$if(rule !== undefined, (select) => select.where("routing_rule", "=", rule ?? ""))
+      .$if(after !== undefined, (select) =>
+        select.where((eb) =>
+          eb.or([
+            eb("created_at", "<", toEpochMs(after?.createdAt ?? new Date(0))),
+            eb.and([
+              eb("created_at", "=", toEpochMs(after?.createdAt ?? new Date(0))),
+              eb("id", "<", after?.id ?? ""),
+            ]),
+          ]),
+        ),
+      )
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(query.limit)
+      .execute();
+    return rows.map(toRequestLog);
+  }
 }
 
 function toRequestLogRow(record: RequestLogRecord): Insertable<RequestLogsTable> {
@@ -99,6 +141,8 @@ function toRequestLogRow(record: RequestLogRecord): Insertable<RequestLogsTable>
     cost_usd: record.costUsd,
     fallback_used: toFlag(record.fallbackUsed),
     attempts: JSON.stringify(record.attempts),
+    routing_rule: record.routingRule,
+    decision: record.decision === null ? null : JSON.stringify(record.decision),
   };
 }
 
@@ -130,6 +174,8 @@ function toRequestLog(row: Selectable<RequestLogsTable>): RequestLogRecord {
     costUsd: row.cost_usd,
     fallbackUsed: fromFlag(row.fallback_used),
     attempts: parseAttempts(row.attempts),
+    routingRule: row.routing_rule,
+    decision: row.decision === null ? null : (JSON.parse(row.decision) as DecisionRecord),
   };
 }
 
@@ -152,7 +198,7 @@ function toUsage(row: Selectable<RequestLogsTable>): TokenUsage | null {
 }
 
 function toUsageSource(value: string | null): RequestLogRecord["usageSource"] {
-  if (value === null || value === "upstream" || value === "estimate") return value;
+  if (value === null || value === "upstream" || value === "tokenizer" || value === "estimate") return value;
   throw new Error(`request_logs.usage_source holds an unknown value "${value}"`);
 }
 

@@ -1,0 +1,113 @@
+/**
+ * Stage: answer-decisions. `GET /v1/decisions/{request_id}` and `GET /v1/decisions` read routing
+ * decisions from the events store, scoped to the caller's org: another org's request is a 404,
+ * never a 403 that would confirm it exists. Listing is newest first with an opaque cursor.
+ */
+import { GatewayError } from "../errors/gateway-error.js";
+import type { DecisionQuery, RequestLogRecord } from "../store/types.js";
+import type { RequestContext, StageResponse } from "./request-context.js";
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+export async function answerDecisions(context: RequestContext): Promise<StageResponse | undefined> {
+  if (context.operation !== "get_decision" && context.operation !== "list_decisions") return undefined;
+  const orgId = context.key?.orgId;
+  if (!orgId) throw new GatewayError("INVALID_API_KEY", "A Floopy key is required.");
+  const events = context.services.stores.events;
+  if (context.operation === "get_decision") {
+    const id = context.params.id ?? "";
+    const record = await events.getRequestLog(id);
+    if (!record || record.orgId !== orgId || record.decision === null) {
+      throw new GatewayError("NOT_FOUND", `No routing decision for request '${id}'.`, {
+        wireCode: "not_found",
+      });
+    }
+    return { status: 200, body: decisionObject(record) };
+  }
+  const query = decisionQuery(context.params, orgId);
+  // One more than asked says whether another page exists without a count query.
+  const records = await events.listDecisions({ ...query, limit: query.limit + 1 });
+  const page = records.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    status: 200,
+    body: {
+      object: "list",
+      data: page.map(decisionObject),
+      has_more: records.length > query.limit,
+      next_cursor: records.length > query.limit && last ? encodeCursor(last) : null,
+    },
+  };
+}
+
+function decisionQuery(params: Readonly<Record<string, string>>, orgId: string): DecisionQuery {
+  const query: DecisionQuery = { orgId, limit: DEFAULT_LIMIT };
+  if (params.limit !== undefined) {
+    const limit = Number(params.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new GatewayError("BAD_REQUEST", `limit must be an integer from 1 to ${MAX_LIMIT}.`, {
+        param: "limit",
+      });
+    }
+    query.limit = limit;
+  }
+  if (params.cursor !== undefined) query.after = decodeCursor(params.cursor);
+  for (const bound of ["from", "to"] as const) {
+    const value = params[bound];
+    if (value === undefined) continue;
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) {
+      throw new GatewayError("BAD_REQUEST", `${bound} must be an ISO-8601 date.`, { param: bound });
+    }
+    query[bound] = date;
+  }
+  if (params.model !== undefined) query.model = params.model;
+  if (params.provider !== undefined) query.provider = params.provider;
+  if (params.rule !== undefined) query.rule = params.rule;
+  if (params.status !== undefined) {
+    const status = Number(params.status);
+    if (!Number.isInteger(status))
+      throw new GatewayError("BAD_REQUEST", "status must be an integer.", { param: "status" });
+    query.status = status;
+  }
+  return query;
+}
+
+function encodeCursor(record: RequestLogRecord): string {
+  return Buffer.from(JSON.stringify([record.createdAt.getTime(), record.id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [time, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
+    if (typeof time === "number" && typeof id === "string") return { createdAt: new Date(time), id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new GatewayError("BAD_REQUEST", "cursor is not one this API returned.", { param: "cursor" });
+}
+
+function decisionObject(record: RequestLogRecord) {
+  return {
+    object: "routing.decision",
+    request_id: record.id,
+    created_at: record.createdAt.toISOString(),
+    requested_model: record.requestedModel,
+    rule: record.routingRule,
+    strategy: record.decision?.strategy ?? null,
+    candidates: record.decision?.candidates ?? [],
+    all_circuits_open: record.decision?.allCircuitsOpen ?? false,
+    attempts: record.attempts.map((attempt) => ({
+      provider: attempt.provider,
+      model: attempt.model,
+      status: attempt.status,
+      error_class: attempt.errorClass,
+      latency_ms: attempt.latencyMs,
+    })),
+    provider: record.provider,
+    model: record.model,
+    status: record.status,
+    fallback_used: record.fallbackUsed,
+  };
+}
