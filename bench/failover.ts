@@ -68,9 +68,10 @@ async function main() {
     `success rate at saturation (32 connections, ${duration} s)`,
     "throughput at saturation (req/s)",
   ];
-  labels.forEach((label, index) =>
-    lines.push(`| ${label} | ${columns[0]?.[index]} | ${columns[1]?.[index]} |`),
-  );
+  for (const [index, label] of labels.entries()) {
+    lines.push(`| ${label} | ${columns[0]?.[index]} | ${columns[1]?.[index]} |`);
+  }
+
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
