@@ -2,6 +2,8 @@
  * Anthropic Messages request <-> canonical request. Pure: the body must have passed
  * `validateMessagesRequest`. What cannot be carried is dropped with a warning.
  */
+
+import { toolArgumentsValue } from "../../canonical/parts.js";
 import type {
   ContentPart,
   GenerateRequest,
@@ -259,7 +261,7 @@ function encodeContent(message: Message, warnings: string[]): AnthropicContentBl
           type: "tool_use",
           id: part.id,
           name: part.name,
-          input: parseArguments(part.arguments, warnings),
+          input: toolArgumentsValue(part.arguments, warnings),
         });
         break;
       case "tool-result": {
@@ -287,16 +289,6 @@ function encodeContent(message: Message, warnings: string[]): AnthropicContentBl
     }
   }
   return blocks;
-}
-
-function parseArguments(text: string, warnings: string[]): unknown {
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    warnings.push("tool call arguments were not valid JSON; sent as an empty object");
-    return {};
-  }
 }
 
 function encodeToolChoice(

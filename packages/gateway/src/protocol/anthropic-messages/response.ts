@@ -1,4 +1,5 @@
 /** Anthropic Messages response <-> canonical response. Pure. */
+import { toolArgumentsValue } from "../../canonical/parts.js";
 import type { ContentPart, GenerateResponse } from "../../canonical/types.js";
 import { decodeStopReason, encodeStopReason } from "./stop-reason.js";
 import type { AnthropicContentBlock, AnthropicResponse } from "./types.js";
@@ -66,7 +67,12 @@ export function encodeMessagesResponse(response: GenerateResponse, model: string
         content.push({ type: "text", text: part.text });
         break;
       case "tool-call":
-        content.push({ type: "tool_use", id: part.id, name: part.name, input: parseOrEmpty(part.arguments) });
+        content.push({
+          type: "tool_use",
+          id: part.id,
+          name: part.name,
+          input: toolArgumentsValue(part.arguments),
+        });
         break;
       default:
         break;
@@ -91,12 +97,4 @@ export function encodeMessagesResponse(response: GenerateResponse, model: string
       },
     ),
   };
-}
-
-export function parseOrEmpty(text: string): unknown {
-  try {
-    return text.trim() === "" ? {} : JSON.parse(text);
-  } catch {
-    return {};
-  }
 }

@@ -3,6 +3,8 @@
  * in older models: decoding synthesizes stable ids, and encoding finds a tool result's function
  * name from the call it answers, since Gemini matches results by name.
  */
+
+import { imageSourceOf, toolArgumentsValue, toolResultText } from "../../canonical/parts.js";
 import type {
   ContentPart,
   GenerateRequest,
@@ -177,22 +179,23 @@ export function encodeGenerateContent(request: GenerateRequest): WithWarnings<Js
         case "tool-call":
           nameOfCall.set(part.id, part.name);
           parts.push({
-            functionCall: { id: part.id, name: part.name, args: parseArguments(part.arguments, warnings) },
+            functionCall: {
+              id: part.id,
+              name: part.name,
+              args: toolArgumentsValue(part.arguments, warnings),
+            },
           });
           break;
         case "tool-result": {
           const name = nameOfCall.get(part.toolCallId);
           if (name === undefined)
             warnings.push(`tool result '${part.toolCallId}' answers no earlier call; sent unnamed`);
-          const text =
-            typeof part.content === "string"
-              ? part.content
-              : part.content
-                  .filter((inner): inner is TextPart => inner.type === "text")
-                  .map((inner) => inner.text)
-                  .join("");
           parts.push({
-            functionResponse: { id: part.toolCallId, name: name ?? "unknown", response: { result: text } },
+            functionResponse: {
+              id: part.toolCallId,
+              name: name ?? "unknown",
+              response: { result: toolResultText(part.content) },
+            },
           });
           break;
         }
@@ -265,20 +268,9 @@ export function encodeGenerateContent(request: GenerateRequest): WithWarnings<Js
 function encodeImage(part: ImagePart, warnings: string[]): JsonObject {
   if (part.source.kind === "base64")
     return { inlineData: { mimeType: part.source.mediaType, data: part.source.data } };
-  const match = /^data:([^;,]+);base64,(.*)$/s.exec(part.source.url);
-  if (match?.[1] !== undefined && match[2] !== undefined)
-    return { inlineData: { mimeType: match[1], data: match[2] } };
+  const source = imageSourceOf(part.source.url);
+  if (source.kind === "base64") return { inlineData: { mimeType: source.mediaType, data: source.data } };
   // Only reached for URLs the pipeline did not inline (Gemini file URIs, gs:// and the like).
   warnings.push("an image URL was sent to Gemini as fileData; Gemini accepts only its own file URIs there");
   return { fileData: { fileUri: part.source.url, mimeType: "image/*" } };
-}
-
-function parseArguments(text: string, warnings: string[]): unknown {
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    warnings.push("tool call arguments were not valid JSON; sent as an empty object");
-    return {};
-  }
 }

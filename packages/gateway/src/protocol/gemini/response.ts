@@ -1,4 +1,5 @@
 /** Gemini GenerateContentResponse <-> canonical response, finish reasons and usage. Pure. */
+import { toolArgumentsValue } from "../../canonical/parts.js";
 import type { Choice, ContentPart, FinishReason, GenerateResponse, Usage } from "../../canonical/types.js";
 import { isObject, type JsonObject } from "../shared/validation.js";
 
@@ -136,7 +137,9 @@ export function encodeParts(content: readonly ContentPart[]): JsonObject[] {
           : { text: part.text, thought: true },
       );
     } else if (part.type === "tool-call") {
-      parts.push({ functionCall: { id: part.id, name: part.name, args: parseOrEmpty(part.arguments) } });
+      parts.push({
+        functionCall: { id: part.id, name: part.name, args: toolArgumentsValue(part.arguments) },
+      });
     }
   }
   return parts;
@@ -158,12 +161,4 @@ export function encodeGenerateContentResponse(response: GenerateResponse, model:
   };
   if (response.usage) body.usageMetadata = encodeGeminiUsage(response.usage);
   return body;
-}
-
-export function parseOrEmpty(text: string): unknown {
-  try {
-    return text.trim() === "" ? {} : JSON.parse(text);
-  } catch {
-    return {};
-  }
 }

@@ -3,18 +3,13 @@
  * whole GenerateContentResponse; a function call arrives whole in one chunk, so encoding buffers
  * streamed tool-call arguments until the call ends. There is no terminator event.
  */
+import { toolArgumentsValue } from "../../canonical/parts.js";
 import type { FinishReason, StreamEvent, Usage } from "../../canonical/types.js";
 import type { GatewayError } from "../../errors/gateway-error.js";
 import type { OutgoingSseEvent, StreamDecoder, StreamEncoder, StreamEncoderOptions } from "../codec.js";
 import { isObject, type JsonObject } from "../shared/validation.js";
 import { renderGeminiError } from "./errors.js";
-import {
-  decodeFinishReason,
-  decodeGeminiUsage,
-  encodeFinishReason,
-  encodeGeminiUsage,
-  parseOrEmpty,
-} from "./response.js";
+import { decodeFinishReason, decodeGeminiUsage, encodeFinishReason, encodeGeminiUsage } from "./response.js";
 
 export function createGeminiStreamDecoder(): StreamDecoder {
   let started = false;
@@ -133,7 +128,11 @@ export function createGeminiStreamEncoder(options: StreamEncoderOptions): Stream
           const call = calls.get(event.toolIndex);
           calls.delete(event.toolIndex);
           return call
-            ? [chunk([{ functionCall: { id: call.id, name: call.name, args: parseOrEmpty(call.args) } }])]
+            ? [
+                chunk([
+                  { functionCall: { id: call.id, name: call.name, args: toolArgumentsValue(call.args) } },
+                ]),
+              ]
             : [];
         }
         case "finish":
@@ -149,7 +148,7 @@ export function createGeminiStreamEncoder(options: StreamEncoderOptions): Stream
     end() {
       // Calls never ended explicitly (some upstreams only finish the choice) go out now.
       const pending = [...calls.values()].map((call) => ({
-        functionCall: { id: call.id, name: call.name, args: parseOrEmpty(call.args) },
+        functionCall: { id: call.id, name: call.name, args: toolArgumentsValue(call.args) },
       }));
       calls.clear();
       const last = chunk(pending.length > 0 ? pending : [{ text: "" }], {

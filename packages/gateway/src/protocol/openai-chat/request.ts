@@ -2,6 +2,8 @@
  * OpenAI Chat Completions request <-> canonical request. Pure: the body must have passed
  * `validateChatRequest`.
  */
+
+import { imageSourceOf, toolResultText } from "../../canonical/parts.js";
 import type {
   ContentPart,
   GenerateRequest,
@@ -111,19 +113,11 @@ function decodePart(part: ChatContentPart): TextPart | ImagePart | undefined {
   if (part.type === "text" && typeof part.text === "string") return { type: "text", text: part.text };
   if (part.type === "image_url" && typeof part.image_url === "object" && part.image_url !== null) {
     const imageUrl = part.image_url as { url: string; detail?: "auto" | "low" | "high" };
-    const image: ImagePart = { type: "image", source: parseImageUrl(imageUrl.url) };
+    const image: ImagePart = { type: "image", source: imageSourceOf(imageUrl.url) };
     if (imageUrl.detail !== undefined) image.detail = imageUrl.detail;
     return image;
   }
   return undefined;
-}
-
-function parseImageUrl(url: string): ImagePart["source"] {
-  const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-  if (match?.[1] !== undefined && match[2] !== undefined) {
-    return { kind: "base64", mediaType: match[1], data: match[2] };
-  }
-  return { kind: "url", url };
 }
 
 function decodeToolChoice(choice: ChatToolChoice): ToolChoice {
@@ -212,14 +206,7 @@ function encodeMessage(message: Message, warnings: string[]): ChatMessage[] {
     const results: ChatMessage[] = [];
     for (const part of message.content) {
       if (part.type !== "tool-result") continue;
-      const content =
-        typeof part.content === "string"
-          ? part.content
-          : part.content
-              .filter((inner): inner is TextPart => inner.type === "text")
-              .map((inner) => inner.text)
-              .join("");
-      results.push({ role: "tool", tool_call_id: part.toolCallId, content });
+      results.push({ role: "tool", tool_call_id: part.toolCallId, content: toolResultText(part.content) });
     }
     const rest = message.content.filter((part) => part.type !== "tool-result");
     if (rest.length > 0) results.push(...encodeMessage({ role: "user", content: rest }, warnings));

@@ -3,6 +3,8 @@
  * responses, so `previous_response_id` cannot be honoured and is refused by name; built-in tools
  * (web search, file search, …) exist only at OpenAI and are refused the same way.
  */
+
+import { imageSourceOf } from "../../canonical/parts.js";
 import type {
   ContentPart,
   GenerateRequest,
@@ -180,14 +182,7 @@ function decodeContent(content: unknown, warnings: string[]): ContentPart[] {
     if ((part.type === "input_text" || part.type === "output_text") && typeof part.text === "string") {
       parts.push({ type: "text", text: part.text });
     } else if (part.type === "input_image" && typeof part.image_url === "string") {
-      const match = /^data:([^;,]+);base64,(.*)$/s.exec(part.image_url);
-      const image: ImagePart = {
-        type: "image",
-        source:
-          match?.[1] !== undefined && match[2] !== undefined
-            ? { kind: "base64", mediaType: match[1], data: match[2] }
-            : { kind: "url", url: part.image_url },
-      };
+      const image: ImagePart = { type: "image", source: imageSourceOf(part.image_url) };
       if (part.detail === "low" || part.detail === "high" || part.detail === "auto")
         image.detail = part.detail;
       parts.push(image);
