@@ -31,6 +31,10 @@ beforeAll(async () => {
         "  third-first:",
         "    strategy: fallback",
         "    targets: [{ model: third/third-model }, { model: backup/backup-model }]",
+        "  patient:",
+        "    strategy: fallback",
+        "    targets: [{ model: third/third-model }, { model: backup/backup-model }]",
+        "    retry: { attempts: 2, on: [5xx, 429], backoff_ms: 20 }",
         "  rotate:",
         "    strategy: round_robin",
         "    targets: [{ model: openai/gpt-4o-mini }, { model: backup/backup-model }, { model: third/third-model }]",
@@ -196,5 +200,47 @@ describe("stored decisions", () => {
     expect(more.some((entry) => data.some((seen) => seen.request_id === entry.request_id))).toBe(false);
     expect((await get("/v1/decisions?limit=0")).status).toBe(400);
     expect(((await get("/v1/decisions", OTHER_ORG_KEY)).body.data as unknown[]).length).toBe(0);
+  });
+});
+
+describe("retry policy", () => {
+  // First: the failures below add up on `third`'s breaker, and this one must reach `third`.
+  it("never retries the caller's own 4xx", async () => {
+    third.pushFault({ kind: "status", status: 400, message: "bad temperature" });
+    const error = await ask(test.client, { "floopy-routing-rule": "patient" }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(third.requests).toHaveLength(1);
+    expect(test.backup.requests).toHaveLength(0);
+  });
+
+  it("retries the same target on the failures its rule names before moving on", async () => {
+    third.pushFault({ kind: "status", status: 500 }, { kind: "status", status: 502 });
+    const { data, response } = await ask(test.client, { "floopy-routing-rule": "patient" });
+    expect(data.choices[0]?.message.content).toBe("Echo: hi");
+    expect(response.headers.get("floopy-provider")).toBe("third");
+    expect(third.requests).toHaveLength(3);
+    expect(test.backup.requests).toHaveLength(0);
+  });
+
+  it("waits for a 429's Retry-After before trying the same target again", async () => {
+    third.pushFault({ kind: "rate-limit", retryAfterSeconds: 1 });
+    const started = performance.now();
+    const { response } = await ask(test.client, { "floopy-routing-rule": "patient" });
+    expect(response.headers.get("floopy-provider")).toBe("third");
+    expect(third.requests).toHaveLength(2);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it("moves on once the attempts are spent", async () => {
+    third.pushFault(
+      { kind: "status", status: 500 },
+      { kind: "status", status: 500 },
+      { kind: "status", status: 500 },
+    );
+    const { response } = await ask(test.client, { "floopy-routing-rule": "patient" });
+    expect(response.headers.get("floopy-provider")).toBe("backup");
+    expect(third.requests).toHaveLength(3);
   });
 });

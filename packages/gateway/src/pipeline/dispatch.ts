@@ -10,6 +10,7 @@ import { GatewayError } from "../errors/gateway-error.js";
 import { upstreamCodecs } from "../protocol/protocols.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
 import { redactSecrets } from "../records/redact.js";
+import type { RoutingRule } from "../routing/router.js";
 import type { AttemptRecord } from "../store/types.js";
 import {
   classifyStatus,
@@ -33,72 +34,164 @@ interface Failure {
 }
 
 export async function dispatch(context: RequestContext): Promise<undefined> {
-  const { upstream, metrics } = context.services;
   let lastFailure: Failure | undefined;
+  const rule = context.decision?.rule ? context.services.rules.get(context.decision.rule) : undefined;
+  const deadlineAt = rule?.timeoutMs.total
+    ? context.startedAt + rule.timeoutMs.total
+    : Number.POSITIVE_INFINITY;
   for (const [index, target] of context.targets.entries()) {
     // A half-open circuit lets a limited number of probes through; others move on while any remain.
     const breaker = context.services.breakers.get(targetKey(target));
     if (breaker.current() === "half_open" && !breaker.tryAcquire() && index < context.targets.length - 1) {
       continue;
     }
-    const started = performance.now();
-    await inlineRemoteImages(context, target);
-    const prepared = prepareUpstreamRequest(context, target);
-    let response: UpstreamResponse | undefined;
-    try {
-      response = await upstream.send({
-        url: prepared.url,
-        method: "POST",
-        headers: prepared.headers,
-        body: prepared.body,
-        signal: context.abort.signal,
-        allowLinkLocal: target.provider.allowLinkLocal,
-      });
-      if (response.statusCode >= 400) {
-        const failure = await httpFailure(context, target, response);
-        recordAttempt(context, target, response.statusCode, failure.errorClass, started);
-        lastFailure = failure;
-        if (!isFailoverable(failure.errorClass)) throw failure.error;
-        continue;
-      }
-      const result: UpstreamResult = {
+    // A rule's retry policy applies to its own targets: the same target is tried again before moving on.
+    const fromRule = context.decision?.candidates.some(
+      (candidate) => candidate.target === target && candidate.source === "rule",
+    );
+    const retry = fromRule ? rule?.retry : undefined;
+    for (let attempt = 0; ; attempt++) {
+      if (performance.now() >= deadlineAt) throw exhausted(context, lastFailure);
+      const outcome = await attemptTarget(
+        context,
         target,
-        targetIndex: index,
-        response,
-        injectedStreamUsage: prepared.injectedStreamUsage,
-        passThrough: prepared.passThrough,
-      };
-      if (prepared.stream) {
-        const iterator = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-        const first = await iterator.next();
-        if (first.done) throw malformed("the upstream stream ended before sending any data");
-        result.stream = { iterator, firstChunk: first.value };
-      } else {
-        const bytes = Buffer.from(await response.body.arrayBuffer());
-        let json: unknown;
-        try {
-          json = JSON.parse(bytes.toString("utf8"));
-        } catch {
-          throw malformed("the upstream answered with a body that is not valid JSON");
-        }
-        result.body = { bytes, json };
-      }
-      recordAttempt(context, target, response.statusCode, null, started);
-      context.upstream = result;
-      metrics.upstreamAttempts.inc({ provider: target.provider.id, outcome: "ok" });
-      if (index > 0) metrics.fallbacks.inc();
-      return undefined;
-    } catch (error) {
-      if (error instanceof GatewayError && lastFailure?.error === error) throw error;
-      response?.body.destroy();
+        index,
+        rule?.timeoutMs.attempt ?? null,
+        deadlineAt,
+      );
+      if (outcome === "answered") return undefined;
+      lastFailure = outcome.failure;
+      const delay = retry ? retryDelay(retry, attempt, outcome) : null;
+      if (delay === null || performance.now() + delay >= deadlineAt) break;
+      await sleep(delay, context.abort.signal);
       if (context.abort.signal.aborted) throw abortError(context);
-      const errorClass: UpstreamErrorClass =
-        error instanceof MalformedResponse ? "malformed_response" : classifyUpstreamError(error);
-      recordAttempt(context, target, response?.statusCode ?? null, errorClass, started);
-      lastFailure = undefined;
     }
   }
   throw exhausted(context, lastFailure);
+}
+
+interface FailedAttempt {
+  errorClass: UpstreamErrorClass;
+  status: number | null;
+  /** Only for HTTP errors (the caller may get the upstream's own error). */
+  failure: Failure | undefined;
+}
+
+/** One try at one target: answered (context.upstream is set) or a failover-able failure. */
+async function attemptTarget(
+  context: RequestContext,
+  target: ResolvedModel,
+  index: number,
+  attemptTimeoutMs: number | null,
+  deadlineAt: number,
+): Promise<"answered" | FailedAttempt> {
+  const { upstream, metrics } = context.services;
+  const started = performance.now();
+  await inlineRemoteImages(context, target);
+  const prepared = prepareUpstreamRequest(context, target);
+  const firstByteLimit = Math.min(
+    attemptTimeoutMs ?? Number.POSITIVE_INFINITY,
+    Number.isFinite(deadlineAt) ? Math.max(1, deadlineAt - started) : Number.POSITIVE_INFINITY,
+  );
+  let response: UpstreamResponse | undefined;
+  // The caller's own mistake (a 4xx from the upstream): never retried, never failed over.
+  let callersFault: GatewayError | undefined;
+  try {
+    response = await upstream.send({
+      url: prepared.url,
+      method: "POST",
+      headers: prepared.headers,
+      body: prepared.body,
+      signal: context.abort.signal,
+      allowLinkLocal: target.provider.allowLinkLocal,
+      ...(Number.isFinite(firstByteLimit) ? { firstByteTimeoutMs: Math.ceil(firstByteLimit) } : {}),
+    });
+    if (response.statusCode >= 400) {
+      const failure = await httpFailure(context, target, response);
+      recordAttempt(context, target, response.statusCode, failure.errorClass, started);
+      if (!isFailoverable(failure.errorClass)) {
+        callersFault = failure.error;
+        throw callersFault;
+      }
+      return { errorClass: failure.errorClass, status: response.statusCode, failure };
+    }
+    const result: UpstreamResult = {
+      target,
+      targetIndex: index,
+      response,
+      injectedStreamUsage: prepared.injectedStreamUsage,
+      passThrough: prepared.passThrough,
+    };
+    if (prepared.stream) {
+      const iterator = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done) throw malformed("the upstream stream ended before sending any data");
+      result.stream = { iterator, firstChunk: first.value };
+    } else {
+      const bytes = Buffer.from(await response.body.arrayBuffer());
+      let json: unknown;
+      try {
+        json = JSON.parse(bytes.toString("utf8"));
+      } catch {
+        throw malformed("the upstream answered with a body that is not valid JSON");
+      }
+      result.body = { bytes, json };
+    }
+    recordAttempt(context, target, response.statusCode, null, started);
+    context.upstream = result;
+    metrics.upstreamAttempts.inc({ provider: target.provider.id, outcome: "ok" });
+    if (index > 0) metrics.fallbacks.inc();
+    return "answered";
+  } catch (error) {
+    if (error === callersFault) throw error;
+    response?.body.destroy();
+    if (context.abort.signal.aborted) throw abortError(context);
+    const errorClass: UpstreamErrorClass =
+      error instanceof MalformedResponse ? "malformed_response" : classifyUpstreamError(error);
+    recordAttempt(context, target, response?.statusCode ?? null, errorClass, started);
+    return { errorClass, status: response?.statusCode ?? null, failure: undefined };
+  }
+}
+
+/**
+ * How long to wait before trying the same target again, or null when the policy says move on:
+ * attempts left and a failure of a class the policy retries. Backoff doubles per retry; a
+ * provider's Retry-After, when longer, wins.
+ */
+function retryDelay(retry: RoutingRule["retry"], attempt: number, failed: FailedAttempt): number | null {
+  if (attempt >= retry.attempts) return null;
+  if (!retry.on.some((kind) => matchesRetryKind(kind, failed))) return null;
+  const backoff = retry.backoffMs * 2 ** attempt;
+  const retryAfter = failed.failure?.error.headers["retry-after"];
+  const seconds = retryAfter === undefined ? Number.NaN : Number(retryAfter);
+  return Number.isFinite(seconds) ? Math.max(backoff, seconds * 1000) : backoff;
+}
+
+function matchesRetryKind(kind: string, failed: FailedAttempt): boolean {
+  switch (kind) {
+    case "429":
+      return failed.errorClass === "http_429";
+    case "5xx":
+      return failed.errorClass === "http_5xx";
+    case "network":
+      return failed.errorClass === "connection_error" || failed.errorClass === "malformed_response";
+    case "timeout":
+      return isTimeout(failed.errorClass);
+    default:
+      return failed.status !== null && String(failed.status) === kind;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 class MalformedResponse extends Error {}
