@@ -3,6 +3,7 @@
  * HTTP server, and owns graceful shutdown (stop accepting, let in-flight requests finish within
  * the grace period, flush the record queue, close the stores).
  */
+import { createHmac } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { LoadedConfig } from "./config/load-config.js";
@@ -127,6 +128,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       targetStats: new TargetStatisticsBook(),
       ruleSequence: new Map(),
       random: Math.random,
+      cursorSecret: createHmac("sha256", masterKey.key).update("floopy list cursors v1").digest(),
       secrets: providers.map((provider) => provider.apiKey).filter((key): key is string => key !== null),
     };
     const app = buildServer({

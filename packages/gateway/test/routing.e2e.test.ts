@@ -96,7 +96,9 @@ describe("dry run and circuit breakers", () => {
     });
     expect(response.status).toBe(200);
     return (await response.json()) as {
-      rule: string | null;
+      would_select: { provider: string; model: string } | null;
+      reasoning: string;
+      routing_rule_id: string | null;
       strategy: string | null;
       candidates: Array<{
         provider: string;
@@ -114,13 +116,32 @@ describe("dry run and circuit breakers", () => {
       "floopy-routing-rule": "resilient",
       "floopy-fallback": "third/third-model",
     });
-    expect(decision).toMatchObject({ rule: "resilient", strategy: "fallback" });
+    expect(decision).toMatchObject({
+      would_select: { provider: "openai", model: "gpt-4o-mini" },
+      firewall_decision: "allow",
+      routing_rule_id: "resilient",
+      strategy: "fallback",
+    });
+    expect(decision.reasoning).toContain("Routing rule 'resilient'");
     expect(decision.candidates.map((candidate) => [candidate.provider, candidate.source])).toEqual([
       ["openai", "rule"],
       ["backup", "rule"],
       ["third", "fallback"],
     ]);
     expect(test.fake.requests.length + test.backup.requests.length + third.requests.length).toBe(0);
+    // The `{request, headers}` form says the same.
+    const wrapped = await fetch(`${test.gateway.url}/v1/routing/explain`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        request: { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] },
+        headers: { "floopy-routing-rule": "third-first" },
+      }),
+    });
+    expect(await wrapped.json()).toMatchObject({
+      would_select: { provider: "third" },
+      routing_rule_id: "third-first",
+    });
   });
 
   it("opens a failing target's circuit, skips it, and says so", async () => {
@@ -188,18 +209,23 @@ describe("stored decisions", () => {
   it("lists decisions newest first, filtered, with a cursor", async () => {
     for (let index = 0; index < 3; index++) await ask(test.client, { "floopy-routing-rule": "resilient" });
     await test.gateway.services.records.flush();
-    const first = await get("/v1/decisions?rule=resilient&limit=2");
+    const first = await get("/v1/decisions?routing_rule_id=resilient&limit=2");
     expect(first.status).toBe(200);
-    const data = first.body.data as Array<{ request_id: string; rule: string }>;
+    const data = first.body.items as Array<{ request_id: string; rule: string }>;
     expect(data).toHaveLength(2);
     expect(data.every((entry) => entry.rule === "resilient")).toBe(true);
     expect(first.body.has_more).toBe(true);
-    const second = await get(`/v1/decisions?rule=resilient&limit=2&cursor=${String(first.body.next_cursor)}`);
-    const more = second.body.data as Array<{ request_id: string }>;
+    const second = await get(
+      `/v1/decisions?routing_rule_id=resilient&limit=2&cursor=${String(first.body.next_cursor)}`,
+    );
+    const more = second.body.items as Array<{ request_id: string }>;
     expect(more.length).toBeGreaterThan(0);
     expect(more.some((entry) => data.some((seen) => seen.request_id === entry.request_id))).toBe(false);
-    expect((await get("/v1/decisions?limit=0")).status).toBe(400);
-    expect(((await get("/v1/decisions", OTHER_ORG_KEY)).body.data as unknown[]).length).toBe(0);
+    expect((await get("/v1/decisions?limit=0")).body).toMatchObject({ error: { code: "invalid_request" } });
+    // Cursors are signed: an edited one is refused, not obeyed.
+    const forged = `${Buffer.from(JSON.stringify([Date.now(), "zzz"])).toString("base64url")}.${String(first.body.next_cursor).split(".")[1]}`;
+    expect((await get(`/v1/decisions?cursor=${forged}`)).status).toBe(400);
+    expect(((await get("/v1/decisions", OTHER_ORG_KEY)).body.items as unknown[]).length).toBe(0);
   });
 });
 

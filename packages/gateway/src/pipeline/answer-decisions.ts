@@ -3,6 +3,7 @@
  * decisions from the events store, scoped to the caller's org: another org's request is a 404,
  * never a 403 that would confirm it exists. Listing is newest first with an opaque cursor.
  */
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { GatewayError } from "../errors/gateway-error.js";
 import type { DecisionQuery, RequestLogRecord } from "../store/types.js";
 import type { RequestContext, StageResponse } from "./request-context.js";
@@ -25,7 +26,7 @@ export async function answerDecisions(context: RequestContext): Promise<StageRes
     }
     return { status: 200, body: decisionObject(record) };
   }
-  const query = decisionQuery(context.params, orgId);
+  const query = decisionQuery(context.params, orgId, context.services.cursorSecret);
   // One more than asked says whether another page exists without a count query.
   const records = await events.listDecisions({ ...query, limit: query.limit + 1 });
   const page = records.slice(0, query.limit);
@@ -34,58 +35,84 @@ export async function answerDecisions(context: RequestContext): Promise<StageRes
     status: 200,
     body: {
       object: "list",
-      data: page.map(decisionObject),
+      items: page.map(decisionObject),
       has_more: records.length > query.limit,
-      next_cursor: records.length > query.limit && last ? encodeCursor(last) : null,
+      next_cursor:
+        records.length > query.limit && last ? encodeCursor(last, context.services.cursorSecret) : null,
     },
   };
 }
 
-function decisionQuery(params: Readonly<Record<string, string>>, orgId: string): DecisionQuery {
+function decisionQuery(
+  params: Readonly<Record<string, string>>,
+  orgId: string,
+  secret: Buffer,
+): DecisionQuery {
   const query: DecisionQuery = { orgId, limit: DEFAULT_LIMIT };
   if (params.limit !== undefined) {
     const limit = Number(params.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw new GatewayError("BAD_REQUEST", `limit must be an integer from 1 to ${MAX_LIMIT}.`, {
         param: "limit",
+        wireCode: "invalid_request",
       });
     }
     query.limit = limit;
   }
-  if (params.cursor !== undefined) query.after = decodeCursor(params.cursor);
+  if (params.cursor !== undefined) query.after = decodeCursor(params.cursor, secret);
   for (const bound of ["from", "to"] as const) {
     const value = params[bound];
     if (value === undefined) continue;
     const date = new Date(value);
     if (Number.isNaN(date.getTime())) {
-      throw new GatewayError("BAD_REQUEST", `${bound} must be an ISO-8601 date.`, { param: bound });
+      throw new GatewayError("BAD_REQUEST", `${bound} must be an ISO-8601 date.`, {
+        param: bound,
+        wireCode: "invalid_request",
+      });
     }
     query[bound] = date;
   }
   if (params.model !== undefined) query.model = params.model;
   if (params.provider !== undefined) query.provider = params.provider;
-  if (params.rule !== undefined) query.rule = params.rule;
+  if (params.routing_rule_id !== undefined) query.rule = params.routing_rule_id;
   if (params.status !== undefined) {
     const status = Number(params.status);
     if (!Number.isInteger(status))
-      throw new GatewayError("BAD_REQUEST", "status must be an integer.", { param: "status" });
+      throw new GatewayError("BAD_REQUEST", "status must be an integer.", {
+        param: "status",
+        wireCode: "invalid_request",
+      });
     query.status = status;
   }
   return query;
 }
 
-function encodeCursor(record: RequestLogRecord): string {
-  return Buffer.from(JSON.stringify([record.createdAt.getTime(), record.id])).toString("base64url");
+/** `<payload>.<signature>`: opaque to callers, and a tampered one is refused rather than obeyed. */
+function encodeCursor(record: RequestLogRecord, secret: Buffer): string {
+  const payload = Buffer.from(JSON.stringify([record.createdAt.getTime(), record.id])).toString("base64url");
+  return `${payload}.${sign(payload, secret)}`;
 }
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [time, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
-    if (typeof time === "number" && typeof id === "string") return { createdAt: new Date(time), id };
-  } catch {
-    // fall through to the error below
+function decodeCursor(cursor: string, secret: Buffer): { createdAt: Date; id: string } {
+  const [payload = "", signature = ""] = cursor.split(".");
+  const expected = Buffer.from(sign(payload, secret));
+  const given = Buffer.from(signature);
+  if (given.length === expected.length && timingSafeEqual(given, expected)) {
+    try {
+      const [time, id] = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as [unknown, unknown];
+      if (typeof time === "number" && typeof id === "string") return { createdAt: new Date(time), id };
+    } catch {
+      // fall through to the error below
+    }
   }
-  throw new GatewayError("BAD_REQUEST", "cursor is not one this API returned.", { param: "cursor" });
+  throw new GatewayError("BAD_REQUEST", "cursor is not one this API returned.", {
+    param: "cursor",
+    wireCode: "invalid_request",
+  });
+}
+
+function sign(payload: string, secret: Buffer): string {
+  return createHmac("sha256", secret).update(payload).digest("base64url");
 }
 
 function decisionObject(record: RequestLogRecord) {

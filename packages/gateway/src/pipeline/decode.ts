@@ -34,12 +34,17 @@ export function decode(context: RequestContext): undefined {
     );
   }
   const { protocol } = context;
-  if (context.operation === "explain" && isObject(parsed) && isObject(parsed.headers)) {
-    // The dry run considers the headers the real request would carry (floopy-routing-rule, …).
-    for (const [name, value] of Object.entries(parsed.headers)) {
-      if (typeof value === "string") context.headers[name.toLowerCase()] = value;
+  if (context.operation === "explain" && isObject(parsed)) {
+    // The dry run takes a flat chat body or `{request, headers}`, and considers the headers the
+    // real request would carry (floopy-routing-rule, floopy-fallback, …).
+    const headers = parsed.headers;
+    if (isObject(parsed.request)) parsed = parsed.request;
+    else if (isObject(parsed)) delete parsed.headers;
+    if (isObject(headers)) {
+      for (const [name, value] of Object.entries(headers)) {
+        if (typeof value === "string") context.headers[name.toLowerCase()] = value;
+      }
     }
-    delete parsed.headers;
   }
   if (isGenerationProtocol(protocol)) {
     context.body = ingressCodecs[protocol].validate(parsed, context.routeFacts);

@@ -8,23 +8,53 @@ import type { RequestContext, StageResponse } from "./request-context.js";
 export function explain(context: RequestContext): StageResponse | undefined {
   if (context.operation !== "explain") return undefined;
   const decision = context.decision;
+  const first = context.targets[0];
+  const candidates = (decision?.candidates ?? []).map((candidate) => ({
+    provider: candidate.target.provider.id,
+    model: candidate.target.model,
+    source: candidate.source,
+    score: candidate.score,
+    skipped: candidate.skipped,
+    circuit: context.services.breakers.get(candidate.key).current(),
+  }));
   return {
     status: 200,
     body: {
+      // The fields INTERFACE.md promises first; the detail that explains them after.
+      would_select: first ? { provider: first.provider.id, model: first.model } : null,
+      // No firewall runs yet (a later release adds it): every prompt is allowed.
+      firewall_decision: "allow",
+      reasoning: reasoning(context, candidates),
+      routing_rule_id: decision?.rule ?? null,
       object: "routing.decision",
       model: context.requestedModel,
-      rule: decision?.rule ?? null,
       strategy: decision?.strategy ?? null,
-      candidates: (decision?.candidates ?? []).map((candidate) => ({
-        provider: candidate.target.provider.id,
-        model: candidate.target.model,
-        source: candidate.source,
-        score: candidate.score,
-        skipped: candidate.skipped,
-        circuit: context.services.breakers.get(candidate.key).current(),
-      })),
+      candidates,
       order: context.targets.map((target) => ({ provider: target.provider.id, model: target.model })),
       all_circuits_open: decision?.allCircuitsOpen ?? false,
     },
   };
+}
+
+function reasoning(
+  context: RequestContext,
+  candidates: Array<{ provider: string; model: string; skipped: string | null }>,
+): string {
+  const decision = context.decision;
+  const chosen = context.targets[0];
+  if (!decision || !chosen) return "No target could be chosen.";
+  const parts: string[] = [];
+  parts.push(
+    decision.rule
+      ? `Routing rule '${decision.rule}' (${decision.strategy}) ordered its targets first.`
+      : `No routing rule applies; the requested model '${context.requestedModel}' goes to its provider.`,
+  );
+  const skipped = candidates.filter((candidate) => candidate.skipped !== null);
+  for (const candidate of skipped) {
+    parts.push(`${candidate.provider}/${candidate.model} is skipped: its circuit is open.`);
+  }
+  if (decision.allCircuitsOpen)
+    parts.push("Every circuit is open, so all targets are tried in order anyway.");
+  parts.push(`${chosen.provider.id}/${chosen.model} would be tried first.`);
+  return parts.join(" ");
 }

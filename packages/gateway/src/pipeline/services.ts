@@ -39,6 +39,8 @@ export interface GatewayServices {
   /** Requests routed so far per rule (round robin's position). */
   ruleSequence: Map<string, number>;
   random: () => number;
+  /** Signs the cursors of Floopy's own API lists (derived from the master key, so every instance agrees). */
+  cursorSecret: Buffer;
   /** Requests not yet through their after-response stages (graceful stop waits for them). */
   inFlight: InFlightRequests;
 }
