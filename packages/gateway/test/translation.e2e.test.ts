@@ -475,6 +475,55 @@ describe("embeddings across protocols", () => {
   });
 });
 
+describe("bad input on each protocol's routes", () => {
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${test.gateway.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as unknown };
+  };
+
+  it("answers field-naming 400s and 404s in the route's own shape", async () => {
+    const noMaxTokens = await post("/v1/messages", {
+      model: "claude-sonnet-4-5",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(noMaxTokens).toMatchObject({
+      status: 400,
+      body: { type: "error", error: { type: "invalid_request_error" } },
+    });
+    expect(JSON.stringify(noMaxTokens.body)).toContain("max_tokens");
+
+    const badRole = await post("/v1/messages", {
+      model: "claude-sonnet-4-5",
+      max_tokens: 5,
+      messages: [{ role: "system", content: "x" }],
+    });
+    expect(JSON.stringify(badRole.body)).toContain("messages.0.role");
+
+    const noContents = await post("/v1beta/models/gemini-2.5-flash:generateContent", { contents: "x" });
+    expect(noContents).toMatchObject({
+      status: 400,
+      body: { error: { code: 400, status: "INVALID_ARGUMENT" } },
+    });
+    expect(JSON.stringify(noContents.body)).toContain("contents");
+
+    const unknownAction = await post("/v1beta/models/gemini-2.5-flash:explode", { contents: [] });
+    expect(unknownAction).toMatchObject({ status: 404, body: { error: { status: "NOT_FOUND" } } });
+
+    const malformed = await post("/v1beta/models/gemini-2.5-flash:generateContent", "{not json");
+    expect(malformed).toMatchObject({ status: 400, body: { error: { status: "INVALID_ARGUMENT" } } });
+
+    const noInput = await post("/v1/responses", { model: "gpt-4o-mini" });
+    expect(noInput).toMatchObject({ status: 400, body: { error: { param: "input", code: "BAD_REQUEST" } } });
+
+    const tooDeep = await post("/v1/messages", `${"[".repeat(200)}${"]".repeat(200)}`);
+    expect(tooDeep).toMatchObject({ status: 400, body: { type: "error" } });
+  });
+});
+
 describe("authentication per protocol", () => {
   it("accepts each SDK's own key header and refuses a wrong key in the caller's shape", async () => {
     const viaHeader = await fetch(`${test.gateway.url}/v1/messages`, {
