@@ -21,7 +21,7 @@ import {
 } from "../upstream/error-class.js";
 import type { UpstreamResponse } from "../upstream/upstream-client.js";
 import { clientGoneError } from "./abort-reasons.js";
-import { inlineRemoteImages } from "./inline-images.js";
+import { inlineRemoteImages, mayNeedInlineImages } from "./inline-images.js";
 import type { RequestContext, UpstreamResult } from "./request-context.js";
 import { targetKey } from "./route.js";
 import { prepareUpstreamRequest } from "./upstream-request.js";
@@ -87,7 +87,7 @@ async function attemptTarget(
 ): Promise<"answered" | FailedAttempt> {
   const { upstream, metrics } = context.services;
   const started = performance.now();
-  await inlineRemoteImages(context, target);
+  if (mayNeedInlineImages(context, target)) await inlineRemoteImages(context, target);
   const prepared = prepareUpstreamRequest(context, target);
   const firstByteLimit = Math.min(
     attemptTimeoutMs ?? Number.POSITIVE_INFINITY,

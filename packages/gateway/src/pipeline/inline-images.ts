@@ -9,10 +9,18 @@ import type { ResolvedModel } from "../providers/model-catalogue.js";
 import { canonicalRequest } from "./canonical-request.js";
 import type { RequestContext } from "./request-context.js";
 
-export async function inlineRemoteImages(context: RequestContext, target: ResolvedModel): Promise<void> {
+/** Whether a request to this target may need images inlined: a cheap check, kept off the await path. */
+export function mayNeedInlineImages(context: RequestContext, target: ResolvedModel): boolean {
   const protocol = target.provider.declaration.protocol;
-  if (protocol !== "gemini" || isPassThrough(context.protocol, protocol)) return;
-  if (context.operation !== "generate" && context.operation !== "stream_generate") return;
+  return (
+    protocol === "gemini" &&
+    !isPassThrough(context.protocol, protocol) &&
+    (context.operation === "generate" || context.operation === "stream_generate")
+  );
+}
+
+export async function inlineRemoteImages(context: RequestContext, target: ResolvedModel): Promise<void> {
+  if (!mayNeedInlineImages(context, target)) return;
   const remote: ImagePart[] = [];
   for (const message of canonicalRequest(context).messages) {
     for (const part of message.content) {

@@ -14,6 +14,7 @@ import type {
   ToolResultPart,
   WithWarnings,
 } from "../../canonical/types.js";
+import { decodeBlock, imagePart, textPart } from "./blocks.js";
 import type {
   AnthropicContentBlock,
   AnthropicImageBlock,
@@ -73,21 +74,6 @@ export function decodeMessagesRequest(body: AnthropicRequest): WithWarnings<Gene
   return { value: request, warnings };
 }
 
-function textPart(block: AnthropicTextBlock): TextPart {
-  const part: TextPart = { type: "text", text: block.text };
-  if (block.cache_control !== undefined) part.cacheControl = block.cache_control;
-  return part;
-}
-
-function imagePart(block: AnthropicImageBlock): ImagePart {
-  return block.source.type === "url"
-    ? { type: "image", source: { kind: "url", url: block.source.url } }
-    : {
-        type: "image",
-        source: { kind: "base64", mediaType: block.source.media_type, data: block.source.data },
-      };
-}
-
 /** Tool results travel in user messages on Anthropic; canonically they are `tool` messages. */
 function decodeMessage(message: AnthropicMessage, warnings: string[]): Message[] {
   const blocks: AnthropicContentBlock[] =
@@ -95,45 +81,24 @@ function decodeMessage(message: AnthropicMessage, warnings: string[]): Message[]
   const results: ToolResultPart[] = [];
   const content: ContentPart[] = [];
   for (const block of blocks) {
-    switch (block.type) {
-      case "text":
-        content.push(textPart(block));
-        break;
-      case "image":
-        content.push(imagePart(block));
-        break;
-      case "tool_use":
-        content.push({
-          type: "tool-call",
-          id: block.id,
-          name: block.name,
-          arguments: JSON.stringify(block.input ?? {}),
-        });
-        break;
-      case "tool_result": {
-        const result: ToolResultPart = {
-          type: "tool-result",
-          toolCallId: block.tool_use_id,
-          content:
-            typeof block.content === "string"
-              ? block.content
-              : (block.content ?? []).map((inner) =>
-                  inner.type === "text" ? textPart(inner) : imagePart(inner),
-                ),
-        };
-        if (block.is_error === true) result.isError = true;
-        results.push(result);
-        break;
-      }
-      case "thinking":
-        content.push({ type: "thinking", text: block.thinking, signature: block.signature });
-        break;
-      case "redacted_thinking":
-        content.push({ type: "thinking", text: "", signature: block.data, redacted: true });
-        break;
-      default:
-        warnings.push(`content block of type '${(block as { type: string }).type}' is not carried`);
+    if (block.type === "tool_result") {
+      const result: ToolResultPart = {
+        type: "tool-result",
+        toolCallId: block.tool_use_id,
+        content:
+          typeof block.content === "string"
+            ? block.content
+            : (block.content ?? []).map((inner) =>
+                inner.type === "text" ? textPart(inner) : imagePart(inner),
+              ),
+      };
+      if (block.is_error === true) result.isError = true;
+      results.push(result);
+      continue;
     }
+    const part = decodeBlock(block);
+    if (part) content.push(part);
+    else warnings.push(`content block of type '${(block as { type: string }).type}' is not carried`);
   }
   const decoded: Message[] = [];
   if (results.length > 0) decoded.push({ role: "tool", content: results });

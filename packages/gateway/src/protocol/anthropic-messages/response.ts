@@ -1,6 +1,8 @@
 /** Anthropic Messages response <-> canonical response. Pure. */
 import { toolArgumentsValue } from "../../canonical/parts.js";
 import type { ContentPart, GenerateResponse } from "../../canonical/types.js";
+import { emptyUsage } from "../../canonical/types.js";
+import { decodeBlock } from "./blocks.js";
 import { decodeStopReason, encodeStopReason } from "./stop-reason.js";
 import type { AnthropicContentBlock, AnthropicResponse } from "./types.js";
 import { decodeAnthropicUsage, encodeAnthropicUsage } from "./usage.js";
@@ -8,27 +10,8 @@ import { decodeAnthropicUsage, encodeAnthropicUsage } from "./usage.js";
 export function decodeMessagesResponse(body: AnthropicResponse): GenerateResponse {
   const content: ContentPart[] = [];
   for (const block of body.content ?? []) {
-    switch (block.type) {
-      case "text":
-        content.push({ type: "text", text: block.text });
-        break;
-      case "tool_use":
-        content.push({
-          type: "tool-call",
-          id: block.id,
-          name: block.name,
-          arguments: JSON.stringify(block.input ?? {}),
-        });
-        break;
-      case "thinking":
-        content.push({ type: "thinking", text: block.thinking, signature: block.signature });
-        break;
-      case "redacted_thinking":
-        content.push({ type: "thinking", text: "", signature: block.data, redacted: true });
-        break;
-      default:
-        break;
-    }
+    const part = decodeBlock(block);
+    if (part) content.push(part);
   }
   return {
     id: body.id,
@@ -87,14 +70,6 @@ export function encodeMessagesResponse(response: GenerateResponse, model: string
     content,
     stop_reason: choice?.finishReason ? encodeStopReason(choice.finishReason) : "end_turn",
     stop_sequence: null,
-    usage: encodeAnthropicUsage(
-      response.usage ?? {
-        promptTokens: 0,
-        completionTokens: 0,
-        totalTokens: 0,
-        cachedTokens: 0,
-        reasoningTokens: 0,
-      },
-    ),
+    usage: encodeAnthropicUsage(response.usage ?? emptyUsage),
   };
 }

@@ -5,6 +5,7 @@
  * content_block_stop, then message_delta (stop reason, final usage) and message_stop.
  */
 import type { StreamEvent, Usage } from "../../canonical/types.js";
+import { emptyUsage } from "../../canonical/types.js";
 import type { GatewayError } from "../../errors/gateway-error.js";
 import type { OutgoingSseEvent, StreamDecoder, StreamEncoder, StreamEncoderOptions } from "../codec.js";
 import { isObject } from "../shared/validation.js";
@@ -239,15 +240,7 @@ export function createMessagesStreamEncoder(options: StreamEncoderOptions): Stre
       const out: OutgoingSseEvent[] = [];
       start(out);
       close(out);
-      const final = encodeAnthropicUsage(
-        usage ?? {
-          promptTokens: 0,
-          completionTokens: 0,
-          totalTokens: 0,
-          cachedTokens: 0,
-          reasoningTokens: 0,
-        },
-      );
+      const final = encodeAnthropicUsage(usage ?? emptyUsage);
       out.push(
         frame({
           type: "message_delta",

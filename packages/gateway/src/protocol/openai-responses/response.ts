@@ -3,6 +3,7 @@
  * SDK's `Response` type declares, so strict clients (the Vercel AI SDK) accept it.
  */
 import type { FinishReason, GenerateResponse, Usage } from "../../canonical/types.js";
+import { emptyUsage } from "../../canonical/types.js";
 import type { JsonObject } from "../shared/validation.js";
 
 export interface ResponseEcho {
@@ -19,13 +20,7 @@ export function responseId(id: string): string {
 }
 
 export function encodeResponsesUsage(usage: Usage | null): JsonObject {
-  const value = usage ?? {
-    promptTokens: 0,
-    completionTokens: 0,
-    totalTokens: 0,
-    cachedTokens: 0,
-    reasoningTokens: 0,
-  };
+  const value = usage ?? emptyUsage;
   return {
     input_tokens: value.promptTokens,
     input_tokens_details: { cached_tokens: value.cachedTokens },
