@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { LoadedConfig } from "./config/load-config.js";
 import { bootstrapKeys } from "./control/bootstrap-keys.js";
+import { removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
 import { ControlSnapshot } from "./control/control-snapshot.js";
 import { loadMasterKey } from "./control/master-key.js";
 import { trackConnections } from "./http/connection-tracker.js";
@@ -22,7 +23,6 @@ import { ModelCatalogue } from "./providers/model-catalogue.js";
 import { resolveProviders } from "./providers/provider-instance.js";
 import { RecordQueue } from "./records/record-queue.js";
 import { BreakerBook } from "./routing/breaker-book.js";
-import { rulesFromConfig } from "./routing/rules-from-config.js";
 import { TargetStatisticsBook } from "./routing/target-stats.js";
 import { openStores } from "./store/open-stores.js";
 import type { RequestLogRecord, Stores } from "./store/types.js";
@@ -64,10 +64,20 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   }
   const stores = await openStores({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
   try {
+    const catalogue = new ModelCatalogue(providers, config.file.models ?? {});
+    const configRules = {
+      rules: config.file.routing_rules,
+      keys: config.file.keys ?? [],
+      catalogue,
+      logger,
+    };
+    await saveConfigRules(stores.control, configRules);
     const { generatedKey } = await bootstrapKeys(stores.control, {
       configKeys: config.file.keys ?? [],
       bootstrapKey: settings.bootstrapKey,
+      adminKey: settings.adminKey,
     });
+    await removeStaleConfigRules(stores.control, configRules);
     if (generatedKey !== null) options.onGeneratedKey?.(generatedKey);
     const metrics = new GatewayMetrics();
     const snapshot = new ControlSnapshot({
@@ -109,7 +119,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       settings,
       images,
       snapshot,
-      catalogue: new ModelCatalogue(providers, config.file.models ?? {}),
+      catalogue,
       prices: new PriceBook(config.file.models ?? {}),
       upstream,
       stores,
@@ -117,7 +127,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       metrics,
       logger,
       inFlight: new InFlightRequests(),
-      rules: rulesFromConfig(config.file.routing_rules),
       breakers: new BreakerBook({
         windowMs: settings.breakerWindowMs,
         minimumRequests: settings.breakerMinRequests,

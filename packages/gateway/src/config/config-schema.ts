@@ -54,6 +54,8 @@ export const routingRuleSchema = z.strictObject({
     .min(1),
   retry: retrySchema.optional(),
   timeout_ms: z.strictObject({ attempt: positiveInt.optional(), total: positiveInt.optional() }).optional(),
+  /** smart_cost: the recent success rate (0–1) a target needs to be preferred on price. */
+  success_floor: z.number().min(0).max(1).optional(),
 });
 
 export const serverConfigSchema = z.strictObject({
@@ -101,4 +103,5 @@ export const configFileSchema = z.strictObject({
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 export type KeyConfig = z.infer<typeof keyConfigSchema>;
+export type RoutingRuleConfig = z.infer<typeof routingRuleSchema>;
 export type ModelConfig = z.infer<typeof modelConfigSchema>;

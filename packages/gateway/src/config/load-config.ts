@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { looksLikeGatewayKey } from "../control/api-keys.js";
 import { ConfigError } from "./config-error.js";
 import { type ConfigFile, configFileSchema } from "./config-schema.js";
 import { defaultSettings, numericSettingNames, type Settings } from "./settings.js";
@@ -45,13 +46,25 @@ export function loadConfig(
   settings.databaseUrl = nonEmpty(env.FLOOPY_DATABASE_URL);
   settings.redisUrl = nonEmpty(env.FLOOPY_REDIS_URL);
   settings.masterKey = nonEmpty(env.FLOOPY_MASTER_KEY);
-  settings.bootstrapKey = nonEmpty(env.FLOOPY_BOOTSTRAP_KEY);
-  if (settings.bootstrapKey !== undefined && !/^fp_[A-Za-z0-9_-]{16,}$/.test(settings.bootstrapKey)) {
+  settings.bootstrapKey = gatewayKeyFromEnv(env, "FLOOPY_BOOTSTRAP_KEY");
+  settings.adminKey = gatewayKeyFromEnv(env, "FLOOPY_ADMIN_KEY");
+  if (settings.adminKey !== undefined && settings.adminKey === settings.bootstrapKey) {
     throw new ConfigError(
-      "FLOOPY_BOOTSTRAP_KEY: expected fp_ followed by at least 16 letters, digits, - or _",
+      "FLOOPY_ADMIN_KEY: must differ from FLOOPY_BOOTSTRAP_KEY (admin keys cannot call /v1)",
     );
   }
   return { settings, file, env, sourcePath };
+}
+
+function gatewayKeyFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): string | undefined {
+  const value = nonEmpty(env[name]);
+  if (value !== undefined && !looksLikeGatewayKey(value)) {
+    throw new ConfigError(`${name}: expected fp_ followed by at least 16 letters, digits, - or _`);
+  }
+  return value;
 }
 
 export function readConfigFile(path: string, env: Readonly<Record<string, string | undefined>>): ConfigFile {

@@ -11,6 +11,8 @@ export interface Settings {
   redisUrl: string | undefined;
   masterKey: string | undefined;
   bootstrapKey: string | undefined;
+  /** FLOOPY_ADMIN_KEY: an admin-scoped key for automation, created at start if absent. */
+  adminKey: string | undefined;
   maxBodyBytes: number;
   maxAdminBodyBytes: number;
   maxJsonDepth: number;
@@ -48,6 +50,7 @@ export const defaultSettings: Settings = {
   redisUrl: undefined,
   masterKey: undefined,
   bootstrapKey: undefined,
+  adminKey: undefined,
   maxBodyBytes: 32 * MiB,
   maxAdminBodyBytes: 1 * MiB,
   maxJsonDepth: 64,

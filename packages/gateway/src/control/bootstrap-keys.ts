@@ -1,8 +1,10 @@
 /**
- * Keys present at start: the config file's keys (by hash), the `FLOOPY_BOOTSTRAP_KEY`, and — on
- * the very first start with no key at all — a generated key that is printed once.
+ * Keys present at start: the config file's keys (by hash), the `FLOOPY_BOOTSTRAP_KEY`, the
+ * `FLOOPY_ADMIN_KEY` (admin scope), and — on the very first start with no gateway key at all — a
+ * generated key that is printed once.
  */
 import { randomBytes } from "node:crypto";
+import { ConfigError } from "../config/config-error.js";
 import type { KeyConfig } from "../config/config-schema.js";
 import type { ApiKeyRecord, ControlStore } from "../store/types.js";
 import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys.js";
@@ -18,7 +20,11 @@ export function newKeyId(): string {
 
 export async function bootstrapKeys(
   store: ControlStore,
-  options: { configKeys: readonly KeyConfig[]; bootstrapKey: string | undefined },
+  options: {
+    configKeys: readonly KeyConfig[];
+    bootstrapKey: string | undefined;
+    adminKey?: string | undefined;
+  },
 ): Promise<BootstrapResult> {
   for (const key of options.configKeys) {
     const orgId = key.org ?? "default";
@@ -43,7 +49,16 @@ export async function bootstrapKeys(
       await store.insertApiKey(newKeyRecord("bootstrap", options.bootstrapKey, "bootstrap"));
     }
   }
-  if ((await store.countApiKeys()) > 0) return { generatedKey: null };
+  if (options.adminKey !== undefined) {
+    const existing = await store.findApiKeyByHash(hashApiKey(options.adminKey));
+    if (!existing) {
+      await store.insertApiKey({ ...newKeyRecord("admin", options.adminKey, "bootstrap"), scope: "admin" });
+    } else if (existing.scope !== "admin") {
+      // Quietly promoting a gateway key would hand admin rights to every application holding it.
+      throw new ConfigError("FLOOPY_ADMIN_KEY: this key already exists as a gateway key; choose another");
+    }
+  }
+  if ((await store.countApiKeys("gateway")) > 0) return { generatedKey: null };
   const key = generateApiKey();
   await store.insertApiKey(newKeyRecord("default", key, "generated"));
   return { generatedKey: key };

@@ -2,14 +2,18 @@
  * The in-memory snapshot of the control plane the hot path reads (no database round trip per
  * request). Rebuilt when the store's control version moves: polled on an interval, so a key
  * created or revoked by `floopy keys` in another process, or by another instance sharing the
- * database, takes effect here within one poll interval.
+ * database, takes effect here within one poll interval. A write made through this instance's admin
+ * API reloads at once (`reloadAfterWrite`).
  */
 import type { Logger } from "pino";
-import type { ApiKeyRecord, ControlStore } from "../store/types.js";
+import type { RoutingRule } from "../routing/router.js";
+import { parseRuleDefinition, ruleFromDefinition } from "../routing/rule-definitions.js";
+import type { ApiKeyRecord, ControlStore, RoutingRuleRecord } from "../store/types.js";
 
 export interface ControlSnapshotData {
   version: number;
   keysByHash: ReadonlyMap<string, ApiKeyRecord>;
+  rules: ReadonlyMap<string, RoutingRule>;
 }
 
 export interface ControlSnapshotOptions {
@@ -20,7 +24,7 @@ export interface ControlSnapshotOptions {
 }
 
 export class ControlSnapshot {
-  private data: ControlSnapshotData = { version: -1, keysByHash: new Map() };
+  private data: ControlSnapshotData = { version: -1, keysByHash: new Map(), rules: new Map() };
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
 
@@ -34,10 +38,44 @@ export class ControlSnapshot {
     return this.data.keysByHash.get(hash);
   }
 
+  rule(name: string): RoutingRule | undefined {
+    return this.data.rules.get(name);
+  }
+
   async load(): Promise<void> {
-    const version = await this.options.store.controlVersion();
-    const keys = await this.options.store.listApiKeys();
-    this.data = { version, keysByHash: new Map(keys.map((key) => [key.hash, key])) };
+    const { store } = this.options;
+    const version = await store.controlVersion();
+    const [keys, rules] = await Promise.all([store.listApiKeys(), store.listRoutingRules()]);
+    this.data = {
+      version,
+      keysByHash: new Map(keys.map((key) => [key.hash, key])),
+      rules: this.routingRules(rules),
+    };
+  }
+
+  /**
+   * After a write through this instance: reload now, so the caller's next request sees the
+   * change. A poll already under way may have read the version before the write, so wait it out
+   * and refresh once more.
+   */
+  async reloadAfterWrite(): Promise<void> {
+    if (this.reloading) await this.reloading;
+    await this.refresh();
+  }
+
+  /** Every rule was validated when written; one edited by hand into something invalid is skipped, loudly. */
+  private routingRules(records: readonly RoutingRuleRecord[]): Map<string, RoutingRule> {
+    const rules = new Map<string, RoutingRule>();
+    for (const record of records) {
+      const parsed = parseRuleDefinition(record.definition);
+      if (parsed.ok) rules.set(record.name, ruleFromDefinition(record.name, parsed.definition));
+      else
+        this.options.logger.error(
+          { rule: record.name, issues: parsed.issues },
+          "stored routing rule is invalid; skipped",
+        );
+    }
+    return rules;
   }
 
   /** Reloads when the stored version moved; a store failure keeps serving the last good snapshot. */

@@ -28,6 +28,8 @@ interface RouteConfig {
   protocol: IngressProtocol;
   operation: Operation;
   route: string;
+  /** For admin routes: which call (`list`, `get`, `create`, `replace`, `delete`). */
+  action?: string;
 }
 
 export function buildServer(options: ServerOptions): FastifyInstance<Server> {
@@ -132,11 +134,25 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
       if (typeof value === "string") params[name] = value;
     const id = (request.params as Record<string, string> | undefined)?.id;
     if (id !== undefined) params.id = id;
+    if (config.action !== undefined) params.action = config.action;
     ingress.params = params;
     return runPipeline(services, ingress);
   };
   app.get("/v1/decisions", decisionsRoute("list_decisions"), handleWithQuery);
   app.get("/v1/decisions/:id", decisionsRoute("get_decision"), handleWithQuery);
+  const adminRoute = (action: string) => ({
+    config: {
+      protocol: "floopy-api",
+      operation: "admin",
+      route: "admin_routing_rules",
+      action,
+    } satisfies RouteConfig,
+  });
+  app.get("/admin/routing_rules", adminRoute("list"), handleWithQuery);
+  app.post("/admin/routing_rules", adminRoute("create"), handleWithQuery);
+  app.get("/admin/routing_rules/:id", adminRoute("get"), handleWithQuery);
+  app.put("/admin/routing_rules/:id", adminRoute("replace"), handleWithQuery);
+  app.delete("/admin/routing_rules/:id", adminRoute("delete"), handleWithQuery);
   app.get("/v1/models", listModels, handle);
   app.get("/v1/models/*", getModel, handle);
 
@@ -171,10 +187,12 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const config = (request.routeOptions.config as unknown as Partial<RouteConfig>) ?? {};
     reply.hijack();
+    // Floopy's own API (admin included) takes small bodies and answers lowercase codes.
+    const ownApi = config.protocol === "floopy-api";
     rejectRequest(
       services,
       ingressOf(request, reply, { ...unknownRoute, ...config }),
-      frameworkError(error, services.settings.maxBodyBytes),
+      frameworkError(error, ownApi ? settings.maxAdminBodyBytes : settings.maxBodyBytes, ownApi),
     );
   });
 
@@ -222,15 +240,20 @@ function ingressOf(request: FastifyRequest, reply: FastifyReply, config: RouteCo
   return ingress;
 }
 
-function frameworkError(error: FastifyError, maxBodyBytes: number): GatewayError {
+function frameworkError(error: FastifyError, maxBodyBytes: number, ownApi: boolean): GatewayError {
   switch (error.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new GatewayError(
         "PAYLOAD_TOO_LARGE",
         `The request body is larger than the limit of ${maxBodyBytes} bytes.`,
+        ownApi ? { wireCode: "body_too_large" } : {},
       );
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
-      return new GatewayError("BAD_REQUEST", "The Content-Length header does not match the body.");
+      return new GatewayError(
+        "BAD_REQUEST",
+        "The Content-Length header does not match the body.",
+        ownApi ? { wireCode: "invalid_request" } : {},
+      );
     default:
       if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
         return new GatewayError(

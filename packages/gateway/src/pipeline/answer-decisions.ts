@@ -3,8 +3,8 @@
  * decisions from the events store, scoped to the caller's org: another org's request is a 404,
  * never a 403 that would confirm it exists. Listing is newest first with an opaque cursor.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { GatewayError } from "../errors/gateway-error.js";
+import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../http/list-pages.js";
 import type { DecisionQuery, RequestLogRecord } from "../store/types.js";
 import type { RequestContext, StageResponse } from "./request-context.js";
 
@@ -38,7 +38,9 @@ export async function answerDecisions(context: RequestContext): Promise<StageRes
       items: page.map(decisionObject),
       has_more: records.length > query.limit,
       next_cursor:
-        records.length > query.limit && last ? encodeCursor(last, context.services.cursorSecret) : null,
+        records.length > query.limit && last
+          ? encodeCursor([last.createdAt.getTime(), last.id], context.services.cursorSecret)
+          : null,
     },
   };
 }
@@ -48,18 +50,8 @@ function decisionQuery(
   orgId: string,
   secret: Buffer,
 ): DecisionQuery {
-  const query: DecisionQuery = { orgId, limit: DEFAULT_LIMIT };
-  if (params.limit !== undefined) {
-    const limit = Number(params.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw new GatewayError("BAD_REQUEST", `limit must be an integer from 1 to ${MAX_LIMIT}.`, {
-        param: "limit",
-        wireCode: "invalid_request",
-      });
-    }
-    query.limit = limit;
-  }
-  if (params.cursor !== undefined) query.after = decodeCursor(params.cursor, secret);
+  const query: DecisionQuery = { orgId, limit: pageLimit(params.limit, DEFAULT_LIMIT, MAX_LIMIT) };
+  if (params.cursor !== undefined) query.after = decisionPosition(decodeCursor(params.cursor, secret));
   for (const bound of ["from", "to"] as const) {
     const value = params[bound];
     if (value === undefined) continue;
@@ -87,32 +79,12 @@ function decisionQuery(
   return query;
 }
 
-/** `<payload>.<signature>`: opaque to callers, and a tampered one is refused rather than obeyed. */
-function encodeCursor(record: RequestLogRecord, secret: Buffer): string {
-  const payload = Buffer.from(JSON.stringify([record.createdAt.getTime(), record.id])).toString("base64url");
-  return `${payload}.${sign(payload, secret)}`;
-}
-
-function decodeCursor(cursor: string, secret: Buffer): { createdAt: Date; id: string } {
-  const [payload = "", signature = ""] = cursor.split(".");
-  const expected = Buffer.from(sign(payload, secret));
-  const given = Buffer.from(signature);
-  if (given.length === expected.length && timingSafeEqual(given, expected)) {
-    try {
-      const [time, id] = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as [unknown, unknown];
-      if (typeof time === "number" && typeof id === "string") return { createdAt: new Date(time), id };
-    } catch {
-      // fall through to the error below
-    }
+function decisionPosition(position: unknown): { createdAt: Date; id: string } {
+  if (Array.isArray(position)) {
+    const [time, id] = position as unknown[];
+    if (typeof time === "number" && typeof id === "string") return { createdAt: new Date(time), id };
   }
-  throw new GatewayError("BAD_REQUEST", "cursor is not one this API returned.", {
-    param: "cursor",
-    wireCode: "invalid_request",
-  });
-}
-
-function sign(payload: string, secret: Buffer): string {
-  return createHmac("sha256", secret).update(payload).digest("base64url");
+  throw invalidCursor();
 }
 
 function decisionObject(record: RequestLogRecord) {

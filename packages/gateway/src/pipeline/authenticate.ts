@@ -1,7 +1,7 @@
 /**
  * Stage: authenticate. Finds the caller's gateway key in the control snapshot by its hash;
  * missing, unknown, revoked and expired keys all get the same 401 so a caller cannot probe which
- * keys exist.
+ * keys exist. A valid key on the wrong side (an admin key on /v1, a gateway key on /admin) is a 403.
  */
 import { hashApiKey } from "../control/api-keys.js";
 import { GatewayError } from "../errors/gateway-error.js";
@@ -23,6 +23,17 @@ export function authenticate(context: RequestContext): undefined {
     throw new GatewayError("INVALID_API_KEY", "Incorrect API key provided. Check your Floopy key.", {
       type: "invalid_request_error",
     });
+  }
+  // Admin keys administer; gateway keys carry traffic. Neither is accepted on the other's routes.
+  const adminRoute = context.operation === "admin";
+  if (adminRoute !== (key.scope === "admin")) {
+    throw new GatewayError(
+      "FORBIDDEN",
+      adminRoute
+        ? "This key is not an admin key. Admin routes need a key made with `floopy keys create --admin` or FLOOPY_ADMIN_KEY."
+        : "This is an admin key; it can only call the admin API (/admin/…). Use a gateway key for requests.",
+      { type: "permission_error" },
+    );
   }
   context.key = key;
   return undefined;

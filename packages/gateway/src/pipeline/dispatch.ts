@@ -35,7 +35,7 @@ interface Failure {
 
 export async function dispatch(context: RequestContext): Promise<undefined> {
   let lastFailure: Failure | undefined;
-  const rule = context.decision?.rule ? context.services.rules.get(context.decision.rule) : undefined;
+  const { rule } = context;
   const deadlineAt = rule?.timeoutMs.total
     ? context.startedAt + rule.timeoutMs.total
     : Number.POSITIVE_INFINITY;

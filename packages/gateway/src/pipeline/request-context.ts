@@ -9,7 +9,7 @@ import type { IngressProtocol } from "../protocol/ingress-protocol.js";
 import type { JsonObject } from "../protocol/shared/validation.js";
 import type { Operation } from "../providers/declaration.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
-import type { RoutingDecision } from "../routing/router.js";
+import type { RoutingDecision, RoutingRule } from "../routing/router.js";
 import type { ApiKeyRecord, AttemptRecord } from "../store/types.js";
 import type { UpstreamResponse } from "../upstream/upstream-client.js";
 import type { GatewayServices } from "./services.js";
@@ -67,6 +67,7 @@ export interface RequestContext {
   metadata: RequestMetadata; // read-metadata
   requestedModel: string | null; // route
   targets: ResolvedModel[]; // route
+  rule: RoutingRule | null; // route (the rule itself, so a reload mid-request cannot swap it)
   decision: RoutingDecision<ResolvedModel> | null; // route
   attempts: AttemptRecord[]; // dispatch
   upstream: UpstreamResult | null; // dispatch
@@ -95,6 +96,7 @@ export function emptyMetadata(): RequestMetadata {
 /** A short-circuit answer from a stage (cached reply, model list, …). */
 export interface StageResponse {
   status: number;
+  /** Sent as JSON; `undefined` sends no body (204). */
   body: unknown;
   headers?: Record<string, string>;
 }

@@ -8,12 +8,11 @@
 import { GatewayError } from "../errors/gateway-error.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
 import { decide, type RoutingRule } from "../routing/router.js";
+import { DEFAULT_SUCCESS_FLOOR } from "../routing/rule-definitions.js";
 import type { RequestContext } from "./request-context.js";
 
 /** Share of latency- and feedback-routed requests sent to a random target, to notice recoveries. */
 const EXPLORATION = 0.05;
-/** smart_cost prefers targets whose recent success rate is at least this. */
-const SUCCESS_FLOOR = 0.9;
 
 export function targetKey(target: ResolvedModel): string {
   return `${target.provider.id}/${target.model}`;
@@ -55,10 +54,11 @@ export function route(context: RequestContext): undefined {
         return services.prices.blendedPerMillion(key.slice(0, slash), key.slice(slash + 1));
       },
       exploration: EXPLORATION,
-      successFloor: SUCCESS_FLOOR,
+      successFloor: rule?.successFloor ?? DEFAULT_SUCCESS_FLOOR,
     },
     isOpen: (key) => services.breakers.get(key).current() === "open",
   });
+  context.rule = rule;
   context.decision = decision;
   context.targets = decision.order;
   return undefined;
@@ -67,10 +67,10 @@ export function route(context: RequestContext): undefined {
 /** Rules route generation only: embeddings and counts go to the model asked for. */
 function selectRule(context: RequestContext): RoutingRule | null {
   if (context.operation === "embed" || context.operation === "count_tokens") return null;
-  const { rules } = context.services;
+  const { snapshot } = context.services;
   const named = context.metadata.routingRule;
   if (named !== null) {
-    const rule = rules.get(named);
+    const rule = snapshot.rule(named);
     if (!rule) {
       throw new GatewayError("BAD_REQUEST", `There is no routing rule named '${named}'.`, {
         param: "floopy-routing-rule",
@@ -79,7 +79,7 @@ function selectRule(context: RequestContext): RoutingRule | null {
     return rule;
   }
   const keyRule = context.key?.routingRule;
-  return keyRule ? (rules.get(keyRule) ?? null) : null;
+  return keyRule ? (snapshot.rule(keyRule) ?? null) : null;
 }
 
 function resolve(context: RequestContext, reference: string, param: string): ResolvedModel {

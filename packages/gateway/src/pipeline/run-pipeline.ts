@@ -58,6 +58,7 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     metadata: emptyMetadata(),
     requestedModel: null,
     targets: [],
+    rule: null,
     decision: null,
     attempts: [],
     upstream: null,
@@ -113,8 +114,15 @@ function toGatewayError(error: unknown, context: RequestContext): GatewayError {
 }
 
 function writeStageResponse(context: RequestContext, answer: StageResponse): void {
-  const body = Buffer.from(JSON.stringify(answer.body));
   context.status = answer.status;
+  if (answer.body === undefined) {
+    // 204 No Content and the like: headers only.
+    context.response.writeHead(answer.status, { ...floopyHeaders(context), ...answer.headers });
+    context.firstByteAt = performance.now();
+    context.response.end();
+    return;
+  }
+  const body = Buffer.from(JSON.stringify(answer.body));
   context.response.writeHead(answer.status, {
     ...floopyHeaders(context),
     ...answer.headers,

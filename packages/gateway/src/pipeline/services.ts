@@ -9,7 +9,6 @@ import type { GatewayMetrics } from "../observability/metrics.js";
 import type { ModelCatalogue } from "../providers/model-catalogue.js";
 import type { RecordQueue } from "../records/record-queue.js";
 import type { BreakerBook } from "../routing/breaker-book.js";
-import type { RoutingRule } from "../routing/router.js";
 import type { TargetStatisticsBook } from "../routing/target-stats.js";
 import type { RequestLogRecord, Stores } from "../store/types.js";
 import type { ImageFetcher } from "../upstream/image-fetcher.js";
@@ -22,8 +21,11 @@ export interface GatewayServices {
   catalogue: ModelCatalogue;
   prices: PriceBook;
   upstream: UpstreamClient;
-  /** Read side of the stores, for Floopy's own API (decisions); writes go through the queue. */
-  stores: Pick<Stores, "events">;
+  /**
+   * For Floopy's own API: decisions are read from the events store (request records are written
+   * through the queue, never from the hot path); the admin API reads and writes the control store.
+   */
+  stores: Pick<Stores, "events" | "control">;
   /** Fetches caller-given image URLs for providers that take only inline bytes (SSRF-guarded). */
   images: ImageFetcher;
   records: RecordQueue<RequestLogRecord>;
@@ -31,8 +33,6 @@ export interface GatewayServices {
   logger: Logger;
   /** Every provider credential, so redaction can remove them from anything recorded or returned. */
   secrets: readonly string[];
-  /** Routing rules by name (config file; the admin API will add more). */
-  rules: ReadonlyMap<string, RoutingRule>;
   /** Per-target circuit breakers and moving statistics, fed by dispatch. */
   breakers: BreakerBook;
   targetStats: TargetStatisticsBook;

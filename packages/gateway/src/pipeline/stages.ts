@@ -1,6 +1,7 @@
 /**
  * The request path, top to bottom. This is the only place that knows the order of stages.
  */
+import { answerAdmin } from "./answer-admin.js";
 import { answerDecisions } from "./answer-decisions.js";
 import { answerModels } from "./answer-models.js";
 import { authenticate } from "./authenticate.js";
@@ -19,6 +20,7 @@ import { settleUsage } from "./settle-usage.js";
 export const hotPathStages: readonly Stage[] = [
   decode,
   authenticate,
+  answerAdmin,
   answerDecisions,
   readMetadata,
   answerModels,

@@ -17,7 +17,9 @@ export type Operation =
   /** `POST /v1/routing/explain`: route, then answer with the decision instead of dispatching. */
   | "explain"
   | "get_decision"
-  | "list_decisions";
+  | "list_decisions"
+  /** The admin API (`/admin/…`); the route and `params.action` say which call. */
+  | "admin";
 
 export interface ProviderDeclaration {
   /** The provider type id, also the `<id>/model` prefix for built-ins. */

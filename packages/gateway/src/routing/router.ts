@@ -18,6 +18,8 @@ export interface RoutingRule {
   targets: Array<{ model: string; weight: number }>;
   retry: { attempts: number; on: string[]; backoffMs: number };
   timeoutMs: { attempt: number | null; total: number | null };
+  /** smart_cost: the recent success rate a target needs to be preferred on price. */
+  successFloor: number;
 }
 
 export interface Candidate<T> {

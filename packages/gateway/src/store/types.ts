@@ -20,6 +20,13 @@ export interface Project {
 /** Where a key came from: the CLI/admin API, the config file (by hash), or the bootstrap env var. */
 export type ApiKeySource = "cli" | "config" | "bootstrap" | "generated";
 
+/**
+ * What a key may call: `gateway` keys call the traffic and platform routes (`/v1/…`), `admin` keys
+ * only the admin API (`/admin/…`). Kept apart so a key leaked from an application cannot change
+ * routing, and an operator's key is never spent on traffic.
+ */
+export type ApiKeyScope = "gateway" | "admin";
+
 export interface ApiKeyRecord {
   id: string;
   orgId: string;
@@ -31,6 +38,7 @@ export interface ApiKeyRecord {
   /** The first characters of the key (`fp_abcd…`), for people to recognise it in lists. */
   displayPrefix: string;
   source: ApiKeySource;
+  scope: ApiKeyScope;
   routingRule: string | null;
   rpm: number | null;
   createdAt: Date;
@@ -38,7 +46,48 @@ export interface ApiKeyRecord {
   revokedAt: Date | null;
 }
 
-export type NewApiKey = Omit<ApiKeyRecord, "createdAt" | "revokedAt"> & { createdAt?: Date };
+export type NewApiKey = Omit<ApiKeyRecord, "createdAt" | "revokedAt" | "scope"> & {
+  createdAt?: Date;
+  /** Defaults to `gateway`. */
+  scope?: ApiKeyScope;
+};
+
+/** Where a routing rule came from: the config file (which owns it) or the admin API. */
+export type RoutingRuleSource = "config" | "admin";
+
+export interface RoutingRuleRecord {
+  /** Unique; also the rule's id on the wire (`routing_rule_id`). */
+  name: string;
+  /**
+   * The rule as the config file and the admin API write it (snake_case: strategy, targets, retry,
+   * timeout_ms, success_floor), validated before it is stored and again when it is loaded.
+   */
+  definition: Record<string, unknown>;
+  source: RoutingRuleSource;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SaveRoutingRule {
+  name: string;
+  definition: Record<string, unknown>;
+  source: RoutingRuleSource;
+  /** `create`: only if no rule has the name. `upsert`: create, or replace a rule of a replaceable source. */
+  mode: "create" | "upsert";
+  /** Sources an upsert may replace (the admin API may not replace a config-file rule). */
+  replaceable: readonly RoutingRuleSource[];
+}
+
+export type SaveRoutingRuleResult =
+  | { outcome: "created" | "replaced" | "unchanged"; rule: RoutingRuleRecord }
+  /** A rule with the name exists and may not be replaced (create mode, or a source not replaceable). */
+  | { outcome: "exists"; rule: RoutingRuleRecord };
+
+export type DeleteRoutingRuleResult =
+  | { outcome: "deleted" | "not_found" }
+  | { outcome: "wrong_source"; source: RoutingRuleSource }
+  /** Keys (not revoked) name it as their default rule. */
+  | { outcome: "in_use"; keyIds: string[] };
 
 export interface ControlStore {
   /** Monotonic counter bumped by every control-plane write; instances poll it to rebuild their snapshot. */
@@ -55,7 +104,14 @@ export interface ControlStore {
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   /** Returns false when no such key exists; revoking twice keeps the first revocation time. */
   revokeApiKey(id: string, at: Date): Promise<boolean>;
-  countApiKeys(): Promise<number>;
+  /** Counts every key, or the keys of one scope. */
+  countApiKeys(scope?: ApiKeyScope): Promise<number>;
+  listRoutingRules(): Promise<RoutingRuleRecord[]>;
+  getRoutingRule(name: string): Promise<RoutingRuleRecord | undefined>;
+  /** Writes in one transaction; an identical replace is `unchanged` and leaves the version alone. */
+  saveRoutingRule(rule: SaveRoutingRule): Promise<SaveRoutingRuleResult>;
+  /** Deletes a rule of one of `sources`, unless a key that is not revoked names it. */
+  deleteRoutingRule(name: string, sources: readonly RoutingRuleSource[]): Promise<DeleteRoutingRuleResult>;
 }
 
 export interface TokenUsage {

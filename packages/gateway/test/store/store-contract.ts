@@ -389,6 +389,114 @@ export function storeContract(open: () => Promise<Stores>): void {
     expect(await stores.events.listDecisions({ orgId: unique("org"), limit: 10 })).toEqual([]);
   });
 
+  it("keeps key scopes: gateway by default, admin when asked, counted apart", async () => {
+    const gatewayBefore = await stores.control.countApiKeys("gateway");
+    const adminBefore = await stores.control.countApiKeys("admin");
+    const { scope: _scope, ...unscoped } = newKey();
+    expect(await stores.control.insertApiKey(unscoped)).toMatchObject({ scope: "gateway" });
+    const admin = await stores.control.insertApiKey(newKey({ scope: "admin" }));
+    expect(admin.scope).toBe("admin");
+    expect(await stores.control.findApiKeyByHash(admin.hash)).toMatchObject({ scope: "admin" });
+    expect(await stores.control.countApiKeys("gateway")).toBe(gatewayBefore + 1);
+    expect(await stores.control.countApiKeys("admin")).toBe(adminBefore + 1);
+    // An upsert by hash may change the scope (the config file is the source of truth for its keys).
+    const upserted = await stores.control.upsertApiKeyByHash({
+      ...newKey({ hash: admin.hash }),
+      scope: "gateway",
+    });
+    expect(upserted).toMatchObject({ id: admin.id, scope: "gateway" });
+  });
+
+  it("creates, replaces, lists and deletes routing rules, bumping the version only on change", async () => {
+    const name = unique("rule");
+    const definition = { strategy: "fallback", targets: [{ model: "openai/gpt-4o-mini" }] };
+    const version = async () => stores.control.controlVersion();
+    const start = await version();
+    const created = await stores.control.saveRoutingRule({
+      name,
+      definition,
+      source: "admin",
+      mode: "create",
+      replaceable: [],
+    });
+    expect(created).toEqual({
+      outcome: "created",
+      rule: { name, definition, source: "admin", createdAt: expect.any(Date), updatedAt: expect.any(Date) },
+    });
+    expect(await version()).toBe(start + 1);
+    expect(await stores.control.getRoutingRule(name)).toEqual(created.rule);
+    expect(await stores.control.listRoutingRules()).toContainEqual(created.rule);
+
+    // Create on a taken name, or an upsert over a source it may not replace: exists, no write.
+    const again = { name, definition: { ...definition, strategy: "round_robin" }, source: "admin" as const };
+    expect(
+      await stores.control.saveRoutingRule({ ...again, mode: "create", replaceable: ["admin"] }),
+    ).toMatchObject({
+      outcome: "exists",
+      rule: { definition },
+    });
+    expect(
+      await stores.control.saveRoutingRule({ ...again, mode: "upsert", replaceable: ["config"] }),
+    ).toMatchObject({
+      outcome: "exists",
+    });
+    expect(await version()).toBe(start + 1);
+
+    // An identical upsert changes nothing; a different one replaces, keeping the creation time.
+    expect(
+      await stores.control.saveRoutingRule({
+        name,
+        definition,
+        source: "admin",
+        mode: "upsert",
+        replaceable: ["admin"],
+      }),
+    ).toMatchObject({ outcome: "unchanged" });
+    expect(await version()).toBe(start + 1);
+    const replaced = await stores.control.saveRoutingRule({
+      ...again,
+      mode: "upsert",
+      replaceable: ["admin"],
+    });
+    expect(replaced).toMatchObject({ outcome: "replaced", rule: { definition: again.definition } });
+    expect(replaced.rule.createdAt).toEqual(created.rule.createdAt);
+    expect(await version()).toBe(start + 2);
+
+    // Deleting: only from the sources allowed, never while a live key names it, once.
+    expect(await stores.control.deleteRoutingRule(name, ["config"])).toEqual({
+      outcome: "wrong_source",
+      source: "admin",
+    });
+    const user = await stores.control.insertApiKey(newKey({ routingRule: name }));
+    expect(await stores.control.deleteRoutingRule(name, ["admin"])).toEqual({
+      outcome: "in_use",
+      keyIds: [user.id],
+    });
+    await stores.control.revokeApiKey(user.id, new Date());
+    const beforeDelete = await version();
+    expect(await stores.control.deleteRoutingRule(name, ["admin"])).toEqual({ outcome: "deleted" });
+    expect(await version()).toBe(beforeDelete + 1);
+    expect(await stores.control.getRoutingRule(name)).toBeUndefined();
+    expect(await stores.control.deleteRoutingRule(name, ["admin"])).toEqual({ outcome: "not_found" });
+  });
+
+  it("lets exactly one of several concurrent creates of a rule win", async () => {
+    const name = unique("rule");
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, (_, index) =>
+        stores.control.saveRoutingRule({
+          name,
+          definition: { strategy: "fallback", targets: [{ model: `m${index}` }] },
+          source: "admin",
+          mode: "create",
+          replaceable: [],
+        }),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome.outcome === "created")).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.outcome === "exists")).toHaveLength(4);
+  });
+
   it("answers ping", async () => {
     await expect(stores.ping()).resolves.toBeUndefined();
   });
@@ -439,6 +547,7 @@ function newKey(overrides: Partial<NewApiKey> = {}): NewApiKey & { createdAt: Da
     hash: newHash(),
     displayPrefix: "fp_abcd",
     source: "cli",
+    scope: "gateway",
     routingRule: null,
     rpm: null,
     expiresAt: null,

@@ -62,6 +62,7 @@ describe("sqlite stores", () => {
       expect(database.prepare("select name from kysely_migration").all()).toEqual([
         { name: "0001-initial" },
         { name: "0002-routing-decisions" },
+        { name: "0003-routing-rules-and-admin-keys" },
       ]);
       // The default org and project were each inserted once, one version bump apiece.
       expect(database.prepare("select version from control_meta").get()).toEqual({ version: 2 });
@@ -126,7 +127,11 @@ describeWithPostgres("postgres stores", (postgres) => {
     await Promise.all(opened.map((stores) => stores.close()));
     const schema = postgres.schemas.at(-1);
     const migrations = await postgres.query(`select name from ${schema}.kysely_migration`);
-    expect(migrations.rows).toEqual([{ name: "0001-initial" }, { name: "0002-routing-decisions" }]);
+    expect(migrations.rows).toEqual([
+      { name: "0001-initial" },
+      { name: "0002-routing-decisions" },
+      { name: "0003-routing-rules-and-admin-keys" },
+    ]);
     const meta = await postgres.query(`select version from ${schema}.control_meta`);
     expect(Number(meta.rows[0]?.version)).toBe(2);
   });

@@ -30,11 +30,22 @@ export interface ApiKeysTable {
   hash: string;
   display_prefix: string;
   source: string;
+  /** `gateway` | `admin` (the column defaults to `gateway` for rows older than 0003). */
+  scope: string;
   routing_rule: string | null;
   rpm: number | null;
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+}
+
+export interface RoutingRulesTable {
+  name: string;
+  /** JSON object: the rule as the config file writes it. */
+  definition: string;
+  source: string;
+  created_at: number;
+  updated_at: number;
 }
 
 /** A single row (`id` = 1) whose `version` moves with every control-plane write. */
@@ -90,5 +101,6 @@ export interface Database {
   projects: ProjectsTable;
   api_keys: ApiKeysTable;
   control_meta: ControlMetaTable;
+  routing_rules: RoutingRulesTable;
   request_logs: RequestLogsTable;
 }

@@ -6,8 +6,21 @@
  * rebuild its snapshot.
  */
 import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
-import type { ApiKeyRecord, ApiKeySource, ControlStore, NewApiKey, Org, Project } from "../types.js";
-import type { ApiKeysTable, Database, OrgsTable, ProjectsTable } from "./schema.js";
+import type {
+  ApiKeyRecord,
+  ApiKeyScope,
+  ApiKeySource,
+  ControlStore,
+  DeleteRoutingRuleResult,
+  NewApiKey,
+  Org,
+  Project,
+  RoutingRuleRecord,
+  RoutingRuleSource,
+  SaveRoutingRule,
+  SaveRoutingRuleResult,
+} from "../types.js";
+import type { ApiKeysTable, Database, OrgsTable, ProjectsTable, RoutingRulesTable } from "./schema.js";
 import { fromEpochMs, fromEpochMsOrNull, toEpochMs, toEpochMsOrNull } from "./sql-values.js";
 
 export class SqlControlStore implements ControlStore {
@@ -114,6 +127,7 @@ export class SqlControlStore implements ControlStore {
               name: eb.ref("excluded.name"),
               display_prefix: eb.ref("excluded.display_prefix"),
               source: eb.ref("excluded.source"),
+              scope: eb.ref("excluded.scope"),
               routing_rule: eb.ref("excluded.routing_rule"),
               rpm: eb.ref("excluded.rpm"),
               expires_at: eb.ref("excluded.expires_at"),
@@ -125,6 +139,7 @@ export class SqlControlStore implements ControlStore {
                 eb("api_keys.name", "is distinct from", eb.ref("excluded.name")),
                 eb("api_keys.display_prefix", "is distinct from", eb.ref("excluded.display_prefix")),
                 eb("api_keys.source", "is distinct from", eb.ref("excluded.source")),
+                eb("api_keys.scope", "is distinct from", eb.ref("excluded.scope")),
                 eb("api_keys.routing_rule", "is distinct from", eb.ref("excluded.routing_rule")),
                 eb("api_keys.rpm", "is distinct from", eb.ref("excluded.rpm")),
                 eb("api_keys.expires_at", "is distinct from", eb.ref("excluded.expires_at")),
@@ -188,12 +203,94 @@ export class SqlControlStore implements ControlStore {
     });
   }
 
-  async countApiKeys(): Promise<number> {
+  async countApiKeys(scope?: ApiKeyScope): Promise<number> {
     const row = await this.db
       .selectFrom("api_keys")
       .select((eb) => eb.fn.countAll<number | string>().as("count"))
+      .$if(scope !== undefined, (query) => query.where("scope", "=", scope ?? ""))
       .executeTakeFirstOrThrow();
     return Number(row.count);
+  }
+
+  async listRoutingRules(): Promise<RoutingRuleRecord[]> {
+    const rows = await this.db.selectFrom("routing_rules").selectAll().orderBy("name").execute();
+    return rows.map(toRoutingRule);
+  }
+
+  async getRoutingRule(name: string): Promise<RoutingRuleRecord | undefined> {
+    const row = await this.db
+      .selectFrom("routing_rules")
+      .selectAll()
+      .where("name", "=", name)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toRoutingRule(row);
+  }
+
+  async saveRoutingRule(rule: SaveRoutingRule): Promise<SaveRoutingRuleResult> {
+    const definition = JSON.stringify(rule.definition);
+    const now = Date.now();
+    return this.db.transaction().execute(async (transaction) => {
+      // Insert-or-nothing first: of two concurrent creates exactly one inserts (the primary key
+      // decides), and the other sees the winner's row below.
+      const inserted = await transaction
+        .insertInto("routing_rules")
+        .values({ name: rule.name, definition, source: rule.source, created_at: now, updated_at: now })
+        .onConflict((conflict) => conflict.column("name").doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted !== undefined) {
+        await bumpVersion(transaction);
+        return { outcome: "created", rule: toRoutingRule(inserted) };
+      }
+      const existing = await transaction
+        .selectFrom("routing_rules")
+        .selectAll()
+        .where("name", "=", rule.name)
+        .executeTakeFirstOrThrow();
+      if (rule.mode === "create" || !rule.replaceable.includes(toRoutingRuleSource(existing.source))) {
+        return { outcome: "exists", rule: toRoutingRule(existing) };
+      }
+      if (existing.definition === definition && existing.source === rule.source) {
+        return { outcome: "unchanged", rule: toRoutingRule(existing) };
+      }
+      const replaced = await transaction
+        .updateTable("routing_rules")
+        .set({ definition, source: rule.source, updated_at: now })
+        .where("name", "=", rule.name)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await bumpVersion(transaction);
+      return { outcome: "replaced", rule: toRoutingRule(replaced) };
+    });
+  }
+
+  async deleteRoutingRule(
+    name: string,
+    sources: readonly RoutingRuleSource[],
+  ): Promise<DeleteRoutingRuleResult> {
+    return this.db.transaction().execute(async (transaction) => {
+      const existing = await transaction
+        .selectFrom("routing_rules")
+        .select("source")
+        .where("name", "=", name)
+        .executeTakeFirst();
+      if (existing === undefined) return { outcome: "not_found" };
+      const source = toRoutingRuleSource(existing.source);
+      if (!sources.includes(source)) return { outcome: "wrong_source", source };
+      const users = await transaction
+        .selectFrom("api_keys")
+        .select("id")
+        .where("routing_rule", "=", name)
+        .where("revoked_at", "is", null)
+        .orderBy("id")
+        .execute();
+      if (users.length > 0) return { outcome: "in_use", keyIds: users.map((row) => row.id) };
+      // A key created between the check and the delete would name a missing rule; the route stage
+      // treats that as "no default rule", the same as before the rule existed.
+      await transaction.deleteFrom("routing_rules").where("name", "=", name).execute();
+      await bumpVersion(transaction);
+      return { outcome: "deleted" };
+    });
   }
 }
 
@@ -222,6 +319,7 @@ function toApiKeyRow(key: NewApiKey): Insertable<ApiKeysTable> {
     hash: key.hash,
     display_prefix: key.displayPrefix,
     source: key.source,
+    scope: key.scope ?? "gateway",
     routing_rule: key.routingRule,
     rpm: key.rpm,
     created_at: toEpochMs(key.createdAt ?? new Date()),
@@ -239,6 +337,7 @@ function toApiKey(row: Selectable<ApiKeysTable>): ApiKeyRecord {
     hash: row.hash,
     displayPrefix: row.display_prefix,
     source: toApiKeySource(row.source),
+    scope: toApiKeyScope(row.scope),
     routingRule: row.routing_rule,
     rpm: row.rpm,
     createdAt: fromEpochMs(row.created_at),
@@ -262,4 +361,31 @@ function isApiKeySource(value: string): value is ApiKeySource {
 function toApiKeySource(value: string): ApiKeySource {
   if (!isApiKeySource(value)) throw new Error(`api_keys.source holds an unknown value "${value}"`);
   return value;
+}
+
+function toApiKeyScope(value: string): ApiKeyScope {
+  if (value !== "gateway" && value !== "admin")
+    throw new Error(`api_keys.scope holds an unknown value "${value}"`);
+  return value;
+}
+
+function toRoutingRuleSource(value: string): RoutingRuleSource {
+  if (value !== "config" && value !== "admin") {
+    throw new Error(`routing_rules.source holds an unknown value "${value}"`);
+  }
+  return value;
+}
+
+function toRoutingRule(row: Selectable<RoutingRulesTable>): RoutingRuleRecord {
+  const definition: unknown = JSON.parse(row.definition);
+  if (typeof definition !== "object" || definition === null || Array.isArray(definition)) {
+    throw new Error(`routing_rules.definition of "${row.name}" is not a JSON object`);
+  }
+  return {
+    name: row.name,
+    definition: definition as Record<string, unknown>,
+    source: toRoutingRuleSource(row.source),
+    createdAt: fromEpochMs(row.created_at),
+    updatedAt: fromEpochMs(row.updated_at),
+  };
 }

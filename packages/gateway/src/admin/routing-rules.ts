@@ -1,0 +1,218 @@
+/**
+ * The admin API's routing rules: `/admin/routing_rules[/{name}]`. Rules are instance-wide (every
+ * org's keys may name them), stored in the control store, and applied at once on the instance that
+ * took the write and within one control poll on the others. Mutations need
+ * `X-Floopy-Confirm: routing_rules`, since they change live routing; a rule the config file defines
+ * is owned by the file and cannot be changed here.
+ */
+import type { ControlSnapshot } from "../control/control-snapshot.js";
+import { GatewayError } from "../errors/gateway-error.js";
+import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../http/list-pages.js";
+import type { ModelCatalogue } from "../providers/model-catalogue.js";
+import { parseRuleDefinition, unresolvedTargets } from "../routing/rule-definitions.js";
+import type { ApiKeyRecord, ControlStore, RoutingRuleRecord } from "../store/types.js";
+
+export interface AdminCall {
+  action: "list" | "get" | "create" | "replace" | "delete";
+  /** The rule name from the path (`get`, `replace`, `delete`). */
+  name: string | undefined;
+  query: Readonly<Record<string, string>>;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The parsed JSON body of `create` and `replace`. */
+  body: unknown;
+  /** The authenticated caller, checked again here (authorization in the handler, not only at the gate). */
+  key: ApiKeyRecord | null;
+}
+
+export interface AdminDependencies {
+  store: ControlStore;
+  snapshot: ControlSnapshot;
+  catalogue: ModelCatalogue;
+  cursorSecret: Buffer;
+  /** Who changed what, for the operator's log. */
+  audit: (event: { action: string; rule: string; keyId: string; outcome: string }) => void;
+}
+
+export interface AdminAnswer {
+  status: number;
+  body?: unknown;
+}
+
+const CONFIRM = "routing_rules";
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 200;
+/** Names travel in URL paths and the `floopy-routing-rule` header: keep them plain. */
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export async function routingRulesAdmin(call: AdminCall, deps: AdminDependencies): Promise<AdminAnswer> {
+  const key = call.key;
+  if (key === null || key.scope !== "admin") {
+    throw new GatewayError("FORBIDDEN", "Admin routes need an admin key.", { type: "permission_error" });
+  }
+  switch (call.action) {
+    case "list":
+      return listRules(call, deps);
+    case "get": {
+      const rule = await deps.store.getRoutingRule(call.name ?? "");
+      if (!rule) throw notFound(call.name ?? "");
+      return { status: 200, body: ruleObject(rule) };
+    }
+    case "create": {
+      requireConfirmation(call);
+      const { name, definition } = validBody(call.body, undefined, deps.catalogue);
+      const saved = await deps.store.saveRoutingRule({
+        name,
+        definition,
+        source: "admin",
+        mode: "create",
+        replaceable: [],
+      });
+      deps.audit({ action: "create", rule: name, keyId: key.id, outcome: saved.outcome });
+      if (saved.outcome !== "created") {
+        throw new GatewayError(
+          "CONFLICT",
+          `A routing rule named '${name}' already exists; use PUT to replace it.`,
+        );
+      }
+      await deps.snapshot.reloadAfterWrite();
+      return { status: 201, body: ruleObject(saved.rule) };
+    }
+    case "replace": {
+      requireConfirmation(call);
+      const name = call.name ?? "";
+      const { definition } = validBody(call.body, name, deps.catalogue);
+      const saved = await deps.store.saveRoutingRule({
+        name,
+        definition,
+        source: "admin",
+        mode: "upsert",
+        replaceable: ["admin"],
+      });
+      deps.audit({ action: "replace", rule: name, keyId: key.id, outcome: saved.outcome });
+      if (saved.outcome === "exists") throw configOwned(name);
+      await deps.snapshot.reloadAfterWrite();
+      return { status: saved.outcome === "created" ? 201 : 200, body: ruleObject(saved.rule) };
+    }
+    case "delete": {
+      requireConfirmation(call);
+      const name = call.name ?? "";
+      const deleted = await deps.store.deleteRoutingRule(name, ["admin"]);
+      deps.audit({ action: "delete", rule: name, keyId: key.id, outcome: deleted.outcome });
+      switch (deleted.outcome) {
+        case "not_found":
+          throw notFound(name);
+        case "wrong_source":
+          throw configOwned(name);
+        case "in_use":
+          throw new GatewayError(
+            "CONFLICT",
+            `The routing rule '${name}' is the default rule of ${deleted.keyIds.length} key(s) ` +
+              `(${deleted.keyIds.join(", ")}); give them another rule or revoke them first.`,
+          );
+        case "deleted":
+          await deps.snapshot.reloadAfterWrite();
+          return { status: 204 };
+      }
+    }
+  }
+}
+
+async function listRules(call: AdminCall, deps: AdminDependencies): Promise<AdminAnswer> {
+  const limit = pageLimit(call.query.limit, DEFAULT_LIMIT, MAX_LIMIT);
+  let after: string | undefined;
+  if (call.query.cursor !== undefined) {
+    const position = decodeCursor(call.query.cursor, deps.cursorSecret);
+    if (typeof position !== "string") throw invalidCursor();
+    after = position;
+  }
+  // Rules are few (tens, not millions): page over the sorted list rather than in SQL.
+  const rules = (await deps.store.listRoutingRules()).filter(
+    (rule) => after === undefined || rule.name > after,
+  );
+  const page = rules.slice(0, limit);
+  const last = page.at(-1);
+  const hasMore = rules.length > limit;
+  return {
+    status: 200,
+    body: {
+      object: "list",
+      items: page.map(ruleObject),
+      has_more: hasMore,
+      next_cursor: hasMore && last ? encodeCursor(last.name, deps.cursorSecret) : null,
+    },
+  };
+}
+
+function validBody(
+  body: unknown,
+  pathName: string | undefined,
+  catalogue: ModelCatalogue,
+): { name: string; definition: Record<string, unknown> } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw invalidBody(
+      "The body must be a JSON object: {name, strategy, targets, retry?, timeout_ms?, success_floor?}.",
+    );
+  }
+  const { name: bodyName, ...rest } = body as Record<string, unknown>;
+  const name = pathName ?? bodyName;
+  if (typeof name !== "string" || !NAME_PATTERN.test(name)) {
+    throw invalidBody(
+      "name: required; 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+      "name",
+    );
+  }
+  if (pathName !== undefined && bodyName !== undefined && bodyName !== pathName) {
+    throw invalidBody(`name: the body names '${String(bodyName)}' but the path names '${pathName}'.`, "name");
+  }
+  const parsed = parseRuleDefinition(rest);
+  if (!parsed.ok) {
+    const [issue] = parsed.issues;
+    throw invalidBody(`${issue?.path || "body"}: ${issue?.message ?? "invalid"}`, issue?.path);
+  }
+  const [unresolved] = unresolvedTargets(parsed.definition, (reference) => catalogue.resolve(reference));
+  if (unresolved) throw invalidBody(`${unresolved.path}: ${unresolved.message}`, unresolved.path);
+  return { name, definition: parsed.definition };
+}
+
+function requireConfirmation(call: AdminCall): void {
+  const confirm = call.headers["x-floopy-confirm"];
+  if (confirm !== CONFIRM) {
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `Changing routing rules changes live routing: send the header 'X-Floopy-Confirm: ${CONFIRM}' to confirm.`,
+      { param: "X-Floopy-Confirm", wireCode: "invalid_request" },
+    );
+  }
+}
+
+function ruleObject(rule: RoutingRuleRecord) {
+  return {
+    object: "routing_rule",
+    id: rule.name,
+    name: rule.name,
+    source: rule.source,
+    ...rule.definition,
+    created_at: rule.createdAt.toISOString(),
+    updated_at: rule.updatedAt.toISOString(),
+  };
+}
+
+function invalidBody(message: string, param?: string): GatewayError {
+  return new GatewayError("BAD_REQUEST", message, {
+    wireCode: "invalid_body",
+    ...(param === undefined || param === "" ? {} : { param }),
+  });
+}
+
+function notFound(name: string): GatewayError {
+  return new GatewayError("NOT_FOUND", `There is no routing rule named '${name}'.`, {
+    wireCode: "not_found",
+  });
+}
+
+function configOwned(name: string): GatewayError {
+  return new GatewayError(
+    "CONFLICT",
+    `The routing rule '${name}' is defined in the config file; change it there (the file owns its rules).`,
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * The config file's routing rules into the control store at start, so every instance and the admin
+ * API see one set of rules. The file owns the rules it defines: a config rule replaces an
+ * admin-made rule of the same name, and a config rule removed from the file is removed from the
+ * store once no key names it.
+ */
+import type { Logger } from "pino";
+import { ConfigError } from "../config/config-error.js";
+import type { ConfigFile, KeyConfig } from "../config/config-schema.js";
+import type { ModelCatalogue } from "../providers/model-catalogue.js";
+import { unresolvedTargets } from "../routing/rule-definitions.js";
+import type { ControlStore } from "../store/types.js";
+
+export interface ConfigRulesOptions {
+  rules: ConfigFile["routing_rules"];
+  keys: readonly KeyConfig[];
+  catalogue: ModelCatalogue;
+  logger: Logger;
+}
+
+/**
+ * Validates and stores the file's rules, then checks that every config key's default rule exists
+ * (in the file or made through the admin API). Runs before the config keys are written.
+ */
+export async function saveConfigRules(store: ControlStore, options: ConfigRulesOptions): Promise<void> {
+  const rules = options.rules ?? {};
+  for (const [name, definition] of Object.entries(rules)) {
+    const [problem] = unresolvedTargets(definition, (reference) => options.catalogue.resolve(reference));
+    if (problem)
+      throw new ConfigError(`config file: routing_rules.${name}.${problem.path}: ${problem.message}`);
+  }
+  const before = new Map((await store.listRoutingRules()).map((rule) => [rule.name, rule.source]));
+  for (const [name, definition] of Object.entries(rules)) {
+    const saved = await store.saveRoutingRule({
+      name,
+      definition,
+      source: "config",
+      mode: "upsert",
+      replaceable: ["config", "admin"],
+    });
+    if (saved.outcome === "replaced" && before.get(name) === "admin") {
+      options.logger.warn(
+        { rule: name },
+        "the config file's routing rule replaced one made through the admin API",
+      );
+    }
+  }
+  for (const [index, key] of options.keys.entries()) {
+    if (key.routing_rule === undefined || Object.hasOwn(rules, key.routing_rule)) continue;
+    if (!(await store.getRoutingRule(key.routing_rule))) {
+      throw new ConfigError(
+        `config file: keys.${index}.routing_rule: there is no routing rule named "${key.routing_rule}" ` +
+          "(define it under routing_rules, or create it through the admin API first)",
+      );
+    }
+  }
+}
+
+/** Deletes config rules no longer in the file; one a key still names is kept, with a warning. Runs after the keys are written. */
+export async function removeStaleConfigRules(
+  store: ControlStore,
+  options: ConfigRulesOptions,
+): Promise<void> {
+  const rules = options.rules ?? {};
+  for (const stored of await store.listRoutingRules()) {
+    if (stored.source !== "config" || Object.hasOwn(rules, stored.name)) continue;
+    const deleted = await store.deleteRoutingRule(stored.name, ["config"]);
+    if (deleted.outcome === "in_use") {
+      options.logger.warn(
+        { rule: stored.name, keys: deleted.keyIds },
+        "a routing rule removed from the config file is kept: keys still name it as their default",
+      );
+    } else if (deleted.outcome === "deleted") {
+      options.logger.info({ rule: stored.name }, "a routing rule removed from the config file was deleted");
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Paging for Floopy's own list endpoints (INTERFACE.md: `?limit=&cursor=` →
+ * `{items, next_cursor, has_more}`). A cursor is `<payload>.<signature>`: opaque to callers, and a
+ * tampered one is refused rather than obeyed.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { GatewayError } from "../errors/gateway-error.js";
+
+export function encodeCursor(position: unknown, secret: Buffer): string {
+  const payload = Buffer.from(JSON.stringify(position)).toString("base64url");
+  return `${payload}.${sign(payload, secret)}`;
+}
+
+/** The position a cursor of ours carries; anything else is a 400 naming `cursor`. */
+export function decodeCursor(cursor: string, secret: Buffer): unknown {
+  const [payload = "", signature = ""] = cursor.split(".");
+  const expected = Buffer.from(sign(payload, secret));
+  const given = Buffer.from(signature);
+  if (given.length === expected.length && timingSafeEqual(given, expected)) {
+    try {
+      return JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    } catch {
+      // fall through to the error below
+    }
+  }
+  throw invalidCursor();
+}
+
+export function invalidCursor(): GatewayError {
+  return new GatewayError("BAD_REQUEST", "cursor is not one this API returned.", {
+    param: "cursor",
+    wireCode: "invalid_request",
+  });
+}
+
+/** `?limit=`: an integer from 1 to `max`, `fallback` when absent. */
+export function pageLimit(value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new GatewayError("BAD_REQUEST", `limit must be an integer from 1 to ${max}.`, {
+      param: "limit",
+      wireCode: "invalid_request",
+    });
+  }
+  return limit;
+}
+
+function sign(payload: string, secret: Buffer): string {
+  return createHmac("sha256", secret).update(payload).digest("base64url");
+}
