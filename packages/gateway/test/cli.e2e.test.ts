@@ -101,6 +101,56 @@ describe("npm start and the floopy command", () => {
     }
   });
 
+  it("creates admin keys that manage routing rules, and gateway keys bound to a rule", async () => {
+    const gateway = await spawnGateway(env);
+    try {
+      const created = await floopy(["keys", "create", "--name", "ops", "--admin", "--json"], env);
+      const { key: adminKey } = JSON.parse(created.stdout) as { key: string };
+      const listRules = () =>
+        fetch(`${gateway.url}/admin/routing_rules`, { headers: { authorization: `Bearer ${adminKey}` } });
+      expect(await eventually(async () => (await listRules()).status === 200)).toBe(true);
+      const makeRule = await fetch(`${gateway.url}/admin/routing_rules`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${adminKey}`,
+          "content-type": "application/json",
+          "x-floopy-confirm": "routing_rules",
+        },
+        body: JSON.stringify({
+          name: "cli-rule",
+          strategy: "fallback",
+          targets: [{ model: "openai/gpt-4o-mini" }],
+        }),
+      });
+      expect(makeRule.status).toBe(201);
+      const traffic = await client(gateway, adminKey)
+        .models.list()
+        .catch((error: unknown) => error);
+      expect(traffic).toBeInstanceOf(OpenAI.PermissionDeniedError);
+
+      const bound = await floopy(
+        ["keys", "create", "--name", "bound", "--routing-rule", "cli-rule", "--json"],
+        env,
+      );
+      const { id } = JSON.parse(bound.stdout) as { id: string };
+      const listed = await floopy(["keys", "list", "--json"], env);
+      expect(JSON.parse(listed.stdout)).toContainEqual(
+        expect.objectContaining({ id, scope: "gateway", routingRule: "cli-rule" }),
+      );
+      expect(JSON.parse(listed.stdout)).toContainEqual(
+        expect.objectContaining({ name: "ops", scope: "admin" }),
+      );
+      const missing = await floopy(
+        ["keys", "create", "--name", "lost", "--routing-rule", "no-such-rule"],
+        env,
+      ).catch((error: { stderr: string; code: number }) => error);
+      expect((missing as { code: number }).code).toBe(2);
+      expect((missing as { stderr: string }).stderr).toContain('no routing rule named "no-such-rule"');
+    } finally {
+      await gateway.stop();
+    }
+  });
+
   it("finishes in-flight requests and flushes records on SIGTERM", async () => {
     const key = "fp_graceful_0123456789abcdefghij";
     const gateway = await spawnGateway({
@@ -137,5 +187,15 @@ describe("npm start and the floopy command", () => {
     );
     expect((failure as { code: number }).code).toBe(2);
     expect((failure as { stderr: string }).stderr).toContain("providers.local.base_url");
+
+    writeFileSync(
+      configPath,
+      "routing_rules:\n  r: { strategy: fallback, targets: [{ model: nowhere/none }] }\n",
+    );
+    const badRule = await floopy(["config", "validate", "--config", configPath], env).catch(
+      (error: { stderr: string; code: number }) => error,
+    );
+    expect((badRule as { code: number }).code).toBe(2);
+    expect((badRule as { stderr: string }).stderr).toContain("routing_rules.r.targets.0.model");
   });
 });

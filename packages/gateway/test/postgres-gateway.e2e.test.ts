@@ -11,6 +11,8 @@ import { newKeyRecord } from "../src/control/bootstrap-keys.js";
 import { describeWithPostgres } from "./support/postgres.js";
 import { startTestGateway, storedRecord, type TestGateway } from "./support/test-gateway.js";
 
+const ADMIN_KEY = `fp_admin_${randomBytes(12).toString("hex")}`;
+
 describeWithPostgres("gateway on PostgreSQL", (postgres) => {
   let first: TestGateway;
   let second: TestGateway;
@@ -19,6 +21,7 @@ describeWithPostgres("gateway on PostgreSQL", (postgres) => {
     const env = {
       FLOOPY_DATABASE_URL: await postgres.freshSchemaUrl(),
       FLOOPY_MASTER_KEY: randomBytes(32).toString("base64"),
+      FLOOPY_ADMIN_KEY: ADMIN_KEY,
     };
     first = await startTestGateway({ env });
     second = await startTestGateway({ env });
@@ -57,6 +60,39 @@ describeWithPostgres("gateway on PostgreSQL", (postgres) => {
     await eventually(async () => {
       const error = await ask().catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+    });
+  });
+
+  it("applies a routing rule made through one instance's admin API on the other, and its deletion", async () => {
+    const adminCall = (method: string, path: string, body?: unknown) =>
+      fetch(`${first.gateway.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${ADMIN_KEY}`,
+          "x-floopy-confirm": "routing_rules",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const askSecond = () =>
+      second.client.chat.completions
+        .create(
+          { model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] },
+          { headers: { "floopy-routing-rule": "shared-rule" } },
+        )
+        .withResponse();
+    const created = await adminCall("POST", "/admin/routing_rules", {
+      name: "shared-rule",
+      strategy: "fallback",
+      targets: [{ model: "backup/backup-model" }],
+    });
+    expect(created.status).toBe(201);
+    await eventually(async () => {
+      expect((await askSecond()).response.headers.get("floopy-provider")).toBe("backup");
+    });
+    expect((await adminCall("DELETE", "/admin/routing_rules/shared-rule")).status).toBe(204);
+    await eventually(async () => {
+      expect(await askSecond().catch((caught: unknown) => caught)).toBeInstanceOf(OpenAI.BadRequestError);
     });
   });
 });

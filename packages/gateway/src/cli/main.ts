@@ -8,8 +8,10 @@ import { ConfigError } from "../config/config-error.js";
 import { type ConfigFlags, loadConfig } from "../config/load-config.js";
 import { generateApiKey } from "../control/api-keys.js";
 import { newKeyRecord } from "../control/bootstrap-keys.js";
+import { checkConfigRuleTargets } from "../control/config-rules.js";
 import { startGateway } from "../gateway.js";
 import { createLogger } from "../observability/logger.js";
+import { ModelCatalogue } from "../providers/model-catalogue.js";
 import { resolveProviders } from "../providers/provider-instance.js";
 import { openStores } from "../store/open-stores.js";
 
@@ -17,14 +19,15 @@ const usage = `Usage: floopy <command> [options]
 
 Commands:
   serve [--port N] [--host H] [--config FILE]   start the gateway
-  keys create --name NAME [--org ORG] [--project PROJECT] [--expires-at ISO-8601]
+  keys create --name NAME [--org ORG] [--project PROJECT] [--routing-rule RULE] [--expires-at ISO-8601]
                                                  create a gateway key and print it once
+  keys create --name NAME --admin                create an admin key (admin API only) and print it once
   keys list [--json]                             list keys (never the keys themselves)
   keys revoke ID                                 revoke a key (takes effect on running gateways within seconds)
   config validate [--config FILE]                check the configuration and exit
 
 Environment: FLOOPY_PORT, FLOOPY_HOST, FLOOPY_DATA_DIR, FLOOPY_DATABASE_URL, FLOOPY_CONFIG,
-FLOOPY_BOOTSTRAP_KEY, FLOOPY_MASTER_KEY, FLOOPY_REDIS_URL, <PROVIDER>_API_KEY, <PROVIDER>_BASE_URL.
+FLOOPY_BOOTSTRAP_KEY, FLOOPY_ADMIN_KEY, FLOOPY_MASTER_KEY, FLOOPY_REDIS_URL, <PROVIDER>_API_KEY, <PROVIDER>_BASE_URL.
 See docs/configuration.md.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       org: { type: "string" },
       project: { type: "string" },
       "expires-at": { type: "string" },
+      "routing-rule": { type: "string" },
+      admin: { type: "boolean" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -60,7 +65,11 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === "serve") return serve(config);
   if (command === "config" && subcommand === "validate") {
-    resolveProviders(config.file.providers, config.env);
+    const providers = resolveProviders(config.file.providers, config.env);
+    checkConfigRuleTargets(
+      config.file.routing_rules,
+      new ModelCatalogue(providers, config.file.models ?? {}),
+    );
     process.stdout.write(`configuration OK${config.sourcePath ? ` (${config.sourcePath})` : ""}\n`);
     return 0;
   }
@@ -73,6 +82,14 @@ async function main(argv: string[]): Promise<number> {
       if (subcommand === "create") {
         if (values.name === undefined || values.name.trim() === "")
           throw new ConfigError("keys create: --name is required");
+        const admin = values.admin === true;
+        if (admin && (values.project !== undefined || values["routing-rule"] !== undefined)) {
+          throw new ConfigError("keys create: an --admin key takes no --project or --routing-rule");
+        }
+        const routingRule = values["routing-rule"];
+        if (routingRule !== undefined && !(await stores.control.getRoutingRule(routingRule))) {
+          throw new ConfigError(`keys create: there is no routing rule named "${routingRule}"`);
+        }
         const orgId = values.org ?? "default";
         const org = await stores.control.getOrg(orgId);
         if (!org) {
@@ -89,18 +106,22 @@ async function main(argv: string[]): Promise<number> {
             throw new ConfigError("keys create: --expires-at must be an ISO-8601 date");
         }
         const key = generateApiKey();
-        const record = await stores.control.insertApiKey(
-          newKeyRecord(values.name.trim(), key, "cli", {
+        const record = await stores.control.insertApiKey({
+          ...newKeyRecord(values.name.trim(), key, "cli", {
             orgId,
             projectId: values.project ?? null,
             expiresAt,
           }),
-        );
+          routingRule: routingRule ?? null,
+          scope: admin ? "admin" : "gateway",
+        });
         if (values.json)
           process.stdout.write(`${JSON.stringify({ id: record.id, name: record.name, key })}\n`);
         else {
           process.stdout.write(`${key}\n`);
-          process.stderr.write(`key ${record.id} '${record.name}' created; it is shown only this once.\n`);
+          process.stderr.write(
+            `${admin ? "admin key" : "key"} ${record.id} '${record.name}' created; it is shown only this once.\n`,
+          );
         }
         return 0;
       }
@@ -116,10 +137,12 @@ async function main(argv: string[]): Promise<number> {
           key.displayPrefix,
           key.orgId,
           key.projectId ?? "*",
+          key.scope,
+          key.routingRule ?? "-",
           key.revokedAt ? "revoked" : key.expiresAt && key.expiresAt <= new Date() ? "expired" : "active",
           key.createdAt.toISOString(),
         ]);
-        printTable(["ID", "NAME", "PREFIX", "ORG", "PROJECT", "STATUS", "CREATED"], rows);
+        printTable(["ID", "NAME", "PREFIX", "ORG", "PROJECT", "SCOPE", "RULE", "STATUS", "CREATED"], rows);
         return 0;
       }
       if (subcommand === "revoke") {

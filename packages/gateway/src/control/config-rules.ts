@@ -24,11 +24,7 @@ export interface ConfigRulesOptions {
  */
 export async function saveConfigRules(store: ControlStore, options: ConfigRulesOptions): Promise<void> {
   const rules = options.rules ?? {};
-  for (const [name, definition] of Object.entries(rules)) {
-    const [problem] = unresolvedTargets(definition, (reference) => options.catalogue.resolve(reference));
-    if (problem)
-      throw new ConfigError(`config file: routing_rules.${name}.${problem.path}: ${problem.message}`);
-  }
+  checkConfigRuleTargets(rules, options.catalogue);
   const before = new Map((await store.listRoutingRules()).map((rule) => [rule.name, rule.source]));
   for (const [name, definition] of Object.entries(rules)) {
     const saved = await store.saveRoutingRule({
@@ -53,6 +49,15 @@ export async function saveConfigRules(store: ControlStore, options: ConfigRulesO
           "(define it under routing_rules, or create it through the admin API first)",
       );
     }
+  }
+}
+
+/** Every target of every config rule must name an enabled model; the error names the field. */
+export function checkConfigRuleTargets(rules: ConfigFile["routing_rules"], catalogue: ModelCatalogue): void {
+  for (const [name, definition] of Object.entries(rules ?? {})) {
+    const [problem] = unresolvedTargets(definition, (reference) => catalogue.resolve(reference));
+    if (problem)
+      throw new ConfigError(`config file: routing_rules.${name}.${problem.path}: ${problem.message}`);
   }
 }
 

@@ -100,6 +100,21 @@ describe("routing strategies", () => {
     expect(recovered.get("openai/gpt-4o-mini") ?? 0).toBeGreaterThan(85);
   });
 
+  it("latency based explores another target, never the one already first, at the exploration share", () => {
+    const stats = new TargetStatisticsBook();
+    stats.recordOutcome("openai/gpt-4o-mini", { ok: true, latencyMs: 100 });
+    stats.recordOutcome("anthropic/claude-haiku-4-5", { ok: true, latencyMs: 300 });
+    stats.recordOutcome("google/gemini-2.5-flash", { ok: true, latencyMs: 500 });
+    const random = seeded(11);
+    let explored = 0;
+    const draws = 20_000;
+    for (let index = 0; index < draws; index++) {
+      if (first("latency_based", inputs({ stats, random, exploration: 0.05 })) !== "openai/gpt-4o-mini")
+        explored++;
+    }
+    expect(explored / draws).toBeCloseTo(0.05, 2);
+  });
+
   it("smart cost picks the cheapest target that keeps the success floor", () => {
     const stats = new TargetStatisticsBook();
     const prices: Record<string, number> = {

@@ -136,13 +136,16 @@ function costOrder<T extends RuleTarget>(targets: readonly T[], inputs: Strategy
   return stableSort(scored);
 }
 
-/** With probability `exploration`, a random target moves to the front. */
+/**
+ * With probability `exploration`, another target (never the one already first, which would waste
+ * the draw) moves to the front, so a target that recovered is measured again.
+ */
 function explore<T extends RuleTarget>(
   ordered: ScoredTarget<T>[],
   inputs: StrategyInputs,
 ): ScoredTarget<T>[] {
   if (ordered.length < 2 || inputs.random() >= inputs.exploration) return ordered;
-  const index = Math.floor(inputs.random() * ordered.length);
+  const index = 1 + Math.floor(inputs.random() * (ordered.length - 1));
   const [picked] = ordered.splice(index, 1) as [ScoredTarget<T>];
   return [picked, ...ordered];
 }
