@@ -221,6 +221,13 @@ describe("managing routing rules", () => {
     expect(put.json.error.message).toContain("config file");
     const deleted = await admin({ method: "DELETE", path: "/admin/routing_rules/from-file" });
     expect(deleted.status).toBe(409);
+    const post = await admin({
+      method: "POST",
+      path: "/admin/routing_rules",
+      body: rule("from-file", ["backup/backup-model"]),
+    });
+    expect(post.status).toBe(409);
+    expect(post.json.error.message).toContain("config file");
     expect(await answeredBy("from-file")).toBe("openai");
   });
 

@@ -69,6 +69,7 @@ export async function routingRulesAdmin(call: AdminCall, deps: AdminDependencies
       });
       deps.audit({ action: "create", rule: name, keyId: key.id, outcome: saved.outcome });
       if (saved.outcome !== "created") {
+        if (saved.rule.source === "config") throw configOwned(name);
         throw new GatewayError(
           "CONFLICT",
           `A routing rule named '${name}' already exists; use PUT to replace it.`,
