@@ -72,11 +72,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       logger,
     };
     await saveConfigRules(stores.control, configRules);
-    const { generatedKey } = await bootstrapKeys(stores.control, {
+    const { generatedKey, revokedConfigKeys } = await bootstrapKeys(stores.control, {
       configKeys: config.file.keys ?? [],
       bootstrapKey: settings.bootstrapKey,
       adminKey: settings.adminKey,
     });
+    if (revokedConfigKeys.length > 0) {
+      logger.warn(
+        { keys: revokedConfigKeys },
+        "revoked config-file keys that the config file no longer lists",
+      );
+    }
     await removeStaleConfigRules(stores.control, configRules);
     if (generatedKey !== null) options.onGeneratedKey?.(generatedKey);
     const metrics = new GatewayMetrics();

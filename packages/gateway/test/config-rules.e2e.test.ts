@@ -1,7 +1,7 @@
 /**
  * The config file's routing rules across restarts on one embedded store: the file owns its rules
  * (a changed rule is updated, a removed one deleted, an admin-made rule of the same name taken
- * over), admin-made rules survive restarts, and a start with a rule or key that cannot work fails
+ * over) and its keys (a removed one is revoked), admin-made rules survive restarts, and a start with a rule or key that cannot work fails
  * with an error naming the field.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import { hashApiKey } from "../src/control/api-keys.js";
 import { type Gateway, startGateway } from "../src/gateway.js";
 
 const KEY = "fp_config_rules_0123456789abcdef";
+const REMOVED_KEY = "fp_removed_later_0123456789abcdef";
 let fake: FakeOpenAI;
 let dataDir: string;
 
@@ -56,6 +57,8 @@ it("keeps the store in step with the file across restarts, and admin rules besid
     "routing_rules:",
     "  kept: { strategy: fallback, targets: [{ model: openai/gpt-4o-mini }] }",
     "  dropped: { strategy: fallback, targets: [{ model: openai/gpt-4o-mini }] }",
+    "keys:",
+    `  - { name: removed-later, hash: "${hashApiKey(REMOVED_KEY)}" }`,
   ]);
   try {
     for (const name of ["by-admin", "taken-over"]) {
@@ -93,6 +96,9 @@ it("keeps the store in step with the file across restarts, and admin rules besid
     });
     expect(second.services.snapshot.rule("kept")?.strategy).toBe("round_robin");
     expect(second.services.snapshot.rule("dropped")).toBeUndefined();
+    // The file owns its keys too: one it no longer lists is revoked.
+    const removed = await second.stores.control.findApiKeyByHash(hashApiKey(REMOVED_KEY));
+    expect(removed?.revokedAt).toBeInstanceOf(Date);
     // A restart with the same file writes nothing: other instances do not reload for it.
     const version = await second.stores.control.controlVersion();
     await second.close();

@@ -12,6 +12,8 @@ import { displayPrefix, generateApiKey, hashApiKey } from "./api-keys.js";
 export interface BootstrapResult {
   /** A key generated because none existed; the caller prints it once. */
   generatedKey: string | null;
+  /** Ids of config-file keys revoked at this start because the file no longer lists them. */
+  revokedConfigKeys: string[];
 }
 
 export function newKeyId(): string {
@@ -43,6 +45,14 @@ export async function bootstrapKeys(
       expiresAt: key.expires_at === undefined ? null : new Date(key.expires_at),
     });
   }
+  // The file owns its keys: one removed from it must stop working, not linger in the store.
+  const listed = new Set(options.configKeys.map((key) => key.hash));
+  const revokedConfigKeys: string[] = [];
+  for (const key of await store.listApiKeys()) {
+    if (key.source !== "config" || key.revokedAt !== null || listed.has(key.hash)) continue;
+    await store.revokeApiKey(key.id, new Date());
+    revokedConfigKeys.push(key.id);
+  }
   if (options.bootstrapKey !== undefined) {
     const hash = hashApiKey(options.bootstrapKey);
     if (!(await store.findApiKeyByHash(hash))) {
@@ -58,10 +68,10 @@ export async function bootstrapKeys(
       throw new ConfigError("FLOOPY_ADMIN_KEY: this key already exists as a gateway key; choose another");
     }
   }
-  if ((await store.countApiKeys("gateway")) > 0) return { generatedKey: null };
+  if ((await store.countApiKeys("gateway")) > 0) return { generatedKey: null, revokedConfigKeys };
   const key = generateApiKey();
   await store.insertApiKey(newKeyRecord("default", key, "generated"));
-  return { generatedKey: key };
+  return { generatedKey: key, revokedConfigKeys };
 }
 
 export function newKeyRecord(
