@@ -80,14 +80,15 @@ it("keeps the store in step with the file across restarts, and admin rules besid
     await first.close();
   }
 
-  const second = await start([
+  const changedFile = [
     "routing_rules:",
     "  kept: { strategy: round_robin, targets: [{ model: openai/gpt-4o-mini }] }",
     "  taken-over: { strategy: fallback, targets: [{ model: openai/gpt-4o-mini }] }",
     "keys:",
     // A config key may name a rule made through the admin API.
     `  - { name: admin-ruled, hash: "${hashApiKey("fp_admin_ruled_0123456789abcdef")}", routing_rule: by-admin }`,
-  ]);
+  ];
+  const second = await start(changedFile);
   try {
     expect(await rulesOf(second)).toEqual({
       kept: { source: "config", strategy: "round_robin" },
@@ -102,13 +103,7 @@ it("keeps the store in step with the file across restarts, and admin rules besid
     // A restart with the same file writes nothing: other instances do not reload for it.
     const version = await second.stores.control.controlVersion();
     await second.close();
-    const third = await start([
-      "routing_rules:",
-      "  kept: { strategy: round_robin, targets: [{ model: openai/gpt-4o-mini }] }",
-      "  taken-over: { strategy: fallback, targets: [{ model: openai/gpt-4o-mini }] }",
-      "keys:",
-      `  - { name: admin-ruled, hash: "${hashApiKey("fp_admin_ruled_0123456789abcdef")}", routing_rule: by-admin }`,
-    ]);
+    const third = await start(changedFile);
     expect(await third.stores.control.controlVersion()).toBe(version);
     await third.close();
   } finally {
