@@ -95,7 +95,15 @@ function decisionObject(record: RequestLogRecord) {
     requested_model: record.requestedModel,
     rule: record.routingRule,
     strategy: record.decision?.strategy ?? null,
-    candidates: record.decision?.candidates ?? [],
+    candidates: (record.decision?.candidates ?? []).map((candidate) => ({
+      provider: candidate.provider,
+      model: candidate.model,
+      source: candidate.source,
+      score: candidate.score,
+      skipped: candidate.skipped,
+      detail: candidate.detail ?? null,
+      tried_anyway: candidate.triedAnyway ?? false,
+    })),
     all_circuits_open: record.decision?.allCircuitsOpen ?? false,
     attempts: record.attempts.map((attempt) => ({
       provider: attempt.provider,

@@ -10,7 +10,7 @@ import { GatewayError } from "../errors/gateway-error.js";
 import { upstreamCodecs } from "../protocol/protocols.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
 import { redactSecrets } from "../records/redact.js";
-import type { RoutingRule } from "../routing/router.js";
+import { lastResortOrder, type RoutingRule } from "../routing/router.js";
 import type { AttemptRecord } from "../store/types.js";
 import {
   classifyStatus,
@@ -34,40 +34,74 @@ interface Failure {
 }
 
 export async function dispatch(context: RequestContext): Promise<undefined> {
-  let lastFailure: Failure | undefined;
-  const { rule } = context;
+  const { rule, decision } = context;
+  const { breakers } = context.services;
   const deadlineAt = rule?.timeoutMs.total
     ? context.startedAt + rule.timeoutMs.total
     : Number.POSITIVE_INFINITY;
-  for (const [index, target] of context.targets.entries()) {
-    // A half-open circuit lets a limited number of probes through; others move on while any remain.
-    const breaker = context.services.breakers.get(targetKey(target));
-    if (breaker.current() === "half_open" && !breaker.tryAcquire() && index < context.targets.length - 1) {
+  const run: TargetRun = { deadlineAt, lastFailure: undefined, tried: 0 };
+  // Open circuits (the decision's last resorts, or opened since route) and half-open ones whose
+  // probe another request holds wait: they are tried only once every other target has failed.
+  const deferred: ResolvedModel[] = [];
+  for (const target of context.targets) {
+    const breaker = breakers.get(targetKey(target));
+    const state = breaker.current();
+    if (state === "open" || (state === "half_open" && !breaker.tryAcquire())) {
+      deferred.push(target);
       continue;
     }
-    // A rule's retry policy applies to its own targets: the same target is tried again before moving on.
-    const fromRule = context.decision?.candidates.some(
-      (candidate) => candidate.target === target && candidate.source === "rule",
-    );
-    const retry = fromRule ? rule?.retry : undefined;
-    for (let attempt = 0; ; attempt++) {
-      if (performance.now() >= deadlineAt) throw exhausted(context, lastFailure);
-      const outcome = await attemptTarget(
-        context,
-        target,
-        index,
-        rule?.timeoutMs.attempt ?? null,
-        deadlineAt,
-      );
-      if (outcome === "answered") return undefined;
-      lastFailure = outcome.failure;
-      const delay = retry ? retryDelay(retry, attempt, outcome) : null;
-      if (delay === null || performance.now() + delay >= deadlineAt) break;
-      await sleep(delay, context.abort.signal);
-      if (context.abort.signal.aborted) throw abortError(context);
-    }
+    if (await tryTarget(context, target, run)) return undefined;
   }
-  throw exhausted(context, lastFailure);
+  const lastResort = lastResortOrder(
+    deferred.map((target) => {
+      const breaker = breakers.get(targetKey(target));
+      return { target, circuit: { state: breaker.current(), openedSince: breaker.openedSince() } };
+    }),
+  );
+  for (const target of lastResort) {
+    for (const candidate of decision?.candidates ?? []) {
+      if (candidate.target === target) candidate.triedAnyway = true;
+    }
+    // A half-open one takes its probe slot, so concurrent requests do not all probe it too.
+    breakers.get(targetKey(target)).tryAcquire();
+    if (await tryTarget(context, target, run)) return undefined;
+  }
+  throw exhausted(context, run.lastFailure, run.tried);
+}
+
+interface TargetRun {
+  deadlineAt: number;
+  lastFailure: Failure | undefined;
+  /** Targets tried so far; the next one's index (above 0: a fallback answered). */
+  tried: number;
+}
+
+/** Tries one target, again as its rule's retry policy says; true once it answered. */
+async function tryTarget(context: RequestContext, target: ResolvedModel, run: TargetRun): Promise<boolean> {
+  const { rule } = context;
+  const index = run.tried;
+  // A rule's retry policy applies to its own targets: the same target is tried again before moving on.
+  const fromRule = context.decision?.candidates.some(
+    (candidate) => candidate.target === target && candidate.source === "rule",
+  );
+  const retry = fromRule ? rule?.retry : undefined;
+  for (let attempt = 0; ; attempt++) {
+    if (performance.now() >= run.deadlineAt) throw exhausted(context, run.lastFailure, run.tried);
+    if (attempt === 0) run.tried++;
+    const outcome = await attemptTarget(
+      context,
+      target,
+      index,
+      rule?.timeoutMs.attempt ?? null,
+      run.deadlineAt,
+    );
+    if (outcome === "answered") return true;
+    run.lastFailure = outcome.failure;
+    const delay = retry ? retryDelay(retry, attempt, outcome) : null;
+    if (delay === null || performance.now() + delay >= run.deadlineAt) return false;
+    await sleep(delay, context.abort.signal);
+    if (context.abort.signal.aborted) throw abortError(context);
+  }
 }
 
 interface FailedAttempt {
@@ -270,9 +304,9 @@ async function httpFailure(
   return { errorClass, error };
 }
 
-function exhausted(context: RequestContext, last: Failure | undefined): GatewayError {
+function exhausted(context: RequestContext, last: Failure | undefined, tried: number): GatewayError {
   // One target that answered with an HTTP error: the caller gets that upstream's own error.
-  if (last && context.targets.length === 1 && last.errorClass.startsWith("http_")) return last.error;
+  if (last && tried === 1 && last.errorClass.startsWith("http_")) return last.error;
   const attempts = context.attempts;
   const summary = attempts
     .map((attempt) => {

@@ -10,12 +10,14 @@ export function explain(context: RequestContext): StageResponse | undefined {
   const decision = context.decision;
   const first = context.targets[0];
   const candidates = (decision?.candidates ?? []).map((candidate) => ({
-    provider: candidate.target.provider.id,
-    model: candidate.target.model,
+    provider: candidate.target?.provider.id ?? null,
+    model: candidate.target?.model ?? candidate.key,
     source: candidate.source,
     score: candidate.score,
     skipped: candidate.skipped,
-    circuit: context.services.breakers.get(candidate.key).current(),
+    detail: candidate.detail,
+    // An unusable member has no breaker; asking for one would create it.
+    circuit: candidate.target === null ? null : context.services.breakers.get(candidate.key).current(),
   }));
   return {
     status: 200,
@@ -30,7 +32,12 @@ export function explain(context: RequestContext): StageResponse | undefined {
       model: context.requestedModel,
       strategy: decision?.strategy ?? null,
       candidates,
-      order: context.targets.map((target) => ({ provider: target.provider.id, model: target.model })),
+      // What is tried in turn; `last_resort` follows only if all of it fails (open circuits).
+      order: (decision?.order ?? []).map((target) => ({ provider: target.provider.id, model: target.model })),
+      last_resort: (decision?.lastResort ?? []).map((target) => ({
+        provider: target.provider.id,
+        model: target.model,
+      })),
       all_circuits_open: decision?.allCircuitsOpen ?? false,
     },
   };
@@ -38,7 +45,12 @@ export function explain(context: RequestContext): StageResponse | undefined {
 
 function reasoning(
   context: RequestContext,
-  candidates: Array<{ provider: string; model: string; skipped: string | null }>,
+  candidates: Array<{
+    provider: string | null;
+    model: string;
+    skipped: string | null;
+    detail: string | null;
+  }>,
 ): string {
   const decision = context.decision;
   const chosen = context.targets[0];
@@ -49,12 +61,21 @@ function reasoning(
       ? `Routing rule '${decision.rule}' (${decision.strategy}) ordered its targets first.`
       : `No routing rule applies; the requested model '${context.requestedModel}' goes to its provider.`,
   );
-  const skipped = candidates.filter((candidate) => candidate.skipped !== null);
-  for (const candidate of skipped) {
-    parts.push(`${candidate.provider}/${candidate.model} is skipped: its circuit is open.`);
+  for (const candidate of candidates) {
+    if (candidate.skipped === null) continue;
+    parts.push(
+      candidate.provider === null
+        ? `${candidate.model} is skipped: ${candidate.detail ?? candidate.skipped}`
+        : `${candidate.provider}/${candidate.model} is skipped in its turn: its circuit is open.`,
+    );
   }
-  if (decision.allCircuitsOpen)
-    parts.push("Every circuit is open, so all targets are tried in order anyway.");
+  if (decision.allCircuitsOpen) {
+    parts.push(
+      "Every circuit is open, so all targets are tried anyway: half-open first, then the one opened longest ago.",
+    );
+  } else if (decision.lastResort.length > 0) {
+    parts.push("Targets skipped for their circuit are tried anyway if every other target fails.");
+  }
   parts.push(`${chosen.provider.id}/${chosen.model} would be tried first.`);
   return parts.join(" ");
 }

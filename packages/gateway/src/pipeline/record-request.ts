@@ -69,11 +69,13 @@ function decisionRecord(context: RequestContext): DecisionRecord | null {
   return {
     strategy: decision.strategy,
     candidates: decision.candidates.map((candidate) => ({
-      provider: candidate.target.provider.id,
-      model: candidate.target.model,
+      provider: candidate.target?.provider.id ?? null,
+      model: candidate.target?.model ?? candidate.key,
       source: candidate.source,
       score: candidate.score,
       skipped: candidate.skipped,
+      detail: candidate.detail,
+      triedAnyway: candidate.triedAnyway,
     })),
     allCircuitsOpen: decision.allCircuitsOpen,
   };

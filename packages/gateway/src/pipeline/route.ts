@@ -3,11 +3,13 @@
  * decision that explains it (routing/router.ts has the order of composition): a routing rule —
  * the `floopy-routing-rule` header's, else the key's default — orders its targets by its strategy;
  * the requested model (`floopy-model-override` replaces the body's; a comma-separated model is a
- * chain) and the `floopy-fallback` models follow. Targets whose circuit is open are skipped.
+ * chain) and the `floopy-fallback` models follow. A member that cannot be tried (provider not
+ * enabled, model unknown) is skipped and recorded; the request fails only when none is left.
+ * Targets whose circuit is open are tried last, as last resorts.
  */
 import { GatewayError } from "../errors/gateway-error.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
-import { decide, type RoutingRule } from "../routing/router.js";
+import { decide, type Member, type RoutingRule, type UnusableReason } from "../routing/router.js";
 import { DEFAULT_SUCCESS_FLOOR } from "../routing/rule-definitions.js";
 import type { RequestContext } from "./request-context.js";
 
@@ -28,20 +30,24 @@ export function route(context: RequestContext): undefined {
   const requestTargets = [
     ...splitChain(requested).map((reference) => ({ reference, source: "model" as const })),
     ...context.metadata.fallbackModels.map((reference) => ({ reference, source: "fallback" as const })),
-  ].map(({ reference, source }, index) => {
-    const target = resolve(context, reference, index === 0 ? "model" : "floopy-fallback");
-    return { key: targetKey(target), target, source };
-  });
-  const ruleTargets = (rule?.targets ?? []).map(({ model, weight }) => {
-    const target = resolve(context, model, "floopy-routing-rule");
-    return { key: targetKey(target), weight, target };
-  });
-  if (requestTargets.length === 0 && ruleTargets.length === 0) {
+  ].map(({ reference, source }) => ({
+    ...resolve(context, reference, source === "model" ? "model" : "floopy-fallback"),
+    source,
+  }));
+  const ruleTargets = (rule?.targets ?? []).map(({ model, weight }) => ({
+    ...resolve(context, model, "floopy-routing-rule"),
+    weight,
+  }));
+  const members = [...requestTargets, ...ruleTargets];
+  if (members.length === 0) {
     throw new GatewayError("BAD_REQUEST", "No model was given.", { param: "model" });
   }
+  // Only when no member can be tried is the request an error: the first member's.
+  const first = members[0];
+  if (members.every((member) => member.target === null) && first?.target === null) throw first.error;
   const sequence = rule ? (services.ruleSequence.get(rule.name) ?? 0) : 0;
   if (rule && context.operation !== "explain") services.ruleSequence.set(rule.name, sequence + 1);
-  const decision = decide({
+  const decision = decide<ResolvedModel>({
     rule,
     ruleTargets,
     requestTargets,
@@ -56,11 +62,14 @@ export function route(context: RequestContext): undefined {
       exploration: EXPLORATION,
       successFloor: rule?.successFloor ?? DEFAULT_SUCCESS_FLOOR,
     },
-    isOpen: (key) => services.breakers.get(key).current() === "open",
+    circuit: (key) => {
+      const breaker = services.breakers.get(key);
+      return { state: breaker.current(), openedSince: breaker.openedSince() };
+    },
   });
   context.rule = rule;
   context.decision = decision;
-  context.targets = decision.order;
+  context.targets = [...decision.order, ...decision.lastResort];
   return undefined;
 }
 
@@ -82,19 +91,35 @@ function selectRule(context: RequestContext): RoutingRule | null {
   return keyRule ? (snapshot.rule(keyRule) ?? null) : null;
 }
 
-function resolve(context: RequestContext, reference: string, param: string): ResolvedModel {
+type Unresolved = Extract<Member<ResolvedModel>, { target: null }> & { error: GatewayError };
+
+/** A chain, fallback or rule member as a target, or why it cannot be one and the error it would be. */
+function resolve(
+  context: RequestContext,
+  reference: string,
+  param: string,
+): Extract<Member<ResolvedModel>, { target: ResolvedModel }> | Unresolved {
   const resolution = context.services.catalogue.resolve(reference);
   if (!resolution.ok) {
-    throw new GatewayError("NOT_FOUND", resolution.message, { param, wireCode: "model_not_found" });
+    const error = new GatewayError("NOT_FOUND", resolution.message, { param, wireCode: "model_not_found" });
+    return unresolved(reference, resolution.reason, resolution.message, error);
   }
-  if (context.operation === "embed" && !resolution.value.provider.declaration.supportsEmbeddings) {
-    throw new GatewayError(
-      "BAD_REQUEST",
-      `The provider '${resolution.value.provider.id}' does not serve embeddings (model '${reference}').`,
-      { param: "model" },
-    );
+  const target = resolution.value;
+  if (context.operation === "embed" && !target.provider.declaration.supportsEmbeddings) {
+    const message = `The provider '${target.provider.id}' does not serve embeddings (model '${reference}').`;
+    const error = new GatewayError("BAD_REQUEST", message, { param: "model" });
+    return unresolved(reference, "embeddings_unsupported", message, error);
   }
-  return resolution.value;
+  return { key: targetKey(target), target };
+}
+
+function unresolved(
+  reference: string,
+  reason: UnusableReason,
+  detail: string,
+  error: GatewayError,
+): Unresolved {
+  return { key: reference, target: null, unusable: { reason, detail }, error };
 }
 
 function splitChain(model: string): string[] {

@@ -3,7 +3,10 @@
  * window holds at least `minimumRequests` outcomes and the failure rate reaches
  * `failureRateThreshold`, it opens. Open: the target is skipped until `coolDownMs` has passed.
  * Half-open: up to `halfOpenProbes` requests go through as probes; one success closes it, one
- * failure opens it again for another cool-down. Pure state over an injectable clock: no timers.
+ * failure opens it again for another cool-down. A target tried while open (every other target was
+ * open too, see routing/router.ts) that answers closes it like a successful probe; one that fails
+ * changes nothing, so the cool-down still ends on time. Pure state over an injectable clock: no
+ * timers.
  */
 
 export type BreakerState = "closed" | "open" | "half_open";
@@ -56,6 +59,11 @@ export class CircuitBreaker {
     return this.state;
   }
 
+  /** When the breaker last opened (the clock's time), or null when it is not open now. */
+  openedSince(): number | null {
+    return this.current() === "open" ? this.openedAt : null;
+  }
+
   /** Whether a request may go to this target now; in half-open this takes one probe slot. */
   tryAcquire(): boolean {
     switch (this.current()) {
@@ -71,7 +79,7 @@ export class CircuitBreaker {
   }
 
   recordSuccess(): void {
-    if (this.current() === "half_open") {
+    if (this.current() !== "closed") {
       this.close();
       return;
     }

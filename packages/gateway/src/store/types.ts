@@ -169,11 +169,17 @@ export interface RequestLogRecord {
 export interface DecisionRecord {
   strategy: string | null;
   candidates: Array<{
-    provider: string;
+    /** Null for a member that could not be tried at all (model unknown, provider not enabled). */
+    provider: string | null;
+    /** For such a member, the model as the request or rule named it. */
     model: string;
     source: "rule" | "model" | "fallback";
     score: number | null;
     skipped: string | null;
+    /** Why a member could not be tried, in words; absent in records written before it existed. */
+    detail?: string | null;
+    /** Tried although its circuit was open, because every target left was open. */
+    triedAnyway?: boolean;
   }>;
   allCircuitsOpen: boolean;
 }
