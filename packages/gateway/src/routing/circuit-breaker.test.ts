@@ -59,4 +59,30 @@ describe("CircuitBreaker", () => {
     advance(1_000);
     expect(breaker.current()).toBe("half_open");
   });
+
+  it("says since when it is open, and nothing once it half-opens", () => {
+    const { breaker, advance } = breakerWithClock();
+    expect(breaker.openedSince()).toBeNull();
+    for (let index = 0; index < 4; index++) breaker.recordFailure();
+    expect(breaker.openedSince()).toBe(1_000_000);
+    advance(5_000);
+    expect(breaker.openedSince()).toBeNull();
+  });
+
+  it("closes when a target tried while open answers; a failure then does not extend the cool-down", () => {
+    const { breaker, advance } = breakerWithClock();
+    for (let index = 0; index < 4; index++) breaker.recordFailure();
+    advance(1_000);
+    breaker.recordFailure(); // tried anyway (every target open) and failed again
+    expect(breaker.openedSince()).toBe(1_000_000);
+    advance(4_000);
+    expect(breaker.current()).toBe("half_open");
+
+    const second = breakerWithClock();
+    for (let index = 0; index < 4; index++) second.breaker.recordFailure();
+    second.advance(1_000);
+    second.breaker.recordSuccess(); // tried anyway and answered
+    expect(second.breaker.current()).toBe("closed");
+    expect(second.breaker.tryAcquire()).toBe(true);
+  });
 });
