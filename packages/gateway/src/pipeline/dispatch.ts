@@ -2,8 +2,9 @@
  * Stage: dispatch. Tries the targets in order until one answers: connection errors, timeouts,
  * 5xx, 429 and malformed answers move on to the next target; a caller-caused 4xx does not. A
  * stream counts as answered only once its first chunk arrived, so a stream that dies before
- * anything reached the caller still fails over. Exhaustion is a 502 listing the attempts (or the
- * single upstream's own error, or a 504 when only timeouts happened).
+ * anything reached the caller still fails over. Targets whose circuit is open are tried last,
+ * anyway, in routing/router.ts's `lastResortOrder`. Exhaustion is a 502 listing the attempts (or
+ * the single upstream's own error, or a 504 when only timeouts happened).
  */
 import { performance } from "node:perf_hooks";
 import { GatewayError } from "../errors/gateway-error.js";
