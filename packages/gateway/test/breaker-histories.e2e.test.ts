@@ -87,6 +87,71 @@ describe("a breaker never turns a recoverable request into an error", () => {
     expect(gateway.fake.requests.length).toBeLessThanOrEqual(4);
   });
 
+  it("tries an open fallback for a stream too", async () => {
+    const gateway = await start();
+    await openBackupByStalls(gateway);
+    gateway.fake.setFault(() => ({ kind: "status", status: 500 }));
+    const { data: stream, response } = await gateway.client.chat.completions
+      .create(
+        { ...chat("gpt-4o-mini"), stream: true },
+        { headers: { "floopy-fallback": "backup/backup-model" } },
+      )
+      .withResponse();
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("Echo: hi");
+    expect(response.headers.get("floopy-provider")).toBe("backup");
+    expect(response.headers.get("floopy-fallback-used")).toBe("true");
+  });
+
+  it("with every circuit open, tries the one opened longest ago first", async () => {
+    const gateway = await start();
+    await openBackupByStalls(gateway);
+    // The fallback keeps stalling while the primary fails: the primary's circuit opens all the same.
+    gateway.backup.setFault(() => ({ kind: "hang" }));
+    gateway.fake.setFault(() => ({ kind: "status", status: 503 }));
+    for (let index = 0; index < 3; index++) {
+      const error = await gateway.client.chat.completions
+        .create(chat("gpt-4o-mini"), { headers: { "floopy-fallback": "backup/backup-model" } })
+        .catch((caught: unknown) => caught);
+      expect((error as { status?: number }).status).toBe(502);
+    }
+    expect(await circuit(gateway, "gpt-4o-mini")).toBe("open");
+    expect(await circuit(gateway, "backup/backup-model")).toBe("open");
+
+    const explained = await fetch(`${gateway.gateway.url}/v1/routing/explain`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        request: chat("gpt-4o-mini"),
+        headers: { "floopy-fallback": "backup/backup-model" },
+      }),
+    });
+    expect(await explained.json()).toMatchObject({
+      would_select: { provider: "backup", model: "backup-model" },
+      order: [],
+      last_resort: [
+        { provider: "backup", model: "backup-model" },
+        { provider: "openai", model: "gpt-4o-mini" },
+      ],
+      all_circuits_open: true,
+    });
+
+    gateway.backup.reset();
+    const calls = gateway.fake.requests.length;
+    const { response } = await gateway.client.chat.completions
+      .create(chat("gpt-4o-mini"), { headers: { "floopy-fallback": "backup/backup-model" } })
+      .withResponse();
+    expect(response.headers.get("floopy-provider")).toBe("backup");
+    expect(gateway.fake.requests.length).toBe(calls); // the primary was not needed
+    const record = await storedRecord(gateway, response.headers.get("floopy-request-id") ?? "");
+    expect(record.decision?.allCircuitsOpen).toBe(true);
+    expect(record.decision?.candidates).toMatchObject([
+      { provider: "openai", skipped: "circuit_open", triedAnyway: false },
+      { provider: "backup", skipped: "circuit_open", triedAnyway: true },
+    ]);
+  });
+
   it("keeps trying a lone open target rather than refusing without trying", async () => {
     const gateway = await start();
     gateway.fake.setFault(() => ({ kind: "status", status: 503 }));
