@@ -61,7 +61,10 @@ export async function dispatch(context: RequestContext): Promise<undefined> {
   );
   for (const target of lastResort) {
     for (const candidate of decision?.candidates ?? []) {
-      if (candidate.target === target) candidate.triedAnyway = true;
+      if (candidate.target !== target) continue;
+      // Also one whose circuit opened (or whose probe was taken) after the decision was made.
+      candidate.skipped ??= "circuit_open";
+      candidate.triedAnyway = true;
     }
     // A half-open one takes its probe slot, so concurrent requests do not all probe it too.
     breakers.get(targetKey(target)).tryAcquire();

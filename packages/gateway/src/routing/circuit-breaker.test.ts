@@ -85,4 +85,16 @@ describe("CircuitBreaker", () => {
     expect(second.breaker.current()).toBe("closed");
     expect(second.breaker.tryAcquire()).toBe(true);
   });
+
+  it("frees a probe slot whose probe never reported, after a cool-down", () => {
+    const { breaker, advance } = breakerWithClock();
+    for (let index = 0; index < 4; index++) breaker.recordFailure();
+    advance(5_000);
+    expect(breaker.tryAcquire()).toBe(true); // this probe's request ends without an outcome
+    advance(4_999);
+    expect(breaker.tryAcquire()).toBe(false);
+    advance(1);
+    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.tryAcquire()).toBe(false);
+  });
 });

@@ -44,6 +44,7 @@ export class CircuitBreaker {
   private buckets: Bucket[] = [];
   private openedAt = 0;
   private probesInFlight = 0;
+  private probeTakenAt = 0;
 
   constructor(
     private readonly options: BreakerOptions = defaultBreakerOptions,
@@ -71,10 +72,18 @@ export class CircuitBreaker {
         return true;
       case "open":
         return false;
-      case "half_open":
-        if (this.probesInFlight >= this.options.halfOpenProbes) return false;
+      case "half_open": {
+        const now = this.now();
+        if (this.probesInFlight >= this.options.halfOpenProbes) {
+          // A probe that never reported (the caller's own 4xx, a caller gone) must not hold the
+          // slots forever: after a cool-down without an outcome, they are free again.
+          if (now - this.probeTakenAt < this.options.coolDownMs) return false;
+          this.probesInFlight = 0;
+        }
         this.probesInFlight++;
+        this.probeTakenAt = now;
         return true;
+      }
     }
   }
 
