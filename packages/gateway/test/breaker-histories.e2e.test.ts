@@ -66,6 +66,15 @@ describe("a breaker never turns a recoverable request into an error", () => {
       { provider: "openai", skipped: null },
       { provider: "backup", skipped: "circuit_open", triedAnyway: true },
     ]);
+    const api = await fetch(`${gateway.gateway.url}/v1/decisions/${record.id}`, {
+      headers: { authorization: `Bearer ${TEST_KEY}` },
+    });
+    expect(await api.json()).toMatchObject({
+      candidates: [
+        { provider: "openai", skipped: null, tried_anyway: false },
+        { provider: "backup", skipped: "circuit_open", tried_anyway: true },
+      ],
+    });
     // It answered: its circuit closed again.
     expect(await circuit(gateway, "backup/backup-model")).toBe("closed");
   });
