@@ -135,6 +135,18 @@ describe("demo provider", () => {
     expect(response.headers.get("floopy-model")).toBe("echo");
   });
 
+  it("opens the failing model's circuit, as the docs say, and keeps answering from the fallback", async () => {
+    for (let index = 0; index < 12; index++) {
+      const completion = await openai.chat.completions.create(
+        { model: "mock/fail-500", messages: [{ role: "user", content: `try ${index}` }] },
+        { headers: { "floopy-fallback": "mock/echo" } },
+      );
+      expect(completion.choices[0]?.message.content).toBe(`Floopy demo provider. You said: try ${index}`);
+    }
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/floopy_circuit_state\{target="mock\/fail-500"\} 2/);
+  });
+
   it("says which models it serves when asked for another", async () => {
     const failed = await openai.chat.completions
       .create({ model: "mock/nonsense", messages: [{ role: "user", content: "x" }] })
