@@ -11,6 +11,7 @@ import { bootstrapKeys } from "./control/bootstrap-keys.js";
 import { removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
 import { ControlSnapshot } from "./control/control-snapshot.js";
 import { loadMasterKey } from "./control/master-key.js";
+import { type MockUpstream, startMockUpstream } from "./demo/mock-upstream.js";
 import { trackConnections } from "./http/connection-tracker.js";
 import { buildServer } from "./http/server.js";
 import { PriceBook } from "./limits/pricing.js";
@@ -20,7 +21,7 @@ import { ThrottledWarning } from "./observability/throttled-warning.js";
 import { InFlightRequests } from "./pipeline/in-flight.js";
 import type { GatewayServices } from "./pipeline/services.js";
 import { ModelCatalogue } from "./providers/model-catalogue.js";
-import { resolveProviders } from "./providers/provider-instance.js";
+import { demoProvider, resolveProviders } from "./providers/provider-instance.js";
 import { RecordQueue } from "./records/record-queue.js";
 import { BreakerBook } from "./routing/breaker-book.js";
 import { TargetStatisticsBook } from "./routing/target-stats.js";
@@ -63,7 +64,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     );
   }
   const stores = await openStores({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+  let demo: MockUpstream | null = null;
   try {
+    if (settings.demo) {
+      demo = await startMockUpstream();
+      providers.push(demoProvider(demo.baseUrl));
+      logger.warn(
+        { models: ["mock/echo", "mock/fail-503", "mock/slow-1500", "mock/flaky-50"] },
+        "DEMO MODE: the built-in demo provider is enabled; its answers are canned, not a model's",
+      );
+    }
     const catalogue = new ModelCatalogue(providers, config.file.models ?? {});
     const configRules = {
       rules: config.file.routing_rules,
@@ -181,6 +191,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         await records.close();
         await upstream.close();
         await images.close();
+        await demo?.close();
         await stores.close();
         logger.info(
           {
@@ -202,6 +213,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     };
   } catch (error) {
     await stores.close();
+    await demo?.close();
     throw error;
   }
 }

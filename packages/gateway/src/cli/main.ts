@@ -18,7 +18,8 @@ import { openStores } from "../store/open-stores.js";
 const usage = `Usage: floopy <command> [options]
 
 Commands:
-  serve [--port N] [--host H] [--config FILE]   start the gateway
+  serve [--port N] [--host H] [--config FILE] [--demo]
+                                                 start the gateway (--demo: with the built-in demo provider)
   keys create --name NAME [--org ORG] [--project PROJECT] [--routing-rule RULE] [--expires-at ISO-8601]
                                                  create a gateway key and print it once
   keys create --name NAME --admin                create an admin key (admin API only) and print it once
@@ -27,7 +28,7 @@ Commands:
   config validate [--config FILE]                check the configuration and exit
 
 Environment: FLOOPY_PORT, FLOOPY_HOST, FLOOPY_DATA_DIR, FLOOPY_DATABASE_URL, FLOOPY_CONFIG,
-FLOOPY_BOOTSTRAP_KEY, FLOOPY_ADMIN_KEY, FLOOPY_MASTER_KEY, FLOOPY_REDIS_URL, <PROVIDER>_API_KEY, <PROVIDER>_BASE_URL.
+FLOOPY_BOOTSTRAP_KEY, FLOOPY_ADMIN_KEY, FLOOPY_MASTER_KEY, FLOOPY_DEMO, FLOOPY_REDIS_URL, <PROVIDER>_API_KEY, <PROVIDER>_BASE_URL.
 See docs/configuration.md.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -45,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
       "expires-at": { type: "string" },
       "routing-rule": { type: "string" },
       admin: { type: "boolean" },
+      demo: { type: "boolean" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -54,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return command === undefined && !values.help ? 1 : 0;
   }
-  const flags: ConfigFlags = { host: values.host, config: values.config };
+  const flags: ConfigFlags = { host: values.host, config: values.config, demo: values.demo };
   if (values.port !== undefined) {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)

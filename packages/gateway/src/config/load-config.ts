@@ -22,6 +22,7 @@ export interface ConfigFlags {
   port?: number | undefined;
   host?: string | undefined;
   config?: string | undefined;
+  demo?: boolean | undefined;
 }
 
 export function loadConfig(
@@ -48,6 +49,7 @@ export function loadConfig(
   settings.masterKey = nonEmpty(env.FLOOPY_MASTER_KEY);
   settings.bootstrapKey = gatewayKeyFromEnv(env, "FLOOPY_BOOTSTRAP_KEY");
   settings.adminKey = gatewayKeyFromEnv(env, "FLOOPY_ADMIN_KEY");
+  settings.demo = flags.demo === true || parseFlag("FLOOPY_DEMO", env.FLOOPY_DEMO);
   if (settings.adminKey !== undefined && settings.adminKey === settings.bootstrapKey) {
     throw new ConfigError(
       "FLOOPY_ADMIN_KEY: must differ from FLOOPY_BOOTSTRAP_KEY (admin keys cannot call /v1)",
@@ -144,6 +146,14 @@ function interpolate(value: unknown, context: Interpolation, path: string[]): un
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+/** A yes/no environment variable: unset or empty is no; anything but 1/true/0/false is an error. */
+function parseFlag(name: string, value: string | undefined): boolean {
+  const text = nonEmpty(value)?.toLowerCase();
+  if (text === undefined || text === "0" || text === "false") return false;
+  if (text === "1" || text === "true") return true;
+  throw new ConfigError(`${name}: expected 1, true, 0 or false, got "${value}"`);
 }
 
 function optionalPort(value: string | undefined): number | undefined {

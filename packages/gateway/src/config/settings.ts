@@ -13,6 +13,8 @@ export interface Settings {
   bootstrapKey: string | undefined;
   /** FLOOPY_ADMIN_KEY: an admin-scoped key for automation, created at start if absent. */
   adminKey: string | undefined;
+  /** `floopy serve --demo` / FLOOPY_DEMO=1: enable the built-in demo provider (`mock/…`). */
+  demo: boolean;
   maxBodyBytes: number;
   maxAdminBodyBytes: number;
   maxJsonDepth: number;
@@ -51,6 +53,7 @@ export const defaultSettings: Settings = {
   masterKey: undefined,
   bootstrapKey: undefined,
   adminKey: undefined,
+  demo: false,
   maxBodyBytes: 32 * MiB,
   maxAdminBodyBytes: 1 * MiB,
   maxJsonDepth: 64,

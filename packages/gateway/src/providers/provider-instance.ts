@@ -53,6 +53,11 @@ export function resolveProviders(
         `${where}.type: unknown provider type "${typeName}" (known: ${Object.keys(providerRegistry).join(", ")})`,
       );
     }
+    if (typeName === "mock") {
+      throw new ConfigError(
+        `${where}.type: the demo provider is built in and enabled only by \`floopy serve --demo\` or FLOOPY_DEMO=1`,
+      );
+    }
     if (entry.enabled === false) {
       instances.delete(id);
       continue;
@@ -79,6 +84,19 @@ export function resolveProviders(
     });
   }
   return [...instances.values()];
+}
+
+/** The demo provider's instance, pointed at the built-in mock upstream (`floopy serve --demo`). */
+export function demoProvider(baseUrl: string): ProviderInstance {
+  return {
+    id: "mock",
+    type: "mock",
+    declaration: providerRegistry.mock,
+    baseUrl,
+    apiKey: null,
+    models: [],
+    allowLinkLocal: false,
+  };
 }
 
 function checkBaseUrl(value: string, where: string): string {

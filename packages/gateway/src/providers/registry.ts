@@ -9,6 +9,7 @@ import { fireworks } from "./fireworks.js";
 import { google } from "./google.js";
 import { groq } from "./groq.js";
 import { mistral } from "./mistral.js";
+import { mock } from "./mock.js";
 import { openai } from "./openai.js";
 import { openaiCompatible } from "./openai-compatible.js";
 import { openrouter } from "./openrouter.js";
@@ -26,7 +27,8 @@ export type ProviderType =
   | "together"
   | "fireworks"
   | "xai"
-  | "openai-compatible";
+  | "openai-compatible"
+  | "mock";
 
 export const providerRegistry: Record<ProviderType, ProviderDeclaration> = {
   openai,
@@ -40,6 +42,7 @@ export const providerRegistry: Record<ProviderType, ProviderDeclaration> = {
   fireworks,
   xai,
   "openai-compatible": openaiCompatible,
+  mock,
 };
 
 export function isProviderType(value: string): value is ProviderType {
