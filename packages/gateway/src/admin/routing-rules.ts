@@ -47,7 +47,7 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 export async function routingRulesAdmin(call: AdminCall, deps: AdminDependencies): Promise<AdminAnswer> {
   const key = call.key;
   if (key === null || key.scope !== "admin") {
-    throw new GatewayError("FORBIDDEN", "Admin routes need an admin key.", { type: "permission_error" });
+    throw new GatewayError("FORBIDDEN", "Admin routes need an admin key.");
   }
   switch (call.action) {
     case "list":

@@ -3,7 +3,7 @@
  * the `/v1beta/models/{model}:…` routes and the upstream side of the `google` provider.
  */
 import type { IngressCodec, UpstreamCodec } from "../codec.js";
-import { parseGeminiError, renderGeminiError } from "./errors.js";
+import { geminiErrorResponse, parseGeminiError } from "./errors.js";
 import { decodeGenerateContent, encodeGenerateContent } from "./request.js";
 import { decodeGenerateContentResponse, encodeGenerateContentResponse } from "./response.js";
 import { createGeminiStreamDecoder, createGeminiStreamEncoder } from "./stream.js";
@@ -16,7 +16,7 @@ export const geminiIngressCodec: IngressCodec = {
   decodeRequest: (body, route) => decodeGenerateContent(body, route.model ?? ""),
   encodeResponse: (response, { model }) => encodeGenerateContentResponse(response, model),
   createStreamEncoder: createGeminiStreamEncoder,
-  renderError: renderGeminiError,
+  renderError: geminiErrorResponse,
 };
 
 export const geminiUpstreamCodec: UpstreamCodec = {
