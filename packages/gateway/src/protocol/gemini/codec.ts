@@ -5,7 +5,7 @@
 import type { IngressCodec, UpstreamCodec } from "../codec.js";
 import { geminiErrorResponse, parseGeminiError } from "./errors.js";
 import { decodeGenerateContent, encodeGenerateContent } from "./request.js";
-import { decodeGenerateContentResponse, encodeGenerateContentResponse } from "./response.js";
+import { decodeGenerateContentResponse, encodeGenerateContentResponse, wantsThoughts } from "./response.js";
 import { createGeminiStreamDecoder, createGeminiStreamEncoder } from "./stream.js";
 import { validateGenerateContent } from "./validate-request.js";
 
@@ -14,7 +14,8 @@ export { geminiEmbeddingsIngressCodec, geminiEmbeddingsUpstreamCodec } from "./e
 export const geminiIngressCodec: IngressCodec = {
   validate: (body, route) => validateGenerateContent(body, { countTokens: route.countTokens === true }),
   decodeRequest: (body, route) => decodeGenerateContent(body, route.model ?? ""),
-  encodeResponse: (response, { model }) => encodeGenerateContentResponse(response, model),
+  encodeResponse: (response, { model, body }) =>
+    encodeGenerateContentResponse(response, model, { includeThoughts: wantsThoughts(body) }),
   createStreamEncoder: createGeminiStreamEncoder,
   renderError: geminiErrorResponse,
 };
