@@ -39,6 +39,12 @@ export function decodeGenerateContent(body: JsonObject, model: string): WithWarn
     const role = content.role === "model" ? "assistant" : "user";
     const parts: ContentPart[] = [];
     const results: ContentPart[] = [];
+    // A response that names its call's id claims it first; those without an id share the rest.
+    for (const part of content.parts as JsonObject[]) {
+      const id = isObject(part.functionResponse) ? part.functionResponse.id : undefined;
+      const claimed = calls.find((call) => call.id === id);
+      if (claimed) claimed.answered = true;
+    }
     for (const part of content.parts as JsonObject[]) {
       if (typeof part.text === "string") {
         if (part.thought === true) {
@@ -138,17 +144,15 @@ interface PendingCall {
 }
 
 /**
- * The id of the call a function response answers: its own id when it names a call, else the
- * first unanswered call of the same name, else the first unanswered call; marks it answered.
+ * The id of the call a function response answers: its own id when it has one (claimed before),
+ * else the first unanswered call of the same name, else the first unanswered call, marked answered.
  */
 function answeredCall(calls: PendingCall[], name: string, id: string | undefined): string | undefined {
+  if (id !== undefined) return id;
   const call =
-    (id === undefined ? undefined : calls.find((candidate) => candidate.id === id)) ??
-    (id === undefined
-      ? (calls.find((candidate) => !candidate.answered && candidate.name === name) ??
-        calls.find((candidate) => !candidate.answered))
-      : undefined);
-  if (call === undefined) return id;
+    calls.find((candidate) => !candidate.answered && candidate.name === name) ??
+    calls.find((candidate) => !candidate.answered);
+  if (call === undefined) return undefined;
   call.answered = true;
   return call.id;
 }
