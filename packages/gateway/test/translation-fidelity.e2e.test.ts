@@ -9,6 +9,7 @@ import type { RecordedRequest } from "@floopy/testkit";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type MatrixGateway, startMatrixGateway } from "./support/matrix-gateway.js";
+import { TEST_KEY } from "./support/test-gateway.js";
 
 let test: MatrixGateway;
 
@@ -303,5 +304,25 @@ describe("overload in the caller's protocol", () => {
       type: "error",
       error: { type: "overloaded_error" },
     });
+  });
+});
+
+describe("whether to retry, from the error registry", () => {
+  it("tells the official clients not to retry what cannot succeed, and to retry what may", async () => {
+    const retrying = new OpenAI({ baseURL: `${test.gateway.url}/v1`, apiKey: TEST_KEY, maxRetries: 2 });
+    // The openai client retries a 409 on its own; the registry says a conflict is not retryable.
+    test.fake.pushFault({ kind: "status", status: 409, message: "conflict" });
+    const error = await retrying.chat.completions
+      .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.ConflictError);
+    expect((error as InstanceType<typeof OpenAI.ConflictError>).headers?.get("x-should-retry")).toBe("false");
+    expect(test.fake.requests).toHaveLength(1);
+
+    test.fake.pushFault({ kind: "status", status: 503, message: "overloaded" });
+    const overloaded = await test.client.chat.completions
+      .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })
+      .catch((caught: unknown) => caught);
+    expect((overloaded as InstanceType<typeof OpenAI.APIError>).headers?.get("x-should-retry")).toBe("true");
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
+import { isRetryable } from "../errors/error-codes.js";
 import { GatewayError, isGatewayError } from "../errors/gateway-error.js";
 import type { RouteFacts } from "../protocol/codec.js";
 import { renderError } from "../protocol/render-error.js";
@@ -156,6 +157,8 @@ export function writeError(context: RequestContext, error: GatewayError): void {
   };
   const retryAfter = wholeSeconds(error.retryAfterSeconds ?? error.headers["retry-after"]);
   if (retryAfter !== null) headers["retry-after"] = String(retryAfter);
+  // The official OpenAI and Anthropic clients follow this over their own status heuristics.
+  headers["x-should-retry"] = String(isRetryable(error.code));
   response.writeHead(rendered.status, headers);
   response.end(body);
 }
