@@ -262,7 +262,7 @@ describe("managing routing rules", () => {
       const { status, json } = await admin({ ...call, confirm: false });
       expect(status).toBe(400);
       expect(json.error).toEqual({
-        code: "invalid_request",
+        code: "confirmation_required",
         message: expect.stringContaining("X-Floopy-Confirm"),
       });
     }

@@ -18,17 +18,6 @@ function files(directory: string): string[] {
 }
 
 describe("conventions", () => {
-  it("documents every error code in docs/errors.md, and no other", () => {
-    const doc = readFileSync(join(root, "docs/errors.md"), "utf8");
-    const table = doc.slice(doc.indexOf("## Floopy's own codes"), doc.indexOf("## Errors in the middle"));
-    const documented = [...table.matchAll(/^\| `([A-Za-z_]+)` *\| (\d{3}) *\|/gm)].map((match) => [
-      match[1],
-      Number(match[2]),
-    ]);
-    const registered = Object.entries(errorCodes).map(([code, entry]) => [code, entry.status]);
-    expect(documented.sort()).toEqual(registered.sort());
-  });
-
   it("registers every provider declaration file", () => {
     const declared = readdirSync(join(src, "providers"))
       .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
@@ -46,5 +35,40 @@ describe("conventions", () => {
       expect(text, path).not.toMatch(/Date\.now\(|Math\.random\(|process\.env|fetch\(/);
       expect(text, path).not.toMatch(/from "\.\.\/(\.\.\/)?(pipeline|http|store|upstream)\//);
     }
+  });
+});
+
+describe("the error registry and docs/errors.md", () => {
+  const doc = readFileSync(join(root, "docs/errors.md"), "utf8");
+  const rows = (from: string, to: string) => {
+    const table = doc.slice(doc.indexOf(from), doc.indexOf(to));
+    return [...table.matchAll(/^\| `([A-Za-z_]+)` *\| (\d{3}) *\|/gm)].map((match) => [
+      match[1] as string,
+      Number(match[2]),
+    ]);
+  };
+  const generation = rows("## Floopy's own codes", "### Floopy's own API codes");
+  const ownApi = rows("### Floopy's own API codes", "### Retryable codes");
+  const registered = Object.entries(errorCodes).map(([code, entry]) => [code, entry.status]);
+
+  it("documents every registered code with its status, once, and no other", () => {
+    expect(generation.length).toBeGreaterThan(0);
+    expect(ownApi.length).toBeGreaterThan(0);
+    expect([...generation, ...ownApi].sort()).toEqual(registered.sort());
+  });
+
+  it("keeps upper-case codes in the generation table and lower-case ones in the own-API table", () => {
+    for (const [code] of generation) expect(code).toMatch(/^[A-Z_]+$/);
+    for (const [code] of ownApi) expect(code).toMatch(/^[a-z_]+$/);
+  });
+
+  it("lists exactly the retryable codes as retryable", () => {
+    const section = doc.slice(doc.indexOf("### Retryable codes"), doc.indexOf("## Upstream statuses"));
+    const paragraph = section.slice(0, section.indexOf("every other code"));
+    const listed = [...paragraph.matchAll(/`([A-Za-z_]+)`/g)].map((match) => match[1]);
+    const retryable = Object.entries(errorCodes)
+      .filter(([, entry]) => entry.retryable)
+      .map(([code]) => code);
+    expect(listed.sort()).toEqual(retryable.sort());
   });
 });

@@ -47,7 +47,7 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 export async function routingRulesAdmin(call: AdminCall, deps: AdminDependencies): Promise<AdminAnswer> {
   const key = call.key;
   if (key === null || key.scope !== "admin") {
-    throw new GatewayError("FORBIDDEN", "Admin routes need an admin key.", { type: "permission_error" });
+    throw new GatewayError("FORBIDDEN", "Admin routes need an admin key.");
   }
   switch (call.action) {
     case "list":
@@ -179,9 +179,9 @@ function requireConfirmation(call: AdminCall): void {
   const confirm = call.headers["x-floopy-confirm"];
   if (confirm !== CONFIRM) {
     throw new GatewayError(
-      "BAD_REQUEST",
+      "confirmation_required",
       `Changing routing rules changes live routing: send the header 'X-Floopy-Confirm: ${CONFIRM}' to confirm.`,
-      { param: "X-Floopy-Confirm", wireCode: "invalid_request" },
+      { param: "X-Floopy-Confirm" },
     );
   }
 }
@@ -199,16 +199,11 @@ function ruleObject(rule: RoutingRuleRecord) {
 }
 
 function invalidBody(message: string, param?: string): GatewayError {
-  return new GatewayError("BAD_REQUEST", message, {
-    wireCode: "invalid_body",
-    ...(param === undefined || param === "" ? {} : { param }),
-  });
+  return new GatewayError("invalid_body", message, param === undefined || param === "" ? {} : { param });
 }
 
 function notFound(name: string): GatewayError {
-  return new GatewayError("NOT_FOUND", `There is no routing rule named '${name}'.`, {
-    wireCode: "not_found",
-  });
+  return new GatewayError("not_found", `There is no routing rule named '${name}'.`);
 }
 
 function configOwned(name: string): GatewayError {

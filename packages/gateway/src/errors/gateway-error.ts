@@ -13,9 +13,12 @@ export interface GatewayErrorOptions {
   retryAfterSeconds?: number;
   /** For aggregate failures (every target failed): what was tried. */
   attempts?: readonly AttemptRecord[];
-  /** Overrides the code's status, for upstream errors that keep the upstream's status. */
+  /**
+   * An upstream's own status, for upstream errors only (the caller's protocol maps it, see
+   * `protocol/shared/status-map.ts`). Floopy's own errors take the registry's status.
+   */
   status?: number;
-  /** The error `type` on OpenAI-shaped bodies, when it should not be the code's default. */
+  /** An upstream's own error `type` (OpenAI-shaped bodies); Floopy's own errors take the registry's. */
   type?: string;
   /** Overrides the wire `code` (an upstream's own code, which may be null). */
   wireCode?: string | null;

@@ -27,9 +27,8 @@ export function decodeCursor(cursor: string, secret: Buffer): unknown {
 }
 
 export function invalidCursor(): GatewayError {
-  return new GatewayError("BAD_REQUEST", "cursor is not one this API returned.", {
+  return new GatewayError("invalid_request", "cursor is not one this API returned.", {
     param: "cursor",
-    wireCode: "invalid_request",
   });
 }
 
@@ -38,9 +37,8 @@ export function pageLimit(value: string | undefined, fallback: number, max: numb
   if (value === undefined) return fallback;
   const limit = Number(value);
   if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new GatewayError("BAD_REQUEST", `limit must be an integer from 1 to ${max}.`, {
+    throw new GatewayError("invalid_request", `limit must be an integer from 1 to ${max}.`, {
       param: "limit",
-      wireCode: "invalid_request",
     });
   }
   return limit;

@@ -244,15 +244,13 @@ function frameworkError(error: FastifyError, maxBodyBytes: number, ownApi: boole
   switch (error.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new GatewayError(
-        "PAYLOAD_TOO_LARGE",
+        ownApi ? "body_too_large" : "PAYLOAD_TOO_LARGE",
         `The request body is larger than the limit of ${maxBodyBytes} bytes.`,
-        ownApi ? { wireCode: "body_too_large" } : {},
       );
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return new GatewayError(
-        "BAD_REQUEST",
+        ownApi ? "invalid_request" : "BAD_REQUEST",
         "The Content-Length header does not match the body.",
-        ownApi ? { wireCode: "invalid_request" } : {},
       );
     default:
       if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {

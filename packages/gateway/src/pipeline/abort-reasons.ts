@@ -1,14 +1,16 @@
 /** Why a request's abort signal fired: the caller went away, or its deadline passed. */
+import { errorCodes } from "../errors/error-codes.js";
 import { GatewayError } from "../errors/gateway-error.js";
 
 /** Status recorded for requests whose caller disconnected (nginx's convention; never sent). */
-export const CLIENT_CLOSED_REQUEST = 499;
+export const CLIENT_CLOSED_REQUEST = errorCodes.CLIENT_CLOSED_REQUEST.status;
 
 export function clientGoneError(): GatewayError {
-  return new GatewayError("BAD_REQUEST", "The client closed the connection before the response finished.", {
-    status: CLIENT_CLOSED_REQUEST,
-    wireCode: "client_closed_request",
-  });
+  return new GatewayError(
+    "CLIENT_CLOSED_REQUEST",
+    "The client closed the connection before the response finished.",
+    { wireCode: "client_closed_request" },
+  );
 }
 
 export function deadlineError(deadlineMs: number): GatewayError {

@@ -21,7 +21,7 @@ export async function answerAdmin(context: RequestContext): Promise<StageRespons
   const { services, params } = context;
   const { action, id, ...query } = params;
   if (context.route !== "admin_routing_rules" || action === undefined || !actions.has(action)) {
-    throw new GatewayError("NOT_FOUND", `Unknown admin route '${context.route}'.`, { wireCode: "not_found" });
+    throw new GatewayError("not_found", `Unknown admin route '${context.route}'.`);
   }
   const call: AdminCall = {
     action: action as AdminCall["action"],

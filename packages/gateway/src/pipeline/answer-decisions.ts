@@ -20,9 +20,7 @@ export async function answerDecisions(context: RequestContext): Promise<StageRes
     const id = context.params.id ?? "";
     const record = await events.getRequestLog(id);
     if (!record || record.orgId !== orgId || record.decision === null) {
-      throw new GatewayError("NOT_FOUND", `No routing decision for request '${id}'.`, {
-        wireCode: "not_found",
-      });
+      throw new GatewayError("not_found", `No routing decision for request '${id}'.`);
     }
     return { status: 200, body: decisionObject(record) };
   }
@@ -57,9 +55,8 @@ function decisionQuery(
     if (value === undefined) continue;
     const date = new Date(value);
     if (Number.isNaN(date.getTime())) {
-      throw new GatewayError("BAD_REQUEST", `${bound} must be an ISO-8601 date.`, {
+      throw new GatewayError("invalid_request", `${bound} must be an ISO-8601 date.`, {
         param: bound,
-        wireCode: "invalid_request",
       });
     }
     query[bound] = date;
@@ -70,9 +67,8 @@ function decisionQuery(
   if (params.status !== undefined) {
     const status = Number(params.status);
     if (!Number.isInteger(status))
-      throw new GatewayError("BAD_REQUEST", "status must be an integer.", {
+      throw new GatewayError("invalid_request", "status must be an integer.", {
         param: "status",
-        wireCode: "invalid_request",
       });
     query.status = status;
   }

@@ -13,16 +13,13 @@ export function authenticate(context: RequestContext): undefined {
     throw new GatewayError(
       "INVALID_API_KEY",
       "You didn't provide an API key. Provide your Floopy key in the Authorization header: 'Authorization: Bearer fp_…'.",
-      { type: "invalid_request_error" },
     );
   }
   context.presentedKey = presented;
   const key = context.services.snapshot.keyByHash(hashApiKey(presented));
   const now = Date.now();
   if (!key || key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt.getTime() <= now)) {
-    throw new GatewayError("INVALID_API_KEY", "Incorrect API key provided. Check your Floopy key.", {
-      type: "invalid_request_error",
-    });
+    throw new GatewayError("INVALID_API_KEY", "Incorrect API key provided. Check your Floopy key.");
   }
   // Admin keys administer; gateway keys carry traffic. Neither is accepted on the other's routes.
   const adminRoute = context.operation === "admin";

@@ -7,6 +7,7 @@
  * the single upstream's own error, or a 504 when only timeouts happened).
  */
 import { performance } from "node:perf_hooks";
+import { errorCodes, upstreamErrorCode } from "../errors/error-codes.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import { upstreamCodecs } from "../protocol/protocols.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
@@ -290,17 +291,10 @@ async function httpFailure(
   const headers: Record<string, string> = {};
   const retryAfter = response.headers["retry-after"];
   if (typeof retryAfter === "string") headers["retry-after"] = retryAfter;
-  const code =
-    status === 429
-      ? "RATE_LIMIT_EXCEEDED"
-      : status >= 500
-        ? "PROVIDER_ERROR"
-        : status === 404
-          ? "NOT_FOUND"
-          : "BAD_REQUEST";
+  const code = upstreamErrorCode(status);
   const error = new GatewayError(code, redactSecrets(details.message, secretsOf(context)), {
     status,
-    type: details.type ?? (status >= 500 ? "server_error" : "invalid_request_error"),
+    type: details.type ?? errorCodes[code].type,
     wireCode: details.code,
     ...(details.param === null ? {} : { param: details.param }),
     headers,

@@ -4,9 +4,10 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
+import { isRetryable } from "../errors/error-codes.js";
 import { GatewayError, isGatewayError } from "../errors/gateway-error.js";
 import type { RouteFacts } from "../protocol/codec.js";
-import { renderErrorBody } from "../protocol/render-error.js";
+import { renderError } from "../protocol/render-error.js";
 import type { Operation } from "../providers/declaration.js";
 import { CLIENT_CLOSED_REQUEST, clientGoneError, deadlineError } from "./abort-reasons.js";
 import {
@@ -142,12 +143,13 @@ export function writeError(context: RequestContext, error: GatewayError): void {
     if (!response.destroyed) response.destroy();
     return;
   }
-  context.status = error.status;
+  const rendered = renderError(context.protocol, error);
+  context.status = rendered.status;
   if (response.headersSent) {
     response.end();
     return;
   }
-  const body = Buffer.from(JSON.stringify(renderErrorBody(context.protocol, error)));
+  const body = Buffer.from(JSON.stringify(rendered.body));
   const headers: Record<string, string> = {
     ...floopyHeaders(context),
     "content-type": "application/json",
@@ -155,7 +157,9 @@ export function writeError(context: RequestContext, error: GatewayError): void {
   };
   const retryAfter = wholeSeconds(error.retryAfterSeconds ?? error.headers["retry-after"]);
   if (retryAfter !== null) headers["retry-after"] = String(retryAfter);
-  response.writeHead(error.status, headers);
+  // The official OpenAI and Anthropic clients follow this over their own status heuristics.
+  headers["x-should-retry"] = String(isRetryable(error.code));
+  response.writeHead(rendered.status, headers);
   response.end(body);
 }
 

@@ -66,8 +66,14 @@ export interface IngressCodec {
   decodeRequest(body: JsonObject, route: RouteFacts): WithWarnings<GenerateRequest>;
   encodeResponse(response: GenerateResponse, options: { model: string; body?: JsonObject }): unknown;
   createStreamEncoder(options: StreamEncoderOptions): StreamEncoder;
-  /** The protocol's error body for a Floopy error (status comes from the error). */
-  renderError(error: GatewayError): unknown;
+  /** The protocol's error answer for a Floopy error: its status (see `shared/status-map.ts`) and body. */
+  renderError(error: GatewayError): RenderedError;
+}
+
+/** An error as the caller's protocol answers it. */
+export interface RenderedError {
+  status: number;
+  body: unknown;
 }
 
 /** Details read from an upstream's error body. */

@@ -1,32 +1,27 @@
 /**
- * Which error shape each ingress protocol speaks. Pure: GatewayError in, JSON body out. An
- * Anthropic caller gets Anthropic-shaped errors and a Gemini caller Gemini-shaped ones, whichever
- * provider (if any) was involved.
+ * Which protocol renders the errors of each caller protocol: one table, each entry that
+ * protocol's own renderer. Pure: GatewayError in, status and body out. An Anthropic caller gets
+ * Anthropic-shaped errors and a Gemini caller Gemini-shaped ones, whichever provider (if any) was
+ * involved, with the status mapped to the caller protocol's equivalent (`shared/status-map.ts`).
  */
 import type { GatewayError } from "../errors/gateway-error.js";
+import type { RenderedError } from "./codec.js";
+import { floopyApiErrorResponse } from "./floopy-api/errors.js";
 import type { IngressProtocol } from "./ingress-protocol.js";
-import { renderChatError } from "./openai-chat/errors.js";
+import { chatErrorResponse } from "./openai-chat/errors.js";
 import { ingressCodecs } from "./protocols.js";
 
-export function renderErrorBody(protocol: IngressProtocol, error: GatewayError): unknown {
-  switch (protocol) {
-    case "openai-chat":
-    case "openai-responses":
-    case "anthropic-messages":
-    case "gemini":
-      return ingressCodecs[protocol].renderError(error);
-    case "gemini-embeddings":
-      return ingressCodecs.gemini.renderError(error);
-    case "openai-embeddings":
-    case "openai-models":
-      return renderChatError(error);
-    case "floopy-api":
-      return {
-        error: {
-          code: error.wireCode ?? error.code,
-          message: error.message,
-          ...(error.feature === null ? {} : { feature: error.feature }),
-        },
-      };
-  }
+const errorRenderers: Record<IngressProtocol, (error: GatewayError) => RenderedError> = {
+  "openai-chat": ingressCodecs["openai-chat"].renderError,
+  "openai-responses": ingressCodecs["openai-responses"].renderError,
+  "anthropic-messages": ingressCodecs["anthropic-messages"].renderError,
+  gemini: ingressCodecs.gemini.renderError,
+  "gemini-embeddings": ingressCodecs.gemini.renderError,
+  "openai-embeddings": chatErrorResponse,
+  "openai-models": chatErrorResponse,
+  "floopy-api": floopyApiErrorResponse,
+};
+
+export function renderError(protocol: IngressProtocol, error: GatewayError): RenderedError {
+  return errorRenderers[protocol](error);
 }

@@ -20,6 +20,7 @@ import {
   type WireProtocol,
 } from "../fake-server.js";
 import { createIdSource, type IdSource } from "../ids.js";
+import { schemaExample } from "../schema-example.js";
 import type { SseFrame } from "../sse.js";
 import { estimateTokens, splitFixed, splitWords, truncateToTokens } from "../tokens.js";
 
@@ -189,6 +190,10 @@ interface MessagesRequest {
   stream: boolean;
   messages: unknown[];
   forcedTool: string | undefined;
+  /** The forced tool's input schema, answered with a value that satisfies it. */
+  forcedToolSchema: unknown;
+  /** `output_config.format.schema`: the text answer is JSON that satisfies it, as Anthropic guarantees. */
+  outputSchema: unknown;
   promptText: string;
 }
 
@@ -206,12 +211,23 @@ function parse(body: unknown, countOnly: boolean): MessagesRequest | WireError {
   }
   const choice = isRecord(body.tool_choice) ? body.tool_choice : undefined;
   const system = typeof body.system === "string" ? body.system : textOf(body.system);
+  const forcedTool = choice?.type === "tool" && typeof choice.name === "string" ? choice.name : undefined;
+  const tool = Array.isArray(body.tools)
+    ? body.tools.find((candidate) => isRecord(candidate) && candidate.name === forcedTool)
+    : undefined;
+  if (forcedTool !== undefined && tool === undefined)
+    return invalid(`tool_choice: tool '${forcedTool}' is not in tools`);
+  const format = isRecord(body.output_config) ? body.output_config.format : undefined;
+  if (format !== undefined && format !== null && (!isRecord(format) || format.type !== "json_schema"))
+    return invalid("output_config.format: Input should be a json_schema format");
   return {
     model: body.model,
     maxTokens: typeof body.max_tokens === "number" ? body.max_tokens : 0,
     stream: body.stream === true,
     messages: body.messages,
-    forcedTool: choice?.type === "tool" && typeof choice.name === "string" ? choice.name : undefined,
+    forcedTool,
+    forcedToolSchema: isRecord(tool) ? tool.input_schema : undefined,
+    outputSchema: isRecord(format) ? format.schema : undefined,
     promptText:
       system + body.messages.map((message) => textOf(isRecord(message) ? message.content : "")).join(""),
   };
@@ -264,8 +280,10 @@ async function messages(
     replier !== undefined
       ? await replier(exchange.request)
       : parsed.forcedTool !== undefined
-        ? { toolCalls: [{ name: parsed.forcedTool, input: {} }] }
-        : {};
+        ? { toolCalls: [{ name: parsed.forcedTool, input: schemaExample(parsed.forcedToolSchema) }] }
+        : parsed.outputSchema !== undefined
+          ? { text: JSON.stringify(schemaExample(parsed.outputSchema, echo(parsed))) }
+          : {};
   const toolCalls = (reply.toolCalls ?? []).map((call) => ({
     id: call.id ?? ids.next("toolu_"),
     name: call.name,

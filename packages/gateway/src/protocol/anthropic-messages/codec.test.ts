@@ -188,7 +188,8 @@ describe("Anthropic Messages codec", () => {
     });
     expect(value.max_tokens).toBe(4096);
     expect(value.temperature).toBe(1);
-    expect(warnings).toHaveLength(4);
-    expect(value.system).toContain("JSON");
+    expect(warnings).toHaveLength(3);
+    // JSON mode is carried, not dropped: a forced tool whose input is the answer.
+    expect(value.tool_choice).toEqual({ type: "tool", name: "json_answer" });
   });
 });

@@ -3,7 +3,7 @@
  * `/v1/messages` and the upstream side of the `anthropic` provider.
  */
 import type { IngressCodec, UpstreamCodec } from "../codec.js";
-import { parseAnthropicError, renderAnthropicError } from "./errors.js";
+import { anthropicErrorResponse, parseAnthropicError } from "./errors.js";
 import { decodeMessagesRequest, encodeMessagesRequest } from "./request.js";
 import { decodeMessagesResponse, encodeMessagesResponse } from "./response.js";
 import { createMessagesStreamDecoder, createMessagesStreamEncoder } from "./stream.js";
@@ -15,7 +15,7 @@ export const anthropicIngressCodec: IngressCodec = {
   decodeRequest: (body) => decodeMessagesRequest(body as unknown as AnthropicRequest),
   encodeResponse: (response, { model }) => encodeMessagesResponse(response, model),
   createStreamEncoder: createMessagesStreamEncoder,
-  renderError: renderAnthropicError,
+  renderError: anthropicErrorResponse,
 };
 
 export const anthropicUpstreamCodec: UpstreamCodec = {

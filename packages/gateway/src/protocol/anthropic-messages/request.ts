@@ -14,7 +14,9 @@ import type {
   ToolResultPart,
   WithWarnings,
 } from "../../canonical/types.js";
+import { GatewayError } from "../../errors/gateway-error.js";
 import { decodeBlock, imagePart, textPart } from "./blocks.js";
+import { applyResponseFormat, decodeOutputFormat } from "./structured-output.js";
 import type {
   AnthropicContentBlock,
   AnthropicImageBlock,
@@ -67,6 +69,8 @@ export function decodeMessagesRequest(body: AnthropicRequest): WithWarnings<Gene
       request.parallelToolCalls = false;
     }
   }
+  const format = decodeOutputFormat(body.output_config);
+  if (format) request.responseFormat = format;
   if (body.thinking?.type === "enabled") {
     const budget = body.thinking.budget_tokens;
     request.reasoningEffort = budget <= 2048 ? "low" : budget <= 8192 ? "medium" : "high";
@@ -139,18 +143,6 @@ export function encodeMessagesRequest(request: GenerateRequest): WithWarnings<An
   }
   const body: AnthropicRequest = { model: request.model, max_tokens: maxTokens, messages };
   const system = [...request.system];
-  const format = request.responseFormat;
-  if (format && format.type !== "text") {
-    // Anthropic has no JSON mode: the instruction is the closest equivalent, and is labelled as such.
-    system.push({
-      type: "text",
-      text:
-        format.type === "json_schema"
-          ? `Respond with only a JSON object that conforms to this JSON schema, without any other text:\n${JSON.stringify(format.schema)}`
-          : "Respond with only a valid JSON object, without any other text.",
-    });
-    warnings.push(`response_format ${format.type} is sent to Anthropic as a system instruction`);
-  }
   if (system.length > 0) {
     body.system = system.some((part) => part.cacheControl !== undefined)
       ? system.map((part) => encodeText(part))
@@ -169,8 +161,14 @@ export function encodeMessagesRequest(request: GenerateRequest): WithWarnings<An
   if (request.presencePenalty !== undefined || request.frequencyPenalty !== undefined) {
     warnings.push("presence/frequency penalties are not supported by Anthropic; dropped");
   }
-  if (request.n !== undefined && request.n > 1)
-    warnings.push("n > 1 is not supported by Anthropic; one answer is returned");
+  if (request.n !== undefined && request.n > 1) {
+    // One answer where several were asked for would look like success: refuse instead.
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `n (candidateCount) is ${request.n}, but Anthropic returns one answer per request; send n: 1 or route to a provider that returns several.`,
+      { param: "n" },
+    );
+  }
   if (request.tools && request.tools.length > 0) {
     body.tools = request.tools.map((tool) => {
       const encoded: NonNullable<AnthropicRequest["tools"]>[number] = {
@@ -193,6 +191,7 @@ export function encodeMessagesRequest(request: GenerateRequest): WithWarnings<An
       delete body.temperature;
     }
   }
+  warnings.push(...applyResponseFormat(body, request.responseFormat));
   return { value: body, warnings };
 }
 

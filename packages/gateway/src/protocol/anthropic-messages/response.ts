@@ -4,15 +4,26 @@ import type { ContentPart, GenerateResponse } from "../../canonical/types.js";
 import { emptyUsage } from "../../canonical/types.js";
 import { decodeBlock } from "./blocks.js";
 import { decodeStopReason, encodeStopReason } from "./stop-reason.js";
+import { JSON_ANSWER_TOOL } from "./structured-output.js";
 import type { AnthropicContentBlock, AnthropicResponse } from "./types.js";
 import { decodeAnthropicUsage, encodeAnthropicUsage } from "./usage.js";
 
 export function decodeMessagesResponse(body: AnthropicResponse): GenerateResponse {
   const content: ContentPart[] = [];
+  let jsonAnswer = false;
   for (const block of body.content ?? []) {
+    if (block.type === "tool_use" && block.name === JSON_ANSWER_TOOL) {
+      // The forced JSON tool's input is the answer (see structured-output.ts).
+      jsonAnswer = true;
+      content.push({ type: "text", text: JSON.stringify(block.input ?? {}) });
+      continue;
+    }
     const part = decodeBlock(block);
     if (part) content.push(part);
   }
+  const calls = content.some((part) => part.type === "tool-call");
+  const finishReason =
+    jsonAnswer && !calls && body.stop_reason === "tool_use" ? "stop" : decodeStopReason(body.stop_reason);
   return {
     id: body.id,
     model: body.model,
@@ -23,7 +34,7 @@ export function decodeMessagesResponse(body: AnthropicResponse): GenerateRespons
       {
         index: 0,
         content,
-        finishReason: decodeStopReason(body.stop_reason),
+        finishReason,
         rawFinishReason: body.stop_reason ?? null,
       },
     ],

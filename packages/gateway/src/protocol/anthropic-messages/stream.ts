@@ -12,6 +12,7 @@ import { isObject } from "../shared/validation.js";
 import { renderAnthropicError } from "./errors.js";
 import { anthropicMessageId } from "./response.js";
 import { decodeStopReason, encodeStopReason } from "./stop-reason.js";
+import { JSON_ANSWER_TOOL } from "./structured-output.js";
 import type { AnthropicStopReason, AnthropicUsage } from "./types.js";
 import { decodeAnthropicUsage, encodeAnthropicUsage } from "./usage.js";
 
@@ -19,6 +20,8 @@ export function createMessagesStreamDecoder(): StreamDecoder {
   let usage: Partial<AnthropicUsage> = {};
   /** Anthropic block index -> canonical tool index, for tool_use blocks. */
   const toolIndexOfBlock = new Map<number, number>();
+  /** Blocks of the forced JSON tool, whose input is streamed as the answer's text. */
+  const jsonAnswerBlocks = new Set<number>();
   let tools = 0;
   return {
     push({ data }) {
@@ -39,7 +42,9 @@ export function createMessagesStreamDecoder(): StreamDecoder {
         case "content_block_start": {
           const block = isObject(data.content_block) ? data.content_block : {};
           const index = Number(data.index ?? 0);
-          if (block.type === "tool_use") {
+          if (block.type === "tool_use" && block.name === JSON_ANSWER_TOOL) {
+            jsonAnswerBlocks.add(index);
+          } else if (block.type === "tool_use") {
             const toolIndex = tools++;
             toolIndexOfBlock.set(index, toolIndex);
             events.push({
@@ -61,6 +66,13 @@ export function createMessagesStreamDecoder(): StreamDecoder {
           const index = Number(data.index ?? 0);
           if (delta.type === "text_delta" && typeof delta.text === "string") {
             events.push({ type: "text-delta", index: 0, text: delta.text });
+          } else if (
+            delta.type === "input_json_delta" &&
+            typeof delta.partial_json === "string" &&
+            jsonAnswerBlocks.has(index)
+          ) {
+            if (delta.partial_json !== "")
+              events.push({ type: "text-delta", index: 0, text: delta.partial_json });
           } else if (delta.type === "input_json_delta" && typeof delta.partial_json === "string") {
             const toolIndex = toolIndexOfBlock.get(index);
             if (toolIndex !== undefined && delta.partial_json !== "") {
@@ -88,7 +100,8 @@ export function createMessagesStreamDecoder(): StreamDecoder {
           if (isObject(data.usage))
             usage = { ...usage, ...stripNulls(data.usage as Partial<AnthropicUsage>) };
           const raw = typeof delta.stop_reason === "string" ? delta.stop_reason : null;
-          const reason = decodeStopReason(raw);
+          const reason =
+            raw === "tool_use" && tools === 0 && jsonAnswerBlocks.size > 0 ? "stop" : decodeStopReason(raw);
           if (reason !== null)
             events.push({ type: "finish", index: 0, finishReason: reason, rawFinishReason: raw });
           events.push({ type: "usage", usage: decodeAnthropicUsage(usage) });

@@ -84,6 +84,8 @@ export interface AnthropicRequest {
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   thinking?: { type: "enabled"; budget_tokens: number } | { type: "disabled" };
+  /** Native structured output (`output_config.format`), as @anthropic-ai/sdk's `OutputConfig`. */
+  output_config?: { format?: { type: "json_schema"; schema: Record<string, unknown> } | null };
 }
 
 export interface AnthropicUsage {

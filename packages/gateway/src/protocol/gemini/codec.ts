@@ -3,9 +3,9 @@
  * the `/v1beta/models/{model}:…` routes and the upstream side of the `google` provider.
  */
 import type { IngressCodec, UpstreamCodec } from "../codec.js";
-import { parseGeminiError, renderGeminiError } from "./errors.js";
+import { geminiErrorResponse, parseGeminiError } from "./errors.js";
 import { decodeGenerateContent, encodeGenerateContent } from "./request.js";
-import { decodeGenerateContentResponse, encodeGenerateContentResponse } from "./response.js";
+import { decodeGenerateContentResponse, encodeGenerateContentResponse, wantsThoughts } from "./response.js";
 import { createGeminiStreamDecoder, createGeminiStreamEncoder } from "./stream.js";
 import { validateGenerateContent } from "./validate-request.js";
 
@@ -14,9 +14,10 @@ export { geminiEmbeddingsIngressCodec, geminiEmbeddingsUpstreamCodec } from "./e
 export const geminiIngressCodec: IngressCodec = {
   validate: (body, route) => validateGenerateContent(body, { countTokens: route.countTokens === true }),
   decodeRequest: (body, route) => decodeGenerateContent(body, route.model ?? ""),
-  encodeResponse: (response, { model }) => encodeGenerateContentResponse(response, model),
+  encodeResponse: (response, { model, body }) =>
+    encodeGenerateContentResponse(response, model, { includeThoughts: wantsThoughts(body) }),
   createStreamEncoder: createGeminiStreamEncoder,
-  renderError: renderGeminiError,
+  renderError: geminiErrorResponse,
 };
 
 export const geminiUpstreamCodec: UpstreamCodec = {

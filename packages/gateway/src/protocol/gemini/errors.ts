@@ -3,38 +3,9 @@
  * so @google/genai raises its ApiError with the right status, and how a Gemini error body is read.
  */
 import type { GatewayError } from "../../errors/gateway-error.js";
-import type { UpstreamErrorDetails } from "../codec.js";
+import type { RenderedError, UpstreamErrorDetails } from "../codec.js";
+import { callerStatus } from "../shared/status-map.js";
 import { isObject } from "../shared/validation.js";
-
-export function googleStatus(status: number): string {
-  switch (status) {
-    case 400:
-    case 413:
-    case 422:
-      return "INVALID_ARGUMENT";
-    case 401:
-      return "UNAUTHENTICATED";
-    case 403:
-      return "PERMISSION_DENIED";
-    case 404:
-      return "NOT_FOUND";
-    case 409:
-      return "ABORTED";
-    case 429:
-      return "RESOURCE_EXHAUSTED";
-    case 499:
-      return "CANCELLED";
-    case 501:
-      return "UNIMPLEMENTED";
-    case 502:
-    case 503:
-      return "UNAVAILABLE";
-    case 504:
-      return "DEADLINE_EXCEEDED";
-    default:
-      return status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
-  }
-}
 
 export interface GeminiErrorBody {
   error: { code: number; message: string; status: string };
@@ -43,9 +14,13 @@ export interface GeminiErrorBody {
 export function renderGeminiError(error: GatewayError): GeminiErrorBody {
   // Gemini's error has no field for Floopy's code, so it travels in the message.
   const code = error.wireCode === null ? "" : ` (${error.wireCode})`;
-  return {
-    error: { code: error.status, message: `${error.message}${code}`, status: googleStatus(error.status) },
-  };
+  const { status, name } = callerStatus("gemini", error.status);
+  return { error: { code: status, message: `${error.message}${code}`, status: name } };
+}
+
+export function geminiErrorResponse(error: GatewayError): RenderedError {
+  const body = renderGeminiError(error);
+  return { status: body.error.code, body };
 }
 
 export function parseGeminiError(body: unknown, fallbackMessage: string): UpstreamErrorDetails {

@@ -1,7 +1,9 @@
 /**
  * Gemini generateContent request <-> canonical request. Pure. Gemini function calls carry no id
- * in older models: decoding synthesizes stable ids, and encoding finds a tool result's function
- * name from the call it answers, since Gemini matches results by name.
+ * in older models: decoding synthesizes stable ids and pairs a response without an id with the
+ * first unanswered call of its name (then the first unanswered call), as Gemini does; encoding
+ * finds a tool result's function name from the call it answers, since Gemini matches by name.
+ * A tool error travels as a `functionResponse` whose `response` holds `error` (not `result`).
  */
 
 import { imageSourceOf, toolArgumentsValue, toolResultText } from "../../canonical/parts.js";
@@ -14,6 +16,7 @@ import type {
   TextPart,
   ThinkingPart,
   ToolChoice,
+  ToolResultPart,
   WithWarnings,
 } from "../../canonical/types.js";
 import { isObject, type JsonObject } from "../shared/validation.js";
@@ -30,12 +33,18 @@ export function decodeGenerateContent(body: JsonObject, model: string): WithWarn
     }
   }
   const messages: Message[] = [];
-  const idsByName = new Map<string, string[]>();
+  const calls: PendingCall[] = [];
   let callCount = 0;
   for (const content of source.contents as JsonObject[]) {
     const role = content.role === "model" ? "assistant" : "user";
     const parts: ContentPart[] = [];
     const results: ContentPart[] = [];
+    // A response that names its call's id claims it first; those without an id share the rest.
+    for (const part of content.parts as JsonObject[]) {
+      const id = isObject(part.functionResponse) ? part.functionResponse.id : undefined;
+      const claimed = calls.find((call) => call.id === id);
+      if (claimed) claimed.answered = true;
+    }
     for (const part of content.parts as JsonObject[]) {
       if (typeof part.text === "string") {
         if (part.thought === true) {
@@ -57,22 +66,17 @@ export function decodeGenerateContent(body: JsonObject, model: string): WithWarn
         const name = String(part.functionCall.name ?? "");
         const id = typeof part.functionCall.id === "string" ? part.functionCall.id : `call_${callCount}`;
         callCount++;
-        idsByName.set(name, [...(idsByName.get(name) ?? []), id]);
+        calls.push({ id, name, answered: false });
         parts.push({ type: "tool-call", id, name, arguments: JSON.stringify(part.functionCall.args ?? {}) });
       } else if (isObject(part.functionResponse)) {
         const name = String(part.functionResponse.name ?? "");
-        const pending = idsByName.get(name) ?? [];
-        const id =
-          typeof part.functionResponse.id === "string" ? part.functionResponse.id : (pending.shift() ?? name);
-        const response = part.functionResponse.response;
-        results.push({
-          type: "tool-result",
-          toolCallId: id,
-          content:
-            isObject(response) && typeof response.result === "string"
-              ? response.result
-              : JSON.stringify(response ?? {}),
-        });
+        const id = answeredCall(
+          calls,
+          name,
+          typeof part.functionResponse.id === "string" ? part.functionResponse.id : undefined,
+        );
+        if (id === undefined) warnings.push(`function response '${name}' answers no earlier call`);
+        results.push(decodeFunctionResponse(id ?? name, part.functionResponse.response));
       } else {
         warnings.push(`a part with keys '${Object.keys(part).join(",")}' is not carried`);
       }
@@ -131,6 +135,46 @@ export function decodeGenerateContent(body: JsonObject, model: string): WithWarn
     if (choice !== undefined) request.toolChoice = choice;
   }
   return { value: request, warnings };
+}
+
+interface PendingCall {
+  id: string;
+  name: string;
+  answered: boolean;
+}
+
+/**
+ * The id of the call a function response answers: its own id when it has one (claimed before),
+ * else the first unanswered call of the same name, else the first unanswered call, marked answered.
+ */
+function answeredCall(calls: PendingCall[], name: string, id: string | undefined): string | undefined {
+  if (id !== undefined) return id;
+  const call =
+    calls.find((candidate) => !candidate.answered && candidate.name === name) ??
+    calls.find((candidate) => !candidate.answered);
+  if (call === undefined) return undefined;
+  call.answered = true;
+  return call.id;
+}
+
+/** `response.result` (or the whole response) is the result; `response.error` makes it a tool error. */
+function decodeFunctionResponse(toolCallId: string, response: unknown): ToolResultPart {
+  if (isObject(response) && response.error !== undefined && response.result === undefined) {
+    return {
+      type: "tool-result",
+      toolCallId,
+      content: typeof response.error === "string" ? response.error : JSON.stringify(response.error),
+      isError: true,
+    };
+  }
+  return {
+    type: "tool-result",
+    toolCallId,
+    content:
+      isObject(response) && typeof response.result === "string"
+        ? response.result
+        : JSON.stringify(response ?? {}),
+  };
 }
 
 function decodeMode(calling: JsonObject): ToolChoice | undefined {
@@ -194,7 +238,10 @@ export function encodeGenerateContent(request: GenerateRequest): WithWarnings<Js
             functionResponse: {
               id: part.toolCallId,
               name: name ?? "unknown",
-              response: { result: toolResultText(part.content) },
+              response:
+                part.isError === true
+                  ? { error: toolResultText(part.content) }
+                  : { result: toolResultText(part.content) },
             },
           });
           break;

@@ -126,11 +126,21 @@ export function decodeGenerateContentResponse(body: unknown): GenerateResponse {
   };
 }
 
-export function encodeParts(content: readonly ContentPart[]): JsonObject[] {
+/**
+ * Whether a Gemini caller asked to see thoughts (`thinkingConfig.includeThoughts`): Gemini
+ * returns thought parts only then, so a translated answer drops them otherwise.
+ */
+export function wantsThoughts(body: JsonObject | undefined): boolean {
+  const source = isObject(body?.generateContentRequest) ? body.generateContentRequest : body;
+  const config = isObject(source?.generationConfig) ? source.generationConfig : undefined;
+  return isObject(config?.thinkingConfig) && config.thinkingConfig.includeThoughts === true;
+}
+
+export function encodeParts(content: readonly ContentPart[], includeThoughts = true): JsonObject[] {
   const parts: JsonObject[] = [];
   for (const part of content) {
     if (part.type === "text") parts.push({ text: part.text });
-    else if (part.type === "thinking" && part.redacted !== true) {
+    else if (part.type === "thinking" && part.redacted !== true && includeThoughts) {
       parts.push(
         part.signature
           ? { text: part.text, thought: true, thoughtSignature: part.signature }
@@ -145,10 +155,14 @@ export function encodeParts(content: readonly ContentPart[]): JsonObject[] {
   return parts;
 }
 
-export function encodeGenerateContentResponse(response: GenerateResponse, model: string): JsonObject {
+export function encodeGenerateContentResponse(
+  response: GenerateResponse,
+  model: string,
+  options: { includeThoughts: boolean } = { includeThoughts: true },
+): JsonObject {
   const body: JsonObject = {
     candidates: response.choices.map((choice) => {
-      const parts = encodeParts(choice.content);
+      const parts = encodeParts(choice.content, options.includeThoughts);
       if (choice.refusal) parts.push({ text: choice.refusal });
       return {
         content: { role: "model", parts },

@@ -9,7 +9,13 @@ import type { GatewayError } from "../../errors/gateway-error.js";
 import type { OutgoingSseEvent, StreamDecoder, StreamEncoder, StreamEncoderOptions } from "../codec.js";
 import { isObject, type JsonObject } from "../shared/validation.js";
 import { renderGeminiError } from "./errors.js";
-import { decodeFinishReason, decodeGeminiUsage, encodeFinishReason, encodeGeminiUsage } from "./response.js";
+import {
+  decodeFinishReason,
+  decodeGeminiUsage,
+  encodeFinishReason,
+  encodeGeminiUsage,
+  wantsThoughts,
+} from "./response.js";
 
 export function createGeminiStreamDecoder(): StreamDecoder {
   let started = false;
@@ -94,6 +100,7 @@ export function createGeminiStreamEncoder(options: StreamEncoderOptions): Stream
   const calls = new Map<number, { id: string; name: string; args: string }>();
   let finish: FinishReason | null = null;
   let usage: Usage | null = null;
+  const includeThoughts = wantsThoughts(options.body);
   const chunk = (parts: JsonObject[], extra: JsonObject = {}): OutgoingSseEvent => ({
     data: {
       candidates: [{ content: { role: "model", parts }, index: 0, ...extra }],
@@ -108,7 +115,7 @@ export function createGeminiStreamEncoder(options: StreamEncoderOptions): Stream
         case "text-delta":
           return [chunk([{ text: event.text }])];
         case "thinking-delta":
-          if (event.text === "" && !event.signature) return [];
+          if (!includeThoughts || (event.text === "" && !event.signature)) return [];
           return [
             chunk([
               event.signature

@@ -4,7 +4,7 @@
  */
 import type { IngressCodec, StreamDecoder, StreamEncoder, UpstreamCodec } from "../codec.js";
 import { isObject } from "../shared/validation.js";
-import { parseChatError, renderChatError } from "./errors.js";
+import { chatErrorResponse, parseChatError, renderChatError } from "./errors.js";
 import { decodeChatRequest, encodeChatRequest } from "./request.js";
 import { decodeChatResponse, encodeChatResponse } from "./response.js";
 import { createChatStreamDecoder, createChatStreamEncoder } from "./stream.js";
@@ -23,7 +23,7 @@ export const chatIngressCodec: IngressCodec = {
       fail: (error) => [{ data: renderChatError(error) }],
     };
   },
-  renderError: renderChatError,
+  renderError: chatErrorResponse,
 };
 
 export const chatUpstreamCodec: UpstreamCodec = {

@@ -4,6 +4,8 @@
  * read.
  */
 import type { GatewayError } from "../../errors/gateway-error.js";
+import type { RenderedError } from "../codec.js";
+import { callerStatus } from "../shared/status-map.js";
 import { isObject } from "../shared/validation.js";
 import type { OpenAIErrorBody } from "./types.js";
 
@@ -22,6 +24,10 @@ export function renderChatError(error: GatewayError): OpenAIErrorBody {
   }
   if (error.feature !== null) body.error.feature = error.feature;
   return body;
+}
+
+export function chatErrorResponse(error: GatewayError): RenderedError {
+  return { status: callerStatus("openai", error.status).status, body: renderChatError(error) };
 }
 
 export interface UpstreamErrorDetails {

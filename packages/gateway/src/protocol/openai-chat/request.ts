@@ -206,6 +206,9 @@ function encodeMessage(message: Message, warnings: string[]): ChatMessage[] {
     const results: ChatMessage[] = [];
     for (const part of message.content) {
       if (part.type !== "tool-result") continue;
+      // OpenAI has no error flag on a tool message: the content, which states the error, goes as is.
+      if (part.isError === true)
+        warnings.push("a tool result's error flag has no OpenAI equivalent; its content is sent as is");
       results.push({ role: "tool", tool_call_id: part.toolCallId, content: toolResultText(part.content) });
     }
     const rest = message.content.filter((part) => part.type !== "tool-result");

@@ -4,7 +4,7 @@
  * Floopy stores no responses to continue.
  */
 import type { IngressCodec } from "../codec.js";
-import { renderChatError } from "../openai-chat/errors.js";
+import { chatErrorResponse } from "../openai-chat/errors.js";
 import { decodeResponsesRequest, validateResponsesRequest } from "./request.js";
 import { encodeResponsesResponse } from "./response.js";
 import { createResponsesStreamEncoder } from "./stream.js";
@@ -15,5 +15,5 @@ export const responsesIngressCodec: IngressCodec = {
   encodeResponse: (response, { model, body }) =>
     encodeResponsesResponse(response, { id: response.id, model, createdAt: response.created, body }),
   createStreamEncoder: (options) => createResponsesStreamEncoder(options),
-  renderError: renderChatError,
+  renderError: chatErrorResponse,
 };
