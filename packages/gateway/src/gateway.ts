@@ -2,16 +2,22 @@
  * The composition root: opens the stores, loads the control snapshot, builds the services and the
  * HTTP server, and owns graceful shutdown (stop accepting, let in-flight requests finish within
  * the grace period, flush the record queue, close the stores).
+ *
+ * A start that fails changes nothing shared: everything that can refuse (the config file against
+ * the store, the admin key, the port) is checked or bound first, and only then are config-owned
+ * rules and keys, bootstrap keys and the admin key written. Requests that reach the bound port
+ * meanwhile wait (`holdRequests`) until the snapshot is loaded.
  */
 import { createHmac } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { LoadedConfig } from "./config/load-config.js";
-import { bootstrapKeys } from "./control/bootstrap-keys.js";
-import { removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
+import { bootstrapKeys, checkBootstrapKeys } from "./control/bootstrap-keys.js";
+import { checkConfigRules, removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
 import { ControlSnapshot } from "./control/control-snapshot.js";
 import { loadMasterKey } from "./control/master-key.js";
 import { trackConnections } from "./http/connection-tracker.js";
+import { holdRequests } from "./http/hold-requests.js";
 import { buildServer } from "./http/server.js";
 import { PriceBook } from "./limits/pricing.js";
 import { createLogger } from "./observability/logger.js";
@@ -71,20 +77,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       catalogue,
       logger,
     };
-    await saveConfigRules(stores.control, configRules);
-    const { generatedKey, revokedConfigKeys } = await bootstrapKeys(stores.control, {
-      configKeys: config.file.keys ?? [],
+    // A config file owns its keys and rules (a file listing none removes them); with no config
+    // file at all they are left as they are, whoever wrote them.
+    const fileOwnsConfig = config.sourcePath !== undefined;
+    const keyOptions = {
+      configKeys: fileOwnsConfig ? configRules.keys : undefined,
       bootstrapKey: settings.bootstrapKey,
       adminKey: settings.adminKey,
-    });
-    if (revokedConfigKeys.length > 0) {
-      logger.warn(
-        { keys: revokedConfigKeys },
-        "revoked config-file keys that the config file no longer lists",
-      );
-    }
-    await removeStaleConfigRules(stores.control, configRules);
-    if (generatedKey !== null) options.onGeneratedKey?.(generatedKey);
+    };
+    if (fileOwnsConfig) await checkConfigRules(stores.control, configRules);
+    await checkBootstrapKeys(stores.control, keyOptions);
     const metrics = new GatewayMetrics();
     const snapshot = new ControlSnapshot({
       store: stores.control,
@@ -92,8 +94,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       logger,
       onReloadError: () => metrics.storeErrors.inc({ store: "control", operation: "snapshot_reload" }),
     });
-    await snapshot.load();
-    snapshot.startPolling();
     const dropWarnings = new ThrottledWarning(logger, "request records dropped", 10_000);
     const records = new RecordQueue<RequestLogRecord>({
       capacity: settings.recordQueueCapacity,
@@ -111,7 +111,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         logger.warn({ err: error }, "writing request records failed; will retry once");
       },
     });
-    records.start();
     const upstream = new UpstreamClient({
       connectTimeoutMs: settings.upstreamConnectTimeoutMs,
       firstByteTimeoutMs: settings.upstreamFirstByteTimeoutMs,
@@ -154,7 +153,37 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       },
     });
     const connections = trackConnections(app.server);
-    await app.listen({ port: settings.port, host: settings.host });
+    const held = holdRequests(app.server);
+    try {
+      await app.listen({ port: settings.port, host: settings.host });
+    } catch (error) {
+      await Promise.all([upstream.close(), images.close()]);
+      throw error;
+    }
+    let generatedKey: string | null;
+    try {
+      // From here on this instance is sure to run: write what it owns, then serve.
+      if (fileOwnsConfig) await saveConfigRules(stores.control, configRules);
+      const bootstrapped = await bootstrapKeys(stores.control, keyOptions);
+      generatedKey = bootstrapped.generatedKey;
+      if (bootstrapped.revokedConfigKeys.length > 0) {
+        logger.warn(
+          { keys: bootstrapped.revokedConfigKeys },
+          "revoked config-file keys that the config file no longer lists",
+        );
+      }
+      if (fileOwnsConfig) await removeStaleConfigRules(stores.control, configRules);
+      await snapshot.load();
+    } catch (error) {
+      held.refuse();
+      await app.close();
+      await Promise.all([upstream.close(), images.close()]);
+      throw error;
+    }
+    snapshot.startPolling();
+    records.start();
+    held.release();
+    if (generatedKey !== null) options.onGeneratedKey?.(generatedKey);
 
     const address = app.server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
