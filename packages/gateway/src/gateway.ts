@@ -27,6 +27,7 @@ import { InFlightRequests } from "./pipeline/in-flight.js";
 import type { GatewayServices } from "./pipeline/services.js";
 import { ModelCatalogue } from "./providers/model-catalogue.js";
 import { resolveProviders } from "./providers/provider-instance.js";
+import { InstanceMarker } from "./records/instance-marker.js";
 import { RecordQueue } from "./records/record-queue.js";
 import { BreakerBook } from "./routing/breaker-book.js";
 import { TargetStatisticsBook } from "./routing/target-stats.js";
@@ -95,6 +96,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       onReloadError: () => metrics.storeErrors.inc({ store: "control", operation: "snapshot_reload" }),
     });
     const dropWarnings = new ThrottledWarning(logger, "request records dropped", 10_000);
+    const marker = new InstanceMarker({
+      store: stores.events,
+      heartbeatMs: Math.max(10_000, settings.recordFlushIntervalMs),
+      staleAfterMs: Math.max(60_000, 10 * settings.recordFlushIntervalMs),
+      onWriteError: () => metrics.storeErrors.inc({ store: "events", operation: "save_gateway_instance" }),
+    });
     const records = new RecordQueue<RequestLogRecord>({
       capacity: settings.recordQueueCapacity,
       flushIntervalMs: settings.recordFlushIntervalMs,
@@ -110,6 +117,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         metrics.storeErrors.inc({ store: "events", operation: "insert_request_logs" });
         logger.warn({ err: error }, "writing request records failed; will retry once");
       },
+      onFlushed: (upTo, written) => marker.noteFlushed(upTo, written),
     });
     const upstream = new UpstreamClient({
       connectTimeoutMs: settings.upstreamConnectTimeoutMs,
@@ -174,6 +182,22 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       }
       if (fileOwnsConfig) await removeStaleConfigRules(stores.control, configRules);
       await snapshot.load();
+      for (const stop of await marker.claimUncleanStops()) {
+        metrics.uncleanStops.inc();
+        metrics.recordsMissingSince.set(Math.floor(stop.flushedAt.getTime() / 1000));
+        logger.warn(
+          {
+            instance: stop.id,
+            host: stop.host,
+            pid: stop.pid,
+            startedAt: stop.startedAt.toISOString(),
+            lastFlushAt: stop.flushedAt.toISOString(),
+            lastSeenAt: stop.seenAt.toISOString(),
+          },
+          `a gateway process stopped without a clean shutdown: request records it accepted after ${stop.flushedAt.toISOString()} may be missing`,
+        );
+      }
+      await marker.start();
     } catch (error) {
       held.refuse();
       await app.close();
@@ -208,6 +232,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         clearTimeout(grace);
         snapshot.stopPolling();
         await records.close();
+        // After the final flush: the next start must not take this stop for a crash.
+        await marker.stop().catch((error: unknown) => {
+          logger.warn(
+            { err: error },
+            "could not clear this instance's marker; the next start will report a crash",
+          );
+        });
         await upstream.close();
         await images.close();
         await stores.close();
