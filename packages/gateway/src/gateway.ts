@@ -2,17 +2,23 @@
  * The composition root: opens the stores, loads the control snapshot, builds the services and the
  * HTTP server, and owns graceful shutdown (stop accepting, let in-flight requests finish within
  * the grace period, flush the record queue, close the stores).
+ *
+ * A start that fails changes nothing shared: everything that can refuse (the config file against
+ * the store, the admin key, the port) is checked or bound first, and only then are config-owned
+ * rules and keys, bootstrap keys and the admin key written. Requests that reach the bound port
+ * meanwhile wait (`holdRequests`) until the snapshot is loaded.
  */
 import { createHmac } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { LoadedConfig } from "./config/load-config.js";
-import { bootstrapKeys } from "./control/bootstrap-keys.js";
-import { removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
+import { bootstrapKeys, checkBootstrapKeys } from "./control/bootstrap-keys.js";
+import { checkConfigRules, removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
 import { ControlSnapshot } from "./control/control-snapshot.js";
 import { loadMasterKey } from "./control/master-key.js";
 import { type MockUpstream, startMockUpstream } from "./demo/mock-upstream.js";
 import { trackConnections } from "./http/connection-tracker.js";
+import { holdRequests } from "./http/hold-requests.js";
 import { buildServer } from "./http/server.js";
 import { PriceBook } from "./limits/pricing.js";
 import { createLogger } from "./observability/logger.js";
@@ -22,6 +28,7 @@ import { InFlightRequests } from "./pipeline/in-flight.js";
 import type { GatewayServices } from "./pipeline/services.js";
 import { ModelCatalogue } from "./providers/model-catalogue.js";
 import { demoProvider, resolveProviders } from "./providers/provider-instance.js";
+import { InstanceMarker } from "./records/instance-marker.js";
 import { RecordQueue } from "./records/record-queue.js";
 import { BreakerBook } from "./routing/breaker-book.js";
 import { TargetStatisticsBook } from "./routing/target-stats.js";
@@ -81,20 +88,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       catalogue,
       logger,
     };
-    await saveConfigRules(stores.control, configRules);
-    const { generatedKey, revokedConfigKeys } = await bootstrapKeys(stores.control, {
-      configKeys: config.file.keys ?? [],
+    // A config file owns its keys and rules (a file listing none removes them); with no config
+    // file at all they are left as they are, whoever wrote them.
+    const fileOwnsConfig = config.sourcePath !== undefined;
+    const keyOptions = {
+      configKeys: fileOwnsConfig ? configRules.keys : undefined,
       bootstrapKey: settings.bootstrapKey,
       adminKey: settings.adminKey,
-    });
-    if (revokedConfigKeys.length > 0) {
-      logger.warn(
-        { keys: revokedConfigKeys },
-        "revoked config-file keys that the config file no longer lists",
-      );
-    }
-    await removeStaleConfigRules(stores.control, configRules);
-    if (generatedKey !== null) options.onGeneratedKey?.(generatedKey);
+    };
+    if (fileOwnsConfig) await checkConfigRules(stores.control, configRules);
+    await checkBootstrapKeys(stores.control, keyOptions);
     const metrics = new GatewayMetrics();
     const snapshot = new ControlSnapshot({
       store: stores.control,
@@ -102,9 +105,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       logger,
       onReloadError: () => metrics.storeErrors.inc({ store: "control", operation: "snapshot_reload" }),
     });
-    await snapshot.load();
-    snapshot.startPolling();
     const dropWarnings = new ThrottledWarning(logger, "request records dropped", 10_000);
+    const marker = new InstanceMarker({
+      store: stores.events,
+      heartbeatMs: Math.max(10_000, settings.recordFlushIntervalMs),
+      staleAfterMs: Math.max(60_000, 10 * settings.recordFlushIntervalMs),
+      onWriteError: () => metrics.storeErrors.inc({ store: "events", operation: "save_gateway_instance" }),
+    });
     const records = new RecordQueue<RequestLogRecord>({
       capacity: settings.recordQueueCapacity,
       flushIntervalMs: settings.recordFlushIntervalMs,
@@ -120,8 +127,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         metrics.storeErrors.inc({ store: "events", operation: "insert_request_logs" });
         logger.warn({ err: error }, "writing request records failed; will retry once");
       },
+      onFlushed: (upTo, written) => marker.noteFlushed(upTo, written),
     });
-    records.start();
     const upstream = new UpstreamClient({
       connectTimeoutMs: settings.upstreamConnectTimeoutMs,
       firstByteTimeoutMs: settings.upstreamFirstByteTimeoutMs,
@@ -164,7 +171,53 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       },
     });
     const connections = trackConnections(app.server);
-    await app.listen({ port: settings.port, host: settings.host });
+    const held = holdRequests(app.server);
+    try {
+      await app.listen({ port: settings.port, host: settings.host });
+    } catch (error) {
+      await Promise.all([upstream.close(), images.close()]);
+      throw error;
+    }
+    let generatedKey: string | null;
+    try {
+      // From here on this instance is sure to run: write what it owns, then serve.
+      if (fileOwnsConfig) await saveConfigRules(stores.control, configRules);
+      const bootstrapped = await bootstrapKeys(stores.control, keyOptions);
+      generatedKey = bootstrapped.generatedKey;
+      if (bootstrapped.revokedConfigKeys.length > 0) {
+        logger.warn(
+          { keys: bootstrapped.revokedConfigKeys },
+          "revoked config-file keys that the config file no longer lists",
+        );
+      }
+      if (fileOwnsConfig) await removeStaleConfigRules(stores.control, configRules);
+      await snapshot.load();
+      for (const stop of await marker.claimUncleanStops()) {
+        metrics.uncleanStops.inc();
+        metrics.recordsMissingSince.set(Math.floor(stop.flushedAt.getTime() / 1000));
+        logger.warn(
+          {
+            instance: stop.id,
+            host: stop.host,
+            pid: stop.pid,
+            startedAt: stop.startedAt.toISOString(),
+            lastFlushAt: stop.flushedAt.toISOString(),
+            lastSeenAt: stop.seenAt.toISOString(),
+          },
+          `a gateway process stopped without a clean shutdown: request records it accepted after ${stop.flushedAt.toISOString()} may be missing`,
+        );
+      }
+      await marker.start();
+    } catch (error) {
+      held.refuse();
+      await app.close();
+      await Promise.all([upstream.close(), images.close()]);
+      throw error;
+    }
+    snapshot.startPolling();
+    records.start();
+    held.release();
+    if (generatedKey !== null) options.onGeneratedKey?.(generatedKey);
 
     const address = app.server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -189,6 +242,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         clearTimeout(grace);
         snapshot.stopPolling();
         await records.close();
+        // After the final flush: the next start must not take this stop for a crash.
+        await marker.stop().catch((error: unknown) => {
+          logger.warn(
+            { err: error },
+            "could not clear this instance's marker; the next start will report a crash",
+          );
+        });
         await upstream.close();
         await images.close();
         await demo?.close();

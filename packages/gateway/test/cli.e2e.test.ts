@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeOpenAI, startFakeOpenAI } from "@floopy/testkit";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openStores } from "../src/store/open-stores.js";
 import { floopy, type SpawnedGateway, spawnGateway } from "./support/spawn-gateway.js";
 
@@ -29,13 +29,19 @@ afterAll(async () => {
 const client = (gateway: SpawnedGateway, apiKey: string) =>
   new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
+/** Whether `check` comes true within the time (polled; a throw counts as not yet). */
+function eventually(check: () => Promise<boolean>, timeout = 10_000): Promise<boolean> {
+  return vi
+    .waitFor(
+      async () => {
+        if (!(await check())) throw new Error("not yet");
+      },
+      { timeout, interval: 100 },
+    )
+    .then(
+      () => true,
+      () => false,
+    );
 }
 
 describe("npm start and the floopy command", () => {
@@ -162,7 +168,14 @@ describe("npm start and the floopy command", () => {
     const inFlight = client(gateway, key)
       .chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "slow one" }] })
       .withResponse();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Stop only once the request is in flight: the fake has it, and is holding its answer.
+    await vi.waitFor(
+      () => expect(fake.lastRequest()?.body).toMatchObject({ messages: [{ content: "slow one" }] }),
+      {
+        timeout: 10_000,
+        interval: 20,
+      },
+    );
     const stopped = gateway.stop("SIGTERM", { npmOnly: true });
     const { data, response } = await inFlight;
     expect(data.choices[0]?.message.content).toBe("Echo: slow one");

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import OpenAI from "openai";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { generateApiKey } from "../src/control/api-keys.js";
 import { newKeyRecord } from "../src/control/bootstrap-keys.js";
 import { describeWithPostgres } from "./support/postgres.js";
@@ -97,16 +97,6 @@ describeWithPostgres("gateway on PostgreSQL", (postgres) => {
   });
 });
 
-async function eventually(assertion: () => Promise<void>): Promise<void> {
-  let last: unknown;
-  for (let attempt = 0; attempt < 100; attempt++) {
-    try {
-      await assertion();
-      return;
-    } catch (error) {
-      last = error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw last;
+function eventually(assertion: () => Promise<void>): Promise<void> {
+  return vi.waitFor(assertion, { timeout: 10_000, interval: 50 });
 }

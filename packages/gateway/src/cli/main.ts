@@ -234,8 +234,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof ConfigError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS"))) {
       process.stderr.write(`floopy: ${(error as Error).message}\n`);
+    } else if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+      // The port is bound before anything shared is written, so a start that fails here changed nothing.
+      process.stderr.write(`floopy: ${(error as Error).message} (${code}); nothing was changed\n`);
     } else {
       process.stderr.write(`floopy: ${(error as Error).stack ?? String(error)}\n`);
     }

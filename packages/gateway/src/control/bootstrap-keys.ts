@@ -1,7 +1,8 @@
 /**
  * Keys present at start: the config file's keys (by hash), the `FLOOPY_BOOTSTRAP_KEY`, the
  * `FLOOPY_ADMIN_KEY` (admin scope), and — on the very first start with no gateway key at all — a
- * generated key that is printed once.
+ * generated key that is printed once. `checkBootstrapKeys` only reads, so a start can refuse before
+ * it has changed anything; `bootstrapKeys` writes, once the gateway is sure to run.
  */
 import { randomBytes } from "node:crypto";
 import { ConfigError } from "../config/config-error.js";
@@ -20,15 +21,51 @@ export function newKeyId(): string {
   return `key_${randomBytes(9).toString("base64url")}`;
 }
 
+export interface BootstrapKeysOptions {
+  /**
+   * The config file's keys, which it owns; undefined when there is no config file, which leaves
+   * config-file keys as they are (no file is not a file listing no keys).
+   */
+  configKeys: readonly KeyConfig[] | undefined;
+  bootstrapKey: string | undefined;
+  adminKey?: string | undefined;
+}
+
+/** Refuses, before anything is written, what `bootstrapKeys` would refuse. */
+export async function checkBootstrapKeys(store: ControlStore, options: BootstrapKeysOptions): Promise<void> {
+  if (options.adminKey === undefined) return;
+  const existing = await store.findApiKeyByHash(hashApiKey(options.adminKey));
+  if (existing !== undefined && existing.scope !== "admin") {
+    // Quietly promoting a gateway key would hand admin rights to every application holding it.
+    throw new ConfigError("FLOOPY_ADMIN_KEY: this key already exists as a gateway key; choose another");
+  }
+}
+
 export async function bootstrapKeys(
   store: ControlStore,
-  options: {
-    configKeys: readonly KeyConfig[];
-    bootstrapKey: string | undefined;
-    adminKey?: string | undefined;
-  },
+  options: BootstrapKeysOptions,
 ): Promise<BootstrapResult> {
-  for (const key of options.configKeys) {
+  await checkBootstrapKeys(store, options);
+  const revokedConfigKeys =
+    options.configKeys === undefined ? [] : await syncConfigKeys(store, options.configKeys);
+  if (options.bootstrapKey !== undefined) {
+    const hash = hashApiKey(options.bootstrapKey);
+    if (!(await store.findApiKeyByHash(hash))) {
+      await store.insertApiKey(newKeyRecord("bootstrap", options.bootstrapKey, "bootstrap"));
+    }
+  }
+  if (options.adminKey !== undefined && !(await store.findApiKeyByHash(hashApiKey(options.adminKey)))) {
+    await store.insertApiKey({ ...newKeyRecord("admin", options.adminKey, "bootstrap"), scope: "admin" });
+  }
+  if ((await store.countApiKeys("gateway")) > 0) return { generatedKey: null, revokedConfigKeys };
+  const key = generateApiKey();
+  await store.insertApiKey(newKeyRecord("default", key, "generated"));
+  return { generatedKey: key, revokedConfigKeys };
+}
+
+/** Writes the file's keys and revokes config-file keys it no longer lists; returns the revoked ids. */
+async function syncConfigKeys(store: ControlStore, configKeys: readonly KeyConfig[]): Promise<string[]> {
+  for (const key of configKeys) {
     const orgId = key.org ?? "default";
     await store.ensureOrg({ id: orgId, name: orgId });
     if (key.project !== undefined) await store.ensureProject({ id: key.project, orgId, name: key.project });
@@ -46,32 +83,14 @@ export async function bootstrapKeys(
     });
   }
   // The file owns its keys: one removed from it must stop working, not linger in the store.
-  const listed = new Set(options.configKeys.map((key) => key.hash));
-  const revokedConfigKeys: string[] = [];
+  const listed = new Set(configKeys.map((key) => key.hash));
+  const revoked: string[] = [];
   for (const key of await store.listApiKeys()) {
     if (key.source !== "config" || key.revokedAt !== null || listed.has(key.hash)) continue;
     await store.revokeApiKey(key.id, new Date());
-    revokedConfigKeys.push(key.id);
+    revoked.push(key.id);
   }
-  if (options.bootstrapKey !== undefined) {
-    const hash = hashApiKey(options.bootstrapKey);
-    if (!(await store.findApiKeyByHash(hash))) {
-      await store.insertApiKey(newKeyRecord("bootstrap", options.bootstrapKey, "bootstrap"));
-    }
-  }
-  if (options.adminKey !== undefined) {
-    const existing = await store.findApiKeyByHash(hashApiKey(options.adminKey));
-    if (!existing) {
-      await store.insertApiKey({ ...newKeyRecord("admin", options.adminKey, "bootstrap"), scope: "admin" });
-    } else if (existing.scope !== "admin") {
-      // Quietly promoting a gateway key would hand admin rights to every application holding it.
-      throw new ConfigError("FLOOPY_ADMIN_KEY: this key already exists as a gateway key; choose another");
-    }
-  }
-  if ((await store.countApiKeys("gateway")) > 0) return { generatedKey: null, revokedConfigKeys };
-  const key = generateApiKey();
-  await store.insertApiKey(newKeyRecord("default", key, "generated"));
-  return { generatedKey: key, revokedConfigKeys };
+  return revoked;
 }
 
 export function newKeyRecord(

@@ -2,7 +2,8 @@
  * The config file's routing rules into the control store at start, so every instance and the admin
  * API see one set of rules. The file owns the rules it defines: a config rule replaces an
  * admin-made rule of the same name, and a config rule removed from the file is removed from the
- * store once no key names it.
+ * store once no key names it. Only a start with a config file calls these: without one, the
+ * config-owned rules stay as they are.
  */
 import type { Logger } from "pino";
 import { ConfigError } from "../config/config-error.js";
@@ -19,12 +20,26 @@ export interface ConfigRulesOptions {
 }
 
 /**
- * Validates and stores the file's rules, then checks that every config key's default rule exists
- * (in the file or made through the admin API). Runs before the config keys are written.
+ * Refuses, before anything is written, a file whose rules name models no provider serves or whose
+ * keys name a default rule that exists nowhere (neither in the file nor made through the admin API).
  */
-export async function saveConfigRules(store: ControlStore, options: ConfigRulesOptions): Promise<void> {
+export async function checkConfigRules(store: ControlStore, options: ConfigRulesOptions): Promise<void> {
   const rules = options.rules ?? {};
   checkConfigRuleTargets(rules, options.catalogue);
+  for (const [index, key] of options.keys.entries()) {
+    if (key.routing_rule === undefined || Object.hasOwn(rules, key.routing_rule)) continue;
+    if (!(await store.getRoutingRule(key.routing_rule))) {
+      throw new ConfigError(
+        `config file: keys.${index}.routing_rule: there is no routing rule named "${key.routing_rule}" ` +
+          "(define it under routing_rules, or create it through the admin API first)",
+      );
+    }
+  }
+}
+
+/** Stores the file's rules (checked by `checkConfigRules`). Runs before the config keys are written. */
+export async function saveConfigRules(store: ControlStore, options: ConfigRulesOptions): Promise<void> {
+  const rules = options.rules ?? {};
   const before = new Map((await store.listRoutingRules()).map((rule) => [rule.name, rule.source]));
   for (const [name, definition] of Object.entries(rules)) {
     const saved = await store.saveRoutingRule({
@@ -38,15 +53,6 @@ export async function saveConfigRules(store: ControlStore, options: ConfigRulesO
       options.logger.warn(
         { rule: name },
         "the config file's routing rule replaced one made through the admin API",
-      );
-    }
-  }
-  for (const [index, key] of options.keys.entries()) {
-    if (key.routing_rule === undefined || Object.hasOwn(rules, key.routing_rule)) continue;
-    if (!(await store.getRoutingRule(key.routing_rule))) {
-      throw new ConfigError(
-        `config file: keys.${index}.routing_rule: there is no routing rule named "${key.routing_rule}" ` +
-          "(define it under routing_rules, or create it through the admin API first)",
       );
     }
   }

@@ -65,6 +65,16 @@ export class GatewayMetrics {
     labelNames: ["target"] as const,
     registers: [this.registry],
   });
+  readonly uncleanStops = new Counter({
+    name: "floopy_unclean_stops_total",
+    help: "Gateway processes found, at start, to have stopped without a clean shutdown (records may be missing)",
+    registers: [this.registry],
+  });
+  readonly recordsMissingSince = new Gauge({
+    name: "floopy_records_missing_since_seconds",
+    help: "Unix time after which request records of the last process that stopped uncleanly may be missing",
+    registers: [this.registry],
+  });
   readonly clientAborts = new Counter({
     name: "floopy_client_aborts_total",
     help: "Requests whose caller went away (disconnect or slow reader) before the response finished",

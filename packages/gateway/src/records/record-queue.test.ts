@@ -19,6 +19,32 @@ describe("record queue", () => {
     expect(queue.counters).toMatchObject({ enqueued: 7, written: 7, droppedFull: 0 });
   });
 
+  it("reports each flush that left nothing behind, and not one whose batch failed", async () => {
+    let fail = false;
+    const flushed: Array<[number, number]> = [];
+    const queue = new RecordQueue<number>({
+      capacity: 100,
+      flushIntervalMs: 60_000,
+      write: async () => {
+        if (fail) throw new Error("store down");
+      },
+      onFlushed: (upTo, written) => flushed.push([upTo, written]),
+    });
+    const before = Date.now();
+    queue.enqueue(1);
+    queue.enqueue(2);
+    await queue.flush();
+    await queue.flush();
+    fail = true;
+    queue.enqueue(3);
+    await queue.flush();
+    expect(flushed.map(([, written]) => written)).toEqual([2, 0]);
+    expect(flushed[0]?.[0]).toBeGreaterThanOrEqual(before);
+    fail = false;
+    await queue.close();
+    expect(flushed.map(([, written]) => written)).toEqual([2, 0, 1]);
+  });
+
   it("drops and counts when full, never blocking", () => {
     const drops: number[] = [];
     const queue = new RecordQueue<number>({

@@ -20,6 +20,11 @@ export interface RecordQueueOptions<T> {
   write: (batch: readonly T[]) => Promise<void>;
   onDrop?: (count: number, reason: "full" | "write_failed") => void;
   onWriteError?: (error: unknown) => void;
+  /**
+   * After a flush that left nothing behind: every record enqueued before `upTo` (epoch ms) is
+   * written; `written` counts this flush's records (0 for a tick with nothing queued).
+   */
+  onFlushed?: (upTo: number, written: number) => void;
 }
 
 export class RecordQueue<T> {
@@ -85,6 +90,8 @@ export class RecordQueue<T> {
 
   private async drain(): Promise<void> {
     const batchSize = this.options.batchSize ?? 500;
+    const upTo = Date.now();
+    let written = 0;
     if (this.retry) {
       const pending = this.retry;
       this.retry = undefined;
@@ -93,6 +100,7 @@ export class RecordQueue<T> {
         else this.retry = { batch: pending.batch, tries: pending.tries + 1 };
         return;
       }
+      written += pending.batch.length;
     }
     while (this.items.length > 0) {
       const batch = this.items.splice(0, batchSize);
@@ -100,9 +108,11 @@ export class RecordQueue<T> {
         this.retry = { batch, tries: 1 };
         return;
       }
+      written += batch.length;
       // Synchronous drivers (SQLite) block while they write: let requests run between batches.
       if (this.items.length > 0) await new Promise((resolve) => setImmediate(resolve));
     }
+    this.options.onFlushed?.(upTo, written);
   }
 
   private async writeBatch(batch: T[]): Promise<boolean> {

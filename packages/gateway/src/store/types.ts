@@ -202,6 +202,18 @@ export interface RequestLogQuery {
   orgId?: string;
 }
 
+/** A running gateway process, as its marker row says (see records/instance-marker.ts). */
+export interface GatewayInstanceRecord {
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: Date;
+  /** Every request record the process accepted before this instant was written. */
+  flushedAt: Date;
+  /** When the process last wrote its row. */
+  seenAt: Date;
+}
+
 export interface EventStore {
   insertRequestLogs(records: readonly RequestLogRecord[]): Promise<void>;
   getRequestLog(id: string): Promise<RequestLogRecord | undefined>;
@@ -209,6 +221,12 @@ export interface EventStore {
   listRequestLogs(query: RequestLogQuery): Promise<RequestLogRecord[]>;
   /** Routed requests of one org, newest first, filtered; keyset-paginated by (created_at, id). */
   listDecisions(query: DecisionQuery): Promise<RequestLogRecord[]>;
+  /** Marker rows of gateway processes that have not stopped cleanly (running, or crashed). */
+  listGatewayInstances(): Promise<GatewayInstanceRecord[]>;
+  /** Inserts or updates the row of one process. */
+  saveGatewayInstance(instance: GatewayInstanceRecord): Promise<void>;
+  /** Deletes one row; false when it was already gone (another instance claimed it). */
+  removeGatewayInstance(id: string): Promise<boolean>;
 }
 
 export interface Stores {

@@ -497,6 +497,24 @@ export function storeContract(open: () => Promise<Stores>): void {
     expect(outcomes.filter((outcome) => outcome.outcome === "exists")).toHaveLength(4);
   });
 
+  it("keeps gateway instance markers: saved, updated in place, listed, removed once", async () => {
+    const marker = {
+      id: "gw_contract",
+      host: "host-a",
+      pid: 4242,
+      startedAt: new Date(1_700_000_000_000),
+      flushedAt: new Date(1_700_000_000_000),
+      seenAt: new Date(1_700_000_000_000),
+    };
+    await stores.events.saveGatewayInstance(marker);
+    const later = { ...marker, flushedAt: new Date(1_700_000_005_000), seenAt: new Date(1_700_000_006_000) };
+    await stores.events.saveGatewayInstance(later);
+    expect(await stores.events.listGatewayInstances()).toContainEqual(later);
+    expect(await stores.events.removeGatewayInstance(marker.id)).toBe(true);
+    expect(await stores.events.removeGatewayInstance(marker.id)).toBe(false);
+    expect((await stores.events.listGatewayInstances()).map((entry) => entry.id)).not.toContain(marker.id);
+  });
+
   it("answers ping", async () => {
     await expect(stores.ping()).resolves.toBeUndefined();
   });

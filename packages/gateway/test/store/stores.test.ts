@@ -63,6 +63,7 @@ describe("sqlite stores", () => {
         { name: "0001-initial" },
         { name: "0002-routing-decisions" },
         { name: "0003-routing-rules-and-admin-keys" },
+        { name: "0004-gateway-instances" },
       ]);
       // The default org and project were each inserted once, one version bump apiece.
       expect(database.prepare("select version from control_meta").get()).toEqual({ version: 2 });
@@ -131,6 +132,7 @@ describeWithPostgres("postgres stores", (postgres) => {
       { name: "0001-initial" },
       { name: "0002-routing-decisions" },
       { name: "0003-routing-rules-and-admin-keys" },
+      { name: "0004-gateway-instances" },
     ]);
     const meta = await postgres.query(`select version from ${schema}.control_meta`);
     expect(Number(meta.rows[0]?.version)).toBe(2);

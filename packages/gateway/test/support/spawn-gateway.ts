@@ -1,9 +1,11 @@
 /**
- * Runs the gateway the way users do — `npm start` at the repository root — as a child process,
- * and the `floopy` command for key management.
+ * Runs the gateway the way users do — `npm start` at the repository root, which builds and runs
+ * the bundle — as a child process on port 0 (the port it got is read from its "listening" line),
+ * and the `floopy` command (the same bundle) for key management. Waits are on conditions.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
+import { vi } from "vitest";
 
 const root = new URL("../../../../", import.meta.url).pathname;
 const floopyBin = new URL("../../bin/floopy.js", import.meta.url).pathname;
@@ -17,41 +19,30 @@ export interface SpawnedGateway {
 }
 
 export async function spawnGateway(env: Record<string, string>): Promise<SpawnedGateway> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn("npm", ["start", "--silent"], {
-    cwd: root,
-    env: {
-      ...process.env,
-      FLOOPY_PORT: String(port),
-      FLOOPY_HOST: "127.0.0.1",
-      FLOOPY_LOG_LEVEL: "info",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
+  const started = startProcess(env);
+  const { child } = started;
+  const exited = new Promise<never>((_resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`gateway exited ${code}: ${started.output()}`)));
   });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const started = Date.now();
-  while (Date.now() - started < 30_000) {
-    if (child.exitCode !== null) throw new Error(`gateway exited ${child.exitCode}: ${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  exited.catch(() => undefined);
+  const url = await Promise.race([
+    exited,
+    vi.waitFor(
+      () => {
+        const listening = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"floopy gateway listening"/.exec(
+          started.output(),
+        );
+        if (!listening?.[1]) throw new Error(`not listening yet: ${started.output()}`);
+        return listening[1];
+      },
+      { timeout: 60_000, interval: 50 },
+    ),
+  ]);
+  const output = started.output;
   return {
     child,
     url,
-    output: () => output,
+    output,
     /**
      * Signals the gateway as a terminal (Ctrl-C) or `kill -- -PGID` does: the whole process group.
      * With `npmOnly`, only npm is signalled, as a supervisor that knows one pid would.
@@ -66,15 +57,19 @@ export async function spawnGateway(env: Record<string, string>): Promise<Spawned
       } catch {
         // already gone
       }
-      const started = Date.now();
-      while (Date.now() - started < 15_000) {
-        try {
-          process.kill(-pid, 0);
-        } catch {
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await vi
+        .waitFor(
+          () => {
+            try {
+              process.kill(-pid, 0);
+            } catch {
+              return;
+            }
+            throw new Error("still running");
+          },
+          { timeout: 15_000, interval: 50 },
+        )
+        .catch(() => undefined);
       try {
         process.kill(-pid, "SIGKILL");
       } catch {
@@ -82,6 +77,39 @@ export async function spawnGateway(env: Record<string, string>): Promise<Spawned
       }
     },
   };
+}
+
+/** Starts `npm start` and waits for it to exit on its own (a start that must fail). */
+export async function runGatewayToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const started = startProcess(env);
+  // "close", not "exit": it comes once the pipes are drained too, so the output is complete.
+  const code = await new Promise<number | null>((resolve) => started.child.once("close", resolve));
+  return { code, output: started.output() };
+}
+
+function startProcess(env: Record<string, string>): { child: ChildProcess; output(): string } {
+  const child = spawn("npm", ["start", "--silent"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      FLOOPY_PORT: "0",
+      FLOOPY_HOST: "127.0.0.1",
+      FLOOPY_LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return { child, output: () => output };
 }
 
 export async function floopy(

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { type FakeOpenAI, startFakeOpenAI } from "@floopy/testkit";
 import OpenAI from "openai";
 import { pino } from "pino";
+import { vi } from "vitest";
 import { loadConfig } from "../../src/config/load-config.js";
 import { type Gateway, startGateway } from "../../src/gateway.js";
 
@@ -82,11 +83,13 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
 
 /** Waits until the record queue has written everything, then returns the stored record. */
 export async function storedRecord(test: TestGateway, requestId: string) {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    await test.gateway.services.records.flush();
-    const record = await test.gateway.stores.events.getRequestLog(requestId);
-    if (record) return record;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no request record ${requestId}`);
+  return vi.waitFor(
+    async () => {
+      await test.gateway.services.records.flush();
+      const record = await test.gateway.stores.events.getRequestLog(requestId);
+      if (!record) throw new Error(`no request record ${requestId}`);
+      return record;
+    },
+    { timeout: 5_000, interval: 20 },
+  );
 }

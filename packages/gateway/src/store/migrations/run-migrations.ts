@@ -9,12 +9,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from "k
 import { initialMigration } from "./0001-initial.js";
 import { routingDecisionsMigration } from "./0002-routing-decisions.js";
 import { routingRulesMigration } from "./0003-routing-rules-and-admin-keys.js";
+import { gatewayInstancesMigration } from "./0004-gateway-instances.js";
 
 /** Names sort in application order; never rename or reorder a released entry. */
 const migrations: Record<string, Migration> = {
   "0001-initial": initialMigration,
   "0002-routing-decisions": routingDecisionsMigration,
   "0003-routing-rules-and-admin-keys": routingRulesMigration,
+  "0004-gateway-instances": gatewayInstancesMigration,
 };
 
 const staticProvider: MigrationProvider = {

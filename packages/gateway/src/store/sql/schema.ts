@@ -96,6 +96,18 @@ export interface RequestLogsTable {
   decision: string | null;
 }
 
+/** One row per running gateway process; a clean stop deletes its row (0004). */
+export interface GatewayInstancesTable {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  /** Every request record this process accepted before this instant was written. */
+  flushed_at: number;
+  /** The last time the process wrote this row (its heartbeat). */
+  seen_at: number;
+}
+
 export interface Database {
   orgs: OrgsTable;
   projects: ProjectsTable;
@@ -103,4 +115,5 @@ export interface Database {
   control_meta: ControlMetaTable;
   routing_rules: RoutingRulesTable;
   request_logs: RequestLogsTable;
+  gateway_instances: GatewayInstancesTable;
 }

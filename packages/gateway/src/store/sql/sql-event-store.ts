@@ -10,6 +10,7 @@ import type {
   DecisionQuery,
   DecisionRecord,
   EventStore,
+  GatewayInstanceRecord,
   RequestLogQuery,
   RequestLogRecord,
   TokenUsage,
@@ -105,6 +106,41 @@ export class SqlEventStore implements EventStore {
       .limit(query.limit)
       .execute();
     return rows.map(toRequestLog);
+  }
+
+  async listGatewayInstances(): Promise<GatewayInstanceRecord[]> {
+    const rows = await this.db.selectFrom("gateway_instances").selectAll().orderBy("started_at").execute();
+    return rows.map((row) => ({
+      id: row.id,
+      host: row.host,
+      pid: row.pid,
+      startedAt: fromEpochMs(row.started_at),
+      flushedAt: fromEpochMs(row.flushed_at),
+      seenAt: fromEpochMs(row.seen_at),
+    }));
+  }
+
+  async saveGatewayInstance(instance: GatewayInstanceRecord): Promise<void> {
+    const row = {
+      id: instance.id,
+      host: instance.host,
+      pid: instance.pid,
+      started_at: toEpochMs(instance.startedAt),
+      flushed_at: toEpochMs(instance.flushedAt),
+      seen_at: toEpochMs(instance.seenAt),
+    };
+    await this.db
+      .insertInto("gateway_instances")
+      .values(row)
+      .onConflict((conflict) =>
+        conflict.column("id").doUpdateSet({ flushed_at: row.flushed_at, seen_at: row.seen_at }),
+      )
+      .execute();
+  }
+
+  async removeGatewayInstance(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom("gateway_instances").where("id", "=", id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 }
 
