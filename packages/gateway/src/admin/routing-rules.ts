@@ -7,7 +7,7 @@
  */
 import type { ControlSnapshot } from "../control/control-snapshot.js";
 import { GatewayError } from "../errors/gateway-error.js";
-import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../http/list-pages.js";
+import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
 import type { ModelCatalogue } from "../providers/model-catalogue.js";
 import { parseRuleDefinition, unresolvedTargets } from "../routing/rule-definitions.js";
 import type { ApiKeyRecord, ControlStore, RoutingRuleRecord } from "../store/types.js";
