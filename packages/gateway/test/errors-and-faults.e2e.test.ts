@@ -154,7 +154,7 @@ describe("bad input", () => {
   it("answers an unknown route with an OpenAI-shaped 404", async () => {
     const { response, body } = await raw("/v1/nothing-here", { body: "{}" });
     expect(response.status).toBe(404);
-    expect(body.error.code).toBe("unknown_url");
+    expect(body.error.code).toBe("NOT_FOUND");
   });
 });
 

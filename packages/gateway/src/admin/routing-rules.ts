@@ -7,7 +7,8 @@
  */
 import type { ControlSnapshot } from "../control/control-snapshot.js";
 import { GatewayError } from "../errors/gateway-error.js";
-import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../http/list-pages.js";
+import { hasControlCharacter } from "../pipeline/control-characters.js";
+import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
 import type { ModelCatalogue } from "../providers/model-catalogue.js";
 import { parseRuleDefinition, unresolvedTargets } from "../routing/rule-definitions.js";
 import type { ApiKeyRecord, ControlStore, RoutingRuleRecord } from "../store/types.js";
@@ -169,6 +170,13 @@ function validBody(
   if (!parsed.ok) {
     const [issue] = parsed.issues;
     throw invalidBody(`${issue?.path || "body"}: ${issue?.message ?? "invalid"}`, issue?.path);
+  }
+  // A target's model is echoed in Floopy-Model and sent upstream: no control characters.
+  const targets = parsed.definition.targets;
+  for (const [index, target] of targets.entries()) {
+    if (hasControlCharacter(target.model)) {
+      throw invalidBody(`targets.${index}.model: it contains a control character.`, `targets.${index}.model`);
+    }
   }
   const [unresolved] = unresolvedTargets(parsed.definition, (reference) => catalogue.resolve(reference));
   if (unresolved) throw invalidBody(`${unresolved.path}: ${unresolved.message}`, unresolved.path);

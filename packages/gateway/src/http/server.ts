@@ -3,6 +3,11 @@
  * Bodies are read as raw bytes under the route's size limit (so the pass-through path can forward
  * them untouched and the depth check sees them before `JSON.parse`). Node's own limits cover what
  * arrives before any route runs: header size and header timeout.
+ *
+ * Before a body is read, as soon as the headers are in, every route authenticates its caller and
+ * an unknown URL is answered: a caller without a valid key gets its 401 while it is still sending
+ * (or withholding) its body, and the connection is then closed. Floopy's own API (platform/) and
+ * the admin API (admin/) are route modules registered here like the generation routes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import Fastify, {
@@ -11,12 +16,21 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from "fastify";
-import { GatewayError } from "../errors/gateway-error.js";
+import { adminRoutes } from "../admin/routes.js";
+import { GatewayError, isGatewayError } from "../errors/gateway-error.js";
+import { authenticateCaller, type Caller } from "../pipeline/authenticate.js";
+import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { type IngressRequest, rejectRequest, runPipeline } from "../pipeline/run-pipeline.js";
 import type { GatewayServices } from "../pipeline/services.js";
+import { platformRoutes } from "../platform/routes.js";
 import type { IngressProtocol } from "../protocol/ingress-protocol.js";
 import type { Operation } from "../providers/declaration.js";
+import { closeAfterAnswer } from "./close-after-answer.js";
 import { newRequestId } from "./request-id.js";
+import { routeFamily } from "./route-family.js";
+
+/** How long a refused connection may go on sending a body nobody reads before it is cut. */
+const REFUSED_BODY_LINGER_MS = 2_000;
 
 export interface ServerOptions {
   services: GatewayServices;
@@ -28,13 +42,30 @@ interface RouteConfig {
   protocol: IngressProtocol;
   operation: Operation;
   route: string;
-  /** For admin routes: which call (`list`, `get`, `create`, `replace`, `delete`). */
-  action?: string;
 }
 
 export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   const { services } = options;
   const { settings } = services;
+  // Callers authenticated from their headers, for the handler that runs once the body is in.
+  const callers = new WeakMap<IncomingMessage, Caller>();
+  const ingressOf = (request: FastifyRequest, reply: FastifyReply, config: RouteConfig) =>
+    ingressFrom(request, reply, config, callers.get(request.raw));
+  /** Answers before the body is read; the connection closes after the answer if a body was announced. */
+  const refuseEarly = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    config: RouteConfig,
+    error: GatewayError,
+  ) => {
+    reply.hijack();
+    const headers = request.raw.headers;
+    if (headers["transfer-encoding"] !== undefined || Number(headers["content-length"] ?? 0) > 0) {
+      reply.raw.setHeader("connection", "close");
+      closeAfterAnswer(request.raw.socket, REFUSED_BODY_LINGER_MS);
+    }
+    rejectRequest(services, ingressFrom(request, reply, config, undefined), error);
+  };
   const app = Fastify({
     logger: false,
     genReqId: () => newRequestId(),
@@ -44,6 +75,20 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
     requestTimeout: Math.max(settings.headersTimeoutMs, 120_000),
     forceCloseConnections: "idle",
     return503OnClosing: true,
+    // A URL the router cannot decode: a 400 in the URL's protocol family, not Fastify's own shape.
+    frameworkErrors: (error, request, reply) => {
+      const protocol = routeFamily(request.raw.url ?? "");
+      refuseEarly(
+        request,
+        reply,
+        { ...unknownRoute, protocol },
+        new GatewayError(
+          "BAD_REQUEST",
+          `The request URL is not valid: ${error.message}`,
+          ownApiCode(protocol, "invalid_request"),
+        ),
+      );
+    },
     serverFactory: (handler) => {
       const server = createServer(
         {
@@ -61,6 +106,33 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
     },
   }) as unknown as FastifyInstance<Server>;
 
+  app.addHook("onRequest", (request, reply, done) => {
+    if (request.is404) {
+      const protocol = routeFamily(request.url);
+      refuseEarly(request, reply, { ...unknownRoute, protocol }, unknownUrl(request, protocol));
+      return;
+    }
+    const config = request.routeOptions.config as unknown as Partial<RouteConfig> | undefined;
+    if (config?.protocol === undefined || config.operation === undefined) {
+      done(); // health, readiness, metrics: no key
+      return;
+    }
+    try {
+      const caller = authenticateCaller(services, {
+        protocol: config.protocol,
+        operation: config.operation,
+        headers: request.headers,
+        query: request.query as Record<string, unknown> | undefined,
+      });
+      callers.set(request.raw, caller);
+    } catch (error) {
+      if (!isGatewayError(error)) throw error;
+      refuseEarly(request, reply, config as RouteConfig, error);
+      return;
+    }
+    done();
+  });
+
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
@@ -76,7 +148,6 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
 
   app.post("/v1/chat/completions", generation("openai-chat", "generate", "chat_completions"), handle);
   app.post("/chat/completions", generation("openai-chat", "generate", "chat_completions"), handle);
-  app.post("/v1/routing/explain", generation("openai-chat", "explain", "routing_explain"), handle);
   app.post("/v1/responses", generation("openai-responses", "generate", "responses"), handle);
   app.post("/v1/messages", generation("anthropic-messages", "generate", "messages"), handle);
   app.post(
@@ -96,7 +167,8 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   const gemini = (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack();
     const ingress = ingressOf(request, reply, geminiRoute);
-    const tail = decodeURIComponent((request.params as Record<string, string>)["*"] ?? "");
+    // The router has decoded the path already; decoding again would misread a literal `%`.
+    const tail = (request.params as Record<string, string>)["*"] ?? "";
     const colon = tail.lastIndexOf(":");
     const action = colon > 0 ? tail.slice(colon + 1) : "";
     const resolved = geminiActions[action];
@@ -104,13 +176,7 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
     const key = typeof query?.key === "string" ? query.key : undefined;
     ingress.params = { action, ...(key === undefined ? {} : { key }) };
     if (!resolved) {
-      return rejectRequest(
-        services,
-        ingress,
-        new GatewayError("NOT_FOUND", `Unknown request URL: POST ${request.url.split("?")[0]}.`, {
-          wireCode: "unknown_url",
-        }),
-      );
+      return rejectRequest(services, ingress, unknownUrl(request, "gemini"));
     }
     ingress.protocol = resolved.protocol;
     ingress.operation = resolved.operation;
@@ -121,38 +187,33 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   const geminiOptions = { bodyLimit: settings.maxBodyBytes, config: geminiRoute };
   app.post("/v1beta/models/*", geminiOptions, gemini);
   app.post("/v1/models/*", geminiOptions, gemini);
-  const decisionsRoute = (operation: Operation) => ({
-    config: { protocol: "floopy-api", operation, route: "decisions" } satisfies RouteConfig,
-  });
-  const handleWithQuery = (request: FastifyRequest, reply: FastifyReply) => {
-    const config = request.routeOptions.config as unknown as RouteConfig;
-    reply.hijack();
-    const ingress = ingressOf(request, reply, config);
-    const query = request.query as Record<string, unknown> | undefined;
-    const params: Record<string, string> = { ...ingress.params };
-    for (const [name, value] of Object.entries(query ?? {}))
-      if (typeof value === "string") params[name] = value;
-    const id = (request.params as Record<string, string> | undefined)?.id;
-    if (id !== undefined) params.id = id;
-    if (config.action !== undefined) params.action = config.action;
-    ingress.params = params;
-    return runPipeline(services, ingress);
+  // Floopy's own API and the admin API: each route module's stages, the same ingress otherwise.
+  const register = (declared: IngressRoute) => {
+    const config = {
+      protocol: declared.protocol,
+      operation: declared.operation,
+      route: declared.route,
+    } satisfies RouteConfig;
+    app.route({
+      method: declared.method,
+      url: declared.url,
+      bodyLimit: declared.bodyLimit === "generation" ? settings.maxBodyBytes : settings.maxAdminBodyBytes,
+      config,
+      handler: (request, reply) => {
+        reply.hijack();
+        const ingress = ingressOf(request, reply, config);
+        const params: Record<string, string> = {};
+        for (const [name, value] of Object.entries((request.query as Record<string, unknown>) ?? {}))
+          if (typeof value === "string") params[name] = value;
+        const id = (request.params as Record<string, string> | undefined)?.id;
+        if (id !== undefined) params.id = id;
+        ingress.params = params;
+        return runPipeline(services, ingress, declared.stages);
+      },
+    });
   };
-  app.get("/v1/decisions", decisionsRoute("list_decisions"), handleWithQuery);
-  app.get("/v1/decisions/:id", decisionsRoute("get_decision"), handleWithQuery);
-  const adminRoute = (action: string) => ({
-    config: {
-      protocol: "floopy-api",
-      operation: "admin",
-      route: "admin_routing_rules",
-      action,
-    } satisfies RouteConfig,
-  });
-  app.get("/admin/routing_rules", adminRoute("list"), handleWithQuery);
-  app.post("/admin/routing_rules", adminRoute("create"), handleWithQuery);
-  app.get("/admin/routing_rules/:id", adminRoute("get"), handleWithQuery);
-  app.put("/admin/routing_rules/:id", adminRoute("replace"), handleWithQuery);
-  app.delete("/admin/routing_rules/:id", adminRoute("delete"), handleWithQuery);
+  for (const declared of platformRoutes) register(declared);
+  for (const declared of adminRoutes) register(declared);
   app.get("/v1/models", listModels, handle);
   app.get("/v1/models/*", getModel, handle);
 
@@ -174,14 +235,10 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
     return reply.header("content-type", services.metrics.registry.contentType).send(text);
   });
 
+  // The onRequest hook answers unknown URLs before their body; this covers anything it did not.
   app.setNotFoundHandler((request, reply) => {
-    reply.hijack();
-    const message = `Unknown request URL: ${request.method} ${request.url.split("?")[0]}.`;
-    rejectRequest(
-      services,
-      ingressOf(request, reply, unknownRoute),
-      new GatewayError("NOT_FOUND", message, { wireCode: "unknown_url" }),
-    );
+    const protocol = routeFamily(request.url);
+    refuseEarly(request, reply, { ...unknownRoute, protocol }, unknownUrl(request, protocol));
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -189,10 +246,11 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
     reply.hijack();
     // Floopy's own API (admin included) takes small bodies and answers lowercase codes.
     const ownApi = config.protocol === "floopy-api";
+    const bodyLimit = request.routeOptions.bodyLimit ?? settings.maxAdminBodyBytes;
     rejectRequest(
       services,
-      ingressOf(request, reply, { ...unknownRoute, ...config }),
-      frameworkError(error, ownApi ? settings.maxAdminBodyBytes : settings.maxBodyBytes, ownApi),
+      ingressOf(request, reply, { ...unknownRoute, protocol: routeFamily(request.url), ...config }),
+      frameworkError(error, bodyLimit, ownApi),
     );
   });
 
@@ -224,7 +282,26 @@ const geminiActions: Record<
 
 const unknownRoute: RouteConfig = { protocol: "openai-models", operation: "get_model", route: "unknown" };
 
-function ingressOf(request: FastifyRequest, reply: FastifyReply, config: RouteConfig): IngressRequest {
+/** Own-API shapes name their codes in lowercase; the generation protocols carry the registry's. */
+function ownApiCode(protocol: IngressProtocol, wireCode: string): { wireCode?: string } {
+  return protocol === "floopy-api" ? { wireCode } : {};
+}
+
+function unknownUrl(request: FastifyRequest, protocol: IngressProtocol): GatewayError {
+  const path = (request.raw.url ?? "").split("?", 1)[0];
+  return new GatewayError(
+    "NOT_FOUND",
+    `Unknown request URL: ${request.raw.method ?? "GET"} ${path}.`,
+    ownApiCode(protocol, "not_found"),
+  );
+}
+
+function ingressFrom(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  config: RouteConfig,
+  caller: Caller | undefined,
+): IngressRequest {
   const params = request.params as Record<string, string> | undefined;
   const ingress: IngressRequest = {
     id: request.id,
@@ -236,7 +313,9 @@ function ingressOf(request: FastifyRequest, reply: FastifyReply, config: RouteCo
     headers: request.headers,
     rawBody: Buffer.isBuffer(request.body) ? request.body : undefined,
   };
-  if (params?.["*"] !== undefined) ingress.params = { id: decodeURIComponent(params["*"]) };
+  if (caller !== undefined) ingress.caller = caller;
+  // The router has decoded the path already.
+  if (params?.["*"] !== undefined) ingress.params = { id: params["*"] };
   return ingress;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Stage: decode. Parses the body (depth-limited) and validates it against the route's protocol,
  * so every later stage reads a well-formed body and bad input gets a field-naming 400 in the
- * caller's protocol. The canonical form is built later, only when a target needs translation.
+ * caller's protocol (a model name with a control character included). The canonical form is built
+ * later, only when a target needs translation.
  */
 import {
   embeddingsIngressCodecs,
@@ -10,6 +11,7 @@ import {
   isGenerationProtocol,
 } from "../protocol/protocols.js";
 import { isObject } from "../protocol/shared/validation.js";
+import { refuseControlCharacters } from "./control-characters.js";
 import { parseJsonBody } from "./json-body.js";
 import type { RequestContext } from "./request-context.js";
 
@@ -37,5 +39,8 @@ export function decode(context: RequestContext): undefined {
   } else if (isEmbeddingsProtocol(protocol)) {
     context.body = embeddingsIngressCodecs[protocol].validate(parsed, context.routeFacts);
   }
+  // The model is echoed in Floopy-Model and, for Gemini, sent in the upstream URL.
+  if (typeof context.body?.model === "string") refuseControlCharacters(context.body.model, "model");
+  if (context.routeFacts.model !== undefined) refuseControlCharacters(context.routeFacts.model, "model");
   return undefined;
 }

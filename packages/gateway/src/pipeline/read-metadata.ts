@@ -1,9 +1,10 @@
 /**
  * Stage: read-metadata. Reads the `floopy-*` request headers (session, user, project, properties,
  * model override, fallbacks) into the context, enforcing the header limits of RELIABILITY.md and
- * the key's project lock.
+ * the key's project lock. No value may carry a control character.
  */
 import { GatewayError } from "../errors/gateway-error.js";
+import { hasControlCharacter } from "./control-characters.js";
 import { emptyMetadata, type RequestContext } from "./request-context.js";
 
 const PROPERTY_PREFIX = "floopy-property-";
@@ -38,6 +39,8 @@ export function readMetadata(context: RequestContext): undefined {
     if (!name.startsWith(PROPERTY_PREFIX)) continue;
     const property = name.slice(PROPERTY_PREFIX.length);
     if (property === "") throw badHeader(name, "the property name is empty");
+    if (hasControlCharacter(property))
+      throw badHeader(name, "the property name contains a control character");
     if (++count > maxProperties) {
       throw new GatewayError(
         "BAD_REQUEST",
@@ -63,6 +66,11 @@ function single(headers: Headers, name: string): string | null {
 function text(headers: Headers, name: string, maxBytes: number): string | null {
   const value = single(headers, name);
   if (value === null) return null;
+  // Node refuses CR, LF and NUL in headers off the wire, but the dry run takes its headers from a
+  // JSON body, and every value here is echoed into records (the model override into Floopy-Model).
+  if (hasControlCharacter(value)) {
+    throw badHeader(name, "it contains a control character (CR, LF, NUL or another below U+0020)");
+  }
   const trimmed = value.trim();
   if (trimmed === "") return null;
   if (Buffer.byteLength(trimmed) > maxBytes) throw badHeader(name, `it is longer than ${maxBytes} bytes`);

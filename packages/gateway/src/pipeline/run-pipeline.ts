@@ -10,10 +10,12 @@ import type { RouteFacts } from "../protocol/codec.js";
 import { renderError } from "../protocol/render-error.js";
 import type { Operation } from "../providers/declaration.js";
 import { CLIENT_CLOSED_REQUEST, clientGoneError, deadlineError } from "./abort-reasons.js";
+import type { Caller } from "./authenticate.js";
 import {
   emptyMetadata,
   type IngressProtocol,
   type RequestContext,
+  type Stage,
   type StageResponse,
 } from "./request-context.js";
 import { floopyHeaders } from "./response-headers.js";
@@ -31,6 +33,8 @@ export interface IngressRequest {
   rawBody: Buffer | undefined;
   params?: Record<string, string>;
   routeFacts?: RouteFacts;
+  /** The caller, when the server authenticated it from the headers before reading the body. */
+  caller?: Caller;
 }
 
 export function createContext(services: GatewayServices, ingress: IngressRequest): RequestContext {
@@ -54,8 +58,8 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     body: undefined,
     canonical: null,
     warnings: [],
-    key: null,
-    presentedKey: null,
+    key: ingress.caller?.key ?? null,
+    presentedKey: ingress.caller?.presented ?? null,
     metadata: emptyMetadata(),
     requestedModel: null,
     targets: [],
@@ -72,7 +76,15 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
   };
 }
 
-export async function runPipeline(services: GatewayServices, ingress: IngressRequest): Promise<void> {
+/**
+ * Runs a route's stages: the generation hot path by default; Floopy's own API and the admin API
+ * pass their route module's stages (authenticate, then their answer).
+ */
+export async function runPipeline(
+  services: GatewayServices,
+  ingress: IngressRequest,
+  stages: readonly Stage[] = hotPathStages,
+): Promise<void> {
   const context = createContext(services, ingress);
   services.inFlight.enter();
   const { response } = context;
@@ -88,7 +100,7 @@ export async function runPipeline(services: GatewayServices, ingress: IngressReq
     if (!context.abort.signal.aborted) context.abort.abort(deadlineError(deadlineMs));
   }, deadlineMs);
   try {
-    for (const stage of hotPathStages) {
+    for (const stage of stages) {
       const outcome = stage(context);
       const answer = outcome instanceof Promise ? await outcome : outcome;
       if (answer) {
@@ -97,10 +109,16 @@ export async function runPipeline(services: GatewayServices, ingress: IngressReq
       }
     }
   } catch (error) {
-    writeError(context, toGatewayError(error, context));
+    try {
+      writeError(context, toGatewayError(error, context));
+    } catch (failure) {
+      services.logger.error({ err: failure, requestId: context.id }, "could not write the error");
+    }
   } finally {
     clearTimeout(deadline);
     response.off("close", onClose);
+    // Whatever went wrong, a request never stays open without an answer coming.
+    if (!response.writableEnded && !response.destroyed) response.destroy();
     setImmediate(runAfterStages, context);
   }
 }
@@ -118,20 +136,45 @@ function writeStageResponse(context: RequestContext, answer: StageResponse): voi
   context.status = answer.status;
   if (answer.body === undefined) {
     // 204 No Content and the like: headers only.
-    context.response.writeHead(answer.status, { ...floopyHeaders(context), ...answer.headers });
     context.firstByteAt = performance.now();
-    context.response.end();
+    writeAnswer(context, answer.status, { ...floopyHeaders(context), ...answer.headers }, undefined);
     return;
   }
   const body = Buffer.from(JSON.stringify(answer.body));
-  context.response.writeHead(answer.status, {
-    ...floopyHeaders(context),
-    ...answer.headers,
-    "content-type": "application/json",
-    "content-length": String(body.length),
-  });
   context.firstByteAt = performance.now();
-  context.response.end(body);
+  writeAnswer(
+    context,
+    answer.status,
+    {
+      ...floopyHeaders(context),
+      ...answer.headers,
+      "content-type": "application/json",
+      "content-length": String(body.length),
+    },
+    body,
+  );
+}
+
+/**
+ * Writes a whole answer. Should writing the head throw (a header value Node refuses), the caller
+ * gets its connection closed rather than a request that never ends.
+ */
+function writeAnswer(
+  context: RequestContext,
+  status: number,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+): void {
+  const { response } = context;
+  try {
+    response.writeHead(status, headers);
+  } catch (error) {
+    context.services.logger.error({ err: error, requestId: context.id }, "could not write the response head");
+    context.status = 500;
+    response.destroy();
+    return;
+  }
+  response.end(body);
 }
 
 /** Renders a GatewayError in the route's protocol. A caller that is gone gets nothing written. */
@@ -159,8 +202,7 @@ export function writeError(context: RequestContext, error: GatewayError): void {
   if (retryAfter !== null) headers["retry-after"] = String(retryAfter);
   // The official OpenAI and Anthropic clients follow this over their own status heuristics.
   headers["x-should-retry"] = String(isRetryable(error.code));
-  response.writeHead(rendered.status, headers);
-  response.end(body);
+  writeAnswer(context, rendered.status, headers, body);
 }
 
 /** Retry-After in whole seconds, always (a provider may send decimals or an HTTP date). */

@@ -1,14 +1,12 @@
 /**
  * The request path, top to bottom. This is the only place that knows the order of stages.
+ * Generation only: Floopy's own API (platform/) and the admin API (admin/) are route modules.
  */
-import { answerAdmin } from "./answer-admin.js";
-import { answerDecisions } from "./answer-decisions.js";
 import { answerModels } from "./answer-models.js";
 import { authenticate } from "./authenticate.js";
 import { countTokens } from "./count-tokens.js";
 import { decode } from "./decode.js";
 import { dispatch } from "./dispatch.js";
-import { explain } from "./explain.js";
 import { readMetadata } from "./read-metadata.js";
 import { recordRequest } from "./record-request.js";
 import type { AfterStage, Stage } from "./request-context.js";
@@ -18,14 +16,13 @@ import { settleUsage } from "./settle-usage.js";
 
 /** Hot path: each stage returns nothing (go on) or a response (short-circuit). */
 export const hotPathStages: readonly Stage[] = [
-  decode,
+  // The server has authenticated the caller from the headers before reading the body; this stage
+  // makes the pipeline hold no request without a key, however it got here.
   authenticate,
-  answerAdmin,
-  answerDecisions,
+  decode,
   readMetadata,
   answerModels,
   route,
-  explain,
   countTokens,
   dispatch,
   respond,

@@ -1,18 +1,40 @@
 /**
- * Stage: answer-decisions. `GET /v1/decisions/{request_id}` and `GET /v1/decisions` read routing
- * decisions from the events store, scoped to the caller's org: another org's request is a 404,
- * never a 403 that would confirm it exists. Listing is newest first with an opaque cursor.
+ * `GET /v1/decisions/{request_id}` and `GET /v1/decisions` read routing decisions from the events
+ * store, scoped to the caller's org: another org's request is a 404, never a 403 that would
+ * confirm it exists. Listing is newest first with an opaque cursor.
  */
 import { GatewayError } from "../errors/gateway-error.js";
-import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../http/list-pages.js";
+import { authenticate } from "../pipeline/authenticate.js";
+import type { IngressRoute } from "../pipeline/ingress-route.js";
+import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
+import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
 import type { DecisionQuery, RequestLogRecord } from "../store/types.js";
-import type { RequestContext, StageResponse } from "./request-context.js";
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 
-export async function answerDecisions(context: RequestContext): Promise<StageResponse | undefined> {
-  if (context.operation !== "get_decision" && context.operation !== "list_decisions") return undefined;
+export const decisionRoutes: readonly IngressRoute[] = [
+  {
+    method: "GET",
+    url: "/v1/decisions",
+    protocol: "floopy-api",
+    operation: "list_decisions",
+    route: "decisions",
+    bodyLimit: "admin",
+    stages: [authenticate, answerDecisions],
+  },
+  {
+    method: "GET",
+    url: "/v1/decisions/:id",
+    protocol: "floopy-api",
+    operation: "get_decision",
+    route: "decisions",
+    bodyLimit: "admin",
+    stages: [authenticate, answerDecisions],
+  },
+];
+
+async function answerDecisions(context: RequestContext): Promise<StageResponse> {
   const orgId = context.key?.orgId;
   if (!orgId) throw new GatewayError("INVALID_API_KEY", "A Floopy key is required.");
   const events = context.services.stores.events;

@@ -4,7 +4,7 @@
  * tampered one is refused rather than obeyed.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { GatewayError } from "../errors/gateway-error.js";
+import { GatewayError } from "../../errors/gateway-error.js";
 
 export function encodeCursor(position: unknown, secret: Buffer): string {
   const payload = Buffer.from(JSON.stringify(position)).toString("base64url");

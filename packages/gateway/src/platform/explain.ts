@@ -1,12 +1,30 @@
 /**
- * Stage: explain (`POST /v1/routing/explain`). Answers with the routing decision route just made —
- * rule, strategy, candidates with scores and skip reasons, the order dispatch would try — instead
- * of dispatching. Nothing is sent to any provider and no breaker or rule counter moves.
+ * `POST /v1/routing/explain`: the dry run. Runs the generation stages up to route (authenticate,
+ * decode, read-metadata, route), then answers with the decision route made — rule, strategy,
+ * candidates with scores and skip reasons, the order dispatch would try — instead of
+ * dispatching. Nothing is sent to any provider and no breaker or rule counter moves.
  */
-import type { RequestContext, StageResponse } from "./request-context.js";
+import { authenticate } from "../pipeline/authenticate.js";
+import { decode } from "../pipeline/decode.js";
+import type { IngressRoute } from "../pipeline/ingress-route.js";
+import { readMetadata } from "../pipeline/read-metadata.js";
+import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
+import { route } from "../pipeline/route.js";
 
-export function explain(context: RequestContext): StageResponse | undefined {
-  if (context.operation !== "explain") return undefined;
+export const explainRoutes: readonly IngressRoute[] = [
+  {
+    method: "POST",
+    url: "/v1/routing/explain",
+    // It takes a chat request and answers its errors as the chat route would.
+    protocol: "openai-chat",
+    operation: "explain",
+    route: "routing_explain",
+    bodyLimit: "generation",
+    stages: [authenticate, decode, readMetadata, route, explain],
+  },
+];
+
+function explain(context: RequestContext): StageResponse {
   const decision = context.decision;
   const first = context.targets[0];
   const candidates = (decision?.candidates ?? []).map((candidate) => ({

@@ -1,0 +1,24 @@
+/**
+ * A route module's declaration of one route: Floopy's own API (platform/) and the admin API
+ * (admin/) declare theirs this way, and the HTTP server registers each with the same
+ * authentication from headers, the same error renderer and the same runner as generation
+ * routes. Only the stages differ: a route module runs authenticate, then its own answer.
+ */
+import type { IngressProtocol } from "../protocol/ingress-protocol.js";
+import type { Operation } from "../providers/declaration.js";
+import type { Stage } from "./request-context.js";
+
+export interface IngressRoute {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Fastify's path syntax (`/v1/decisions/:id`). */
+  url: string;
+  /** The protocol whose shape the route's errors take. */
+  protocol: IngressProtocol;
+  operation: Operation;
+  /** The route's name in records and metrics. */
+  route: string;
+  /** Which body limit applies: generation's (32 MiB) or the admin API's (1 MiB). */
+  bodyLimit: "generation" | "admin";
+  /** Run in order; the first answers. */
+  stages: readonly Stage[];
+}

@@ -1,0 +1,9 @@
+/**
+ * Floopy's own `/v1/…` API, as the route modules of this room declare it. The HTTP server
+ * registers these beside the generation routes; none of them is a generation stage.
+ */
+import type { IngressRoute } from "../pipeline/ingress-route.js";
+import { decisionRoutes } from "./decisions.js";
+import { explainRoutes } from "./explain.js";
+
+export const platformRoutes: readonly IngressRoute[] = [...decisionRoutes, ...explainRoutes];
