@@ -60,6 +60,10 @@ async function startBench(env: Record<string, string>): Promise<Bench> {
       "    targets: [{ model: openai/gpt-4o-mini }]",
       "    retry: { attempts: 2, on: [429], backoff_ms: 10 }",
       "    timeout_ms: { total: 5000 }",
+      "  retrying-untimed:",
+      "    strategy: fallback",
+      "    targets: [{ model: openai/gpt-4o-mini }]",
+      "    retry: { attempts: 2, on: [429], backoff_ms: 10 }",
       "",
     ].join("\n"),
   });
@@ -338,12 +342,12 @@ describe("the request deadline", () => {
     await expectUpstreamAborted(bench.anthropic);
   });
 
-  it("gives up a retry whose Retry-After outlasts the deadline, answering the 429 at once", async () => {
+  it("gives up a retry whose Retry-After outlasts the request deadline, answering the 429 at once", async () => {
     bench.test.fake.setFault(() => ({ kind: "status", status: 429, headers: { "retry-after": "30" } }));
     try {
       const answer = await call(bench, "openai", {
         stream: false,
-        headers: { "floopy-routing-rule": "retrying" },
+        headers: { "floopy-routing-rule": "retrying-untimed" },
       });
       expect(answer.status).toBe(429);
       expect(answer.headers.get("retry-after")).toBe("30");
