@@ -63,9 +63,32 @@ export class Exchange {
         this.protocol.statusError({ kind: "status", status: 500, ...message(fault) }),
       );
     }
+    if (fault?.kind === "in-band-echo-credentials") {
+      code = 200;
+      payload = this.protocol.errorBody(this.protocol.echoCredentials(this.request, 500));
+    }
     let text = JSON.stringify(payload);
     if (fault?.kind === "malformed-json") text = truncatedText(text);
     const response = this.response;
+    if (fault?.kind === "endless-line") {
+      response.writeHead(code, {
+        ...this.protocol.commonHeaders(this.request),
+        ...headers,
+        "content-type": "application/json",
+      });
+      await this.writeEndless('{"id":"', fault.bytes);
+      return;
+    }
+    if (fault?.kind === "in-band-echo-credentials") {
+      response.writeHead(code, {
+        ...this.protocol.commonHeaders(this.request),
+        ...headers,
+        "content-type": "application/json",
+        "content-length": String(Buffer.byteLength(text)),
+      });
+      await this.writeSplitAtCredential(text);
+      return;
+    }
     response.writeHead(code, {
       ...this.protocol.commonHeaders(this.request),
       ...headers,
@@ -80,6 +103,16 @@ export class Exchange {
     if (fault?.kind === "slow-drip") {
       response.flushHeaders();
       if (!(await this.wait(fault.intervalMs))) return;
+    }
+    if (fault?.kind === "drip-bytes") {
+      await this.dripBytes(text, fault.intervalMs);
+      if (!this.closed) response.end();
+      return;
+    }
+    if (fault?.kind === "stall-mid-stream") {
+      response.write(truncatedText(text));
+      await this.untilClosed();
+      return;
     }
     response.end(text);
   }
@@ -99,10 +132,18 @@ export class Exchange {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
     });
+    if (fault?.kind === "endless-line") {
+      await this.writeEndless("data: ", fault.bytes);
+      return;
+    }
     const stopAt =
-      fault?.kind === "disconnect-mid-stream" || fault?.kind === "in-band-error"
+      fault?.kind === "disconnect-mid-stream" ||
+      fault?.kind === "in-band-error" ||
+      fault?.kind === "stall-mid-stream" ||
+      fault?.kind === "in-band-echo-credentials"
         ? fault.afterChunks
         : Number.POSITIVE_INFINITY;
+    const drip = fault?.kind === "drip-bytes" ? fault.intervalMs : -1;
     const malformedAt = fault?.kind === "malformed-json" ? Math.min(1, frames.length - 1) : -1;
     const interval = fault?.kind === "slow-drip" ? fault.intervalMs : 0;
     let sent = 0;
@@ -111,8 +152,19 @@ export class Exchange {
       if (interval > 0 && sent > 0 && !(await this.wait(interval))) return;
       if (this.closed) return;
       if (sent === malformedAt) response.write(encodeSseFrame(truncatedFrame(frame)));
-      response.write(encodeSseFrame(frame));
+      if (drip >= 0) {
+        if (!(await this.dripBytes(encodeSseFrame(frame), drip))) return;
+      } else response.write(encodeSseFrame(frame));
       sent += 1;
+    }
+    if (fault?.kind === "stall-mid-stream") {
+      await this.untilClosed();
+      return;
+    }
+    if (fault?.kind === "in-band-echo-credentials") {
+      const error = this.protocol.echoCredentials(this.request, 500);
+      await this.writeSplitAtCredential(encodeSseFrame(this.protocol.streamError(error)));
+      return;
     }
     if (fault?.kind === "disconnect-mid-stream") {
       this.cutConnection();
@@ -147,6 +199,59 @@ export class Exchange {
     });
   }
 
+  /** Writes `text` one byte at a time, `intervalMs` apart; false once the connection closed. */
+  private async dripBytes(text: string, intervalMs: number): Promise<boolean> {
+    const bytes = Buffer.from(text);
+    this.response.flushHeaders();
+    for (let index = 0; index < bytes.length; index++) {
+      if (this.closed) return false;
+      this.response.write(bytes.subarray(index, index + 1));
+      if (!(await this.wait(intervalMs))) return false;
+    }
+    return !this.closed;
+  }
+
+  /** Resolves when the connection closes (whoever closes it). */
+  private untilClosed(): Promise<void> {
+    this.response.flushHeaders();
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.response.once("close", () => resolve()));
+  }
+
+  /** `prefix`, then `bytes` bytes of `x` with no newline, as fast as the client reads; ends if all went out. */
+  private async writeEndless(prefix: string, bytes: number): Promise<void> {
+    const response = this.response;
+    const block = Buffer.alloc(64 * 1024, "x");
+    response.write(prefix);
+    let sent = 0;
+    while (sent < bytes && !this.closed) {
+      const piece = bytes - sent >= block.length ? block : block.subarray(0, bytes - sent);
+      sent += piece.length;
+      if (!response.write(piece)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            response.off("drain", done);
+            response.off("close", done);
+            resolve();
+          };
+          response.once("drain", done);
+          response.once("close", done);
+        });
+      }
+    }
+    if (!this.closed) response.end();
+  }
+
+  /** Writes `text` in two writes, apart in time, split in the middle of the request's credential. */
+  private async writeSplitAtCredential(text: string): Promise<void> {
+    const credential = presentedCredential(this.request);
+    const at = credential === "" ? -1 : text.indexOf(credential);
+    const split = at === -1 ? Math.floor(text.length / 2) : at + Math.floor(credential.length / 2);
+    this.response.write(text.slice(0, split));
+    if (!(await this.wait(25))) return;
+    this.response.end(text.slice(split));
+  }
+
   /** Closes the connection without finishing the response, after flushing what was written. */
   cutConnection(): void {
     this.cut = true;
@@ -160,4 +265,14 @@ export class Exchange {
 
 function message(fault: { message?: string }): { message?: string } {
   return fault.message === undefined ? {} : { message: fault.message };
+}
+
+/** The credential a request carried, whichever way its vendor sends it. */
+function presentedCredential(request: RecordedRequest): string {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return typeof value === "string" ? value : undefined;
+  };
+  const bearer = header("authorization")?.replace(/^Bearer\s+/i, "");
+  return header("x-api-key") ?? header("x-goog-api-key") ?? request.query.get("key") ?? bearer ?? "";
 }

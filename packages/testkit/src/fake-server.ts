@@ -241,6 +241,10 @@ function responseFault(fault: Fault | undefined): ResponseFault | undefined {
     case "disconnect-mid-stream":
     case "in-band-error":
     case "malformed-json":
+    case "drip-bytes":
+    case "stall-mid-stream":
+    case "endless-line":
+    case "in-band-echo-credentials":
       return fault;
     default:
       return undefined;

@@ -20,6 +20,10 @@ describe("parseFault", () => {
     { kind: "hang" },
     { kind: "echo-credentials" },
     { kind: "echo-credentials", status: 403 },
+    { kind: "drip-bytes", intervalMs: 5 },
+    { kind: "stall-mid-stream", afterChunks: 2 },
+    { kind: "endless-line", bytes: 1024 },
+    { kind: "in-band-echo-credentials", afterChunks: 1 },
   ])("round-trips %j through the header", (fault) => {
     const header = faultHeader(fault)[FAULT_HEADER] ?? "";
     expect(parseFault(JSON.parse(header))).toEqual(fault);

@@ -30,14 +30,35 @@ export type Fault =
   /** Reads the request and never answers, until the client or `close()` ends the connection. */
   | { kind: "hang" }
   /** An error (default 401) whose message repeats the received credential verbatim. */
-  | { kind: "echo-credentials"; status?: number };
+  | { kind: "echo-credentials"; status?: number }
+  /** Headers at once, then the body (JSON or stream) one byte per `intervalMs`. */
+  | { kind: "drip-bytes"; intervalMs: number }
+  /** Sends `afterChunks` stream frames (a JSON answer: half its body), then nothing, holding the connection open. */
+  | { kind: "stall-mid-stream"; afterChunks: number }
+  /** A 200 whose body is one line of `bytes` bytes that never ends (no newline), written as fast as it is read. */
+  | { kind: "endless-line"; bytes: number }
+  /**
+   * Streams `afterChunks` frames, then an in-band error whose message repeats the received
+   * credential, written in two pieces split inside the credential.
+   */
+  | { kind: "in-band-echo-credentials"; afterChunks: number };
 
 export type FaultKind = Fault["kind"];
 
 /** Faults applied while the response is written, as opposed to instead of it. */
 export type ResponseFault = Extract<
   Fault,
-  { kind: "slow-drip" | "disconnect-mid-stream" | "in-band-error" | "malformed-json" }
+  {
+    kind:
+      | "slow-drip"
+      | "disconnect-mid-stream"
+      | "in-band-error"
+      | "malformed-json"
+      | "drip-bytes"
+      | "stall-mid-stream"
+      | "endless-line"
+      | "in-band-echo-credentials";
+  }
 >;
 
 /** Consulted for every request that has no one-shot fault pending. */
@@ -100,6 +121,14 @@ export function parseFault(value: unknown): Fault {
       if (fields.status === undefined) return { kind: "echo-credentials" };
       return { kind: "echo-credentials", status: integer(fields, "status", 100, 599) };
     }
+    case "drip-bytes":
+      return { kind: "drip-bytes", intervalMs: number(fields, "intervalMs") };
+    case "stall-mid-stream":
+      return { kind: "stall-mid-stream", afterChunks: integer(fields, "afterChunks", 0) };
+    case "endless-line":
+      return { kind: "endless-line", bytes: integer(fields, "bytes", 1) };
+    case "in-band-echo-credentials":
+      return { kind: "in-band-echo-credentials", afterChunks: integer(fields, "afterChunks", 0) };
     default:
       throw new TypeError(`unknown fault kind ${JSON.stringify(fields.kind)}`);
   }

@@ -29,6 +29,14 @@ export interface Settings {
   requestDeadlineMs: number;
   clientWriteTimeoutMs: number;
   streamBufferBytes: number;
+  /** Largest JSON answer read from a provider; beyond it the attempt fails (502) and is aborted. */
+  maxUpstreamBodyBytes: number;
+  /** Largest single stream event (or unfinished line) from a provider; beyond it the stream fails. */
+  maxUpstreamEventBytes: number;
+  /** How much of a provider's error body is read; the rest is dropped (the status still counts). */
+  maxUpstreamErrorBodyBytes: number;
+  /** Longest wait a provider's Retry-After can impose, and the most a caller is told to wait. */
+  maxRetryAfterSeconds: number;
   imageFetchMaxBytes: number;
   imageFetchTimeoutMs: number;
   breakerWindowMs: number;
@@ -68,6 +76,10 @@ export const defaultSettings: Settings = {
   requestDeadlineMs: 600_000,
   clientWriteTimeoutMs: 60_000,
   streamBufferBytes: 1 * MiB,
+  maxUpstreamBodyBytes: 64 * MiB,
+  maxUpstreamEventBytes: 8 * MiB,
+  maxUpstreamErrorBodyBytes: 1 * MiB,
+  maxRetryAfterSeconds: 60,
   imageFetchMaxBytes: 20 * MiB,
   imageFetchTimeoutMs: 10_000,
   breakerWindowMs: 30_000,
@@ -95,6 +107,10 @@ export const numericSettingNames = {
   requestDeadlineMs: "request_deadline_ms",
   clientWriteTimeoutMs: "client_write_timeout_ms",
   streamBufferBytes: "stream_buffer_bytes",
+  maxUpstreamBodyBytes: "max_upstream_body_bytes",
+  maxUpstreamEventBytes: "max_upstream_event_bytes",
+  maxUpstreamErrorBodyBytes: "max_upstream_error_body_bytes",
+  maxRetryAfterSeconds: "max_retry_after_seconds",
   imageFetchMaxBytes: "image_fetch_max_bytes",
   imageFetchTimeoutMs: "image_fetch_timeout_ms",
   breakerWindowMs: "breaker_window_ms",

@@ -21,6 +21,7 @@ import {
   isTimeout,
   type UpstreamErrorClass,
 } from "../upstream/error-class.js";
+import { parseRetryAfter } from "../upstream/retry-after.js";
 import type { UpstreamResponse } from "../upstream/upstream-client.js";
 import { clientGoneError } from "./abort-reasons.js";
 import { inlineRemoteImages, mayNeedInlineImages } from "./inline-images.js";
@@ -28,20 +29,19 @@ import type { RequestContext, UpstreamResult } from "./request-context.js";
 import { targetKey } from "./route.js";
 import { prepareUpstreamRequest } from "./upstream-request.js";
 
-const MAX_ERROR_BODY_BYTES = 1024 * 1024;
-
 interface Failure {
   errorClass: UpstreamErrorClass;
   error: GatewayError;
+  /** The provider's Retry-After, clamped (null when it sent none that could be read). */
+  retryAfterMs: number | null;
 }
 
 export async function dispatch(context: RequestContext): Promise<undefined> {
   const { rule, decision } = context;
   const { breakers } = context.services;
-  const deadlineAt = rule?.timeoutMs.total
-    ? context.startedAt + rule.timeoutMs.total
-    : Number.POSITIVE_INFINITY;
-  const run: TargetRun = { deadlineAt, lastFailure: undefined, tried: 0 };
+  // The rule's total joins the request's one deadline, which also cuts answers already started.
+  if (rule?.timeoutMs.total) context.deadline.tighten(rule.timeoutMs.total);
+  const run: TargetRun = { deadlineAt: context.deadline.at, lastFailure: undefined, tried: 0 };
   // Open circuits (the decision's last resorts, or opened since route) and half-open ones whose
   // probe another request holds wait: they are tried only once every other target has failed.
   const deferred: ResolvedModel[] = [];
@@ -129,8 +129,8 @@ async function attemptTarget(
   if (mayNeedInlineImages(context, target)) await inlineRemoteImages(context, target);
   const prepared = prepareUpstreamRequest(context, target);
   const firstByteLimit = Math.min(
-    attemptTimeoutMs ?? Number.POSITIVE_INFINITY,
-    Number.isFinite(deadlineAt) ? Math.max(1, deadlineAt - started) : Number.POSITIVE_INFINITY,
+    attemptTimeoutMs ?? context.services.settings.upstreamFirstByteTimeoutMs,
+    Math.max(1, deadlineAt - started),
   );
   let response: UpstreamResponse | undefined;
   // The caller's own mistake (a 4xx from the upstream): never retried, never failed over.
@@ -167,7 +167,7 @@ async function attemptTarget(
       if (first.done) throw malformed("the upstream stream ended before sending any data");
       result.stream = { iterator, firstChunk: first.value };
     } else {
-      const bytes = Buffer.from(await response.body.arrayBuffer());
+      const bytes = await readAnswer(response, context.services.settings.maxUpstreamBodyBytes);
       let json: unknown;
       try {
         json = JSON.parse(bytes.toString("utf8"));
@@ -184,7 +184,12 @@ async function attemptTarget(
   } catch (error) {
     if (error === callersFault) throw error;
     response?.body.destroy();
-    if (context.abort.signal.aborted) throw abortError(context);
+    if (context.abort.signal.aborted) {
+      const reason = abortError(context);
+      const errorClass = reason.code === "GATEWAY_TIMEOUT" ? "deadline" : "aborted";
+      recordAttempt(context, target, response?.statusCode ?? null, errorClass, started);
+      throw reason;
+    }
     const errorClass: UpstreamErrorClass =
       error instanceof MalformedResponse ? "malformed_response" : classifyUpstreamError(error);
     recordAttempt(context, target, response?.statusCode ?? null, errorClass, started);
@@ -201,9 +206,8 @@ function retryDelay(retry: RoutingRule["retry"], attempt: number, failed: Failed
   if (attempt >= retry.attempts) return null;
   if (!retry.on.some((kind) => matchesRetryKind(kind, failed))) return null;
   const backoff = retry.backoffMs * 2 ** attempt;
-  const retryAfter = failed.failure?.error.headers["retry-after"];
-  const seconds = retryAfter === undefined ? Number.NaN : Number(retryAfter);
-  return Number.isFinite(seconds) ? Math.max(backoff, seconds * 1000) : backoff;
+  const retryAfterMs = failed.failure?.retryAfterMs ?? null;
+  return retryAfterMs === null ? backoff : Math.max(backoff, retryAfterMs);
 }
 
 function matchesRetryKind(kind: string, failed: FailedAttempt): boolean {
@@ -277,7 +281,8 @@ async function httpFailure(
 ): Promise<Failure> {
   const status = response.statusCode;
   const errorClass = classifyStatus(status) ?? "http_4xx";
-  const text = await readBounded(response.body, MAX_ERROR_BODY_BYTES);
+  const { settings } = context.services;
+  const text = await readBounded(response.body, settings.maxUpstreamErrorBodyBytes);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -288,18 +293,23 @@ async function httpFailure(
     parsed,
     `The provider '${target.provider.id}' answered with HTTP ${status}.`,
   );
-  const headers: Record<string, string> = {};
-  const retryAfter = response.headers["retry-after"];
-  if (typeof retryAfter === "string") headers["retry-after"] = retryAfter;
-  const code = upstreamErrorCode(status);
-  const error = new GatewayError(code, redactSecrets(details.message, secretsOf(context)), {
-    status,
-    type: details.type ?? errorCodes[code].type,
-    wireCode: details.code,
-    ...(details.param === null ? {} : { param: details.param }),
-    headers,
+  // Parsed and clamped once here; nothing else of the provider's headers reaches the caller.
+  const retryAfterMs = parseRetryAfter(response.headers, {
+    now: Date.now(),
+    maxMs: settings.maxRetryAfterSeconds * 1000,
   });
-  return { errorClass, error };
+  const secrets = secretsOf(context);
+  const scrub = (value: string | null) => (value === null ? null : redactSecrets(value, secrets));
+  const code = upstreamErrorCode(status);
+  const param = scrub(details.param);
+  const error = new GatewayError(code, redactSecrets(details.message, secrets), {
+    status,
+    type: scrub(details.type) ?? errorCodes[code].type,
+    wireCode: scrub(details.code),
+    ...(param === null ? {} : { param }),
+    ...(retryAfterMs === null ? {} : { retryAfterSeconds: retryAfterMs / 1000 }),
+  });
+  return { errorClass, error, retryAfterMs };
 }
 
 function exhausted(context: RequestContext, last: Failure | undefined, tried: number): GatewayError {
@@ -331,6 +341,26 @@ function secretsOf(context: RequestContext): string[] {
   return context.presentedKey === null
     ? [...context.services.secrets]
     : [...context.services.secrets, context.presentedKey];
+}
+
+/**
+ * A JSON answer, whole, or a MalformedResponse once it passes `limit` bytes (declared or sent):
+ * an upstream cannot make the gateway buffer without bound. The caller's abort signal (deadline,
+ * disconnect) ends the read too, however slowly the bytes come.
+ */
+async function readAnswer(response: UpstreamResponse, limit: number): Promise<Buffer> {
+  const tooLarge = () =>
+    malformed(`the upstream answer is larger than the ${limit}-byte limit (max_upstream_body_bytes)`);
+  const declared = Number(response.headers["content-length"]);
+  if (declared > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
 }
 
 async function readBounded(body: UpstreamResponse["body"], limit: number): Promise<string> {

@@ -12,6 +12,7 @@ import type { ResolvedModel } from "../providers/model-catalogue.js";
 import type { RoutingDecision, RoutingRule } from "../routing/router.js";
 import type { ApiKeyRecord, AttemptRecord } from "../store/types.js";
 import type { UpstreamResponse } from "../upstream/upstream-client.js";
+import type { RequestDeadline } from "./request-deadline.js";
 import type { GatewayServices } from "./services.js";
 
 export type { IngressProtocol };
@@ -58,6 +59,7 @@ export interface RequestContext {
   readonly routeFacts: RouteFacts; // ingress (what the URL says: Gemini's model and streaming)
   readonly services: GatewayServices; // ingress
   readonly abort: AbortController; // ingress: aborted on client disconnect or deadline
+  readonly deadline: RequestDeadline; // ingress (started by the runner; dispatch tightens it to a rule's total)
   readonly response: ServerResponse; // ingress
   body: JsonObject | undefined; // decode
   canonical: GenerateRequest | null; // canonical-request (built once, on the first translated attempt)

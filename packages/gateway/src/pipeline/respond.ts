@@ -29,6 +29,13 @@ import { isObject } from "../protocol/shared/validation.js";
 import { formatSseFrame } from "../protocol/sse/sse-format.js";
 import { createSseParser } from "../protocol/sse/sse-parser.js";
 import { emptyStreamSummary, observeStreamEvent } from "../protocol/stream-summary.js";
+import {
+  createStreamRedactor,
+  redactKnownSecrets,
+  redactSecretBytes,
+  redactSecrets,
+  type StreamRedactor,
+} from "../records/redact.js";
 import { classifyUpstreamError } from "../upstream/error-class.js";
 import { CLIENT_CLOSED_REQUEST, clientGoneError } from "./abort-reasons.js";
 import type { RequestContext, UpstreamResult } from "./request-context.js";
@@ -40,10 +47,11 @@ export async function respond(context: RequestContext): Promise<undefined> {
   if (upstream.body) {
     if (upstream.passThrough) respondJson(context, upstream, upstream.body.bytes, upstream.body.json);
     else respondTranslatedJson(context, upstream, upstream.body.json);
-  } else if (upstream.passThrough && upstream.target.provider.declaration.protocol === "openai-chat") {
-    await respondChatStream(context, upstream);
   } else {
-    await respondEventStream(context, upstream);
+    const chatPassThrough =
+      upstream.passThrough && upstream.target.provider.declaration.protocol === "openai-chat";
+    const tap = chatPassThrough ? chatPassThroughTap(context, upstream) : eventTap(context, upstream);
+    await forwardStream(context, upstream, tap);
   }
   return undefined;
 }
@@ -59,7 +67,9 @@ function respondJson(context: RequestContext, upstream: UpstreamResult, bytes: B
   writeJson(context, bytes);
 }
 
-function writeJson(context: RequestContext, bytes: Buffer): void {
+function writeJson(context: RequestContext, answer: Buffer): void {
+  // An upstream may quote the key it was sent, even under a 200 (an in-band error).
+  const bytes = redactSecretBytes(answer, context.services.secrets);
   context.status = 200;
   context.response.writeHead(200, {
     ...floopyHeaders(context),
@@ -142,7 +152,7 @@ function respondTranslatedJson(context: RequestContext, upstream: UpstreamResult
   writeJson(context, Buffer.from(JSON.stringify(body)));
 }
 
-function startEventStream(context: RequestContext): ServerResponse {
+function startEventStream(context: RequestContext): void {
   context.status = 200;
   context.response.writeHead(200, {
     ...floopyHeaders(context),
@@ -150,57 +160,111 @@ function startEventStream(context: RequestContext): ServerResponse {
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
   });
-  return context.response;
 }
 
-/** The same-protocol OpenAI stream: bytes forwarded as they came, a light tap for usage. */
-async function respondChatStream(context: RequestContext, upstream: UpstreamResult): Promise<void> {
+/**
+ * What the one forwarding loop needs from a kind of stream: what each upstream chunk becomes for
+ * the caller, how the stream ended, and how the caller's protocol spells an error event.
+ */
+interface StreamTap {
+  /**
+   * One upstream chunk in, what to write now: the chunk itself when the bytes pass through, the
+   * re-encoded frames otherwise. Throws a GatewayError when the chunk breaks a framing cap.
+   */
+  push(chunk: Buffer): string | Buffer;
+  /** True once reading more cannot help (a translated stream met an in-band error). */
+  stopped(): boolean;
+  /** The upstream's bytes are over: what is left to write, and how the stream ended. */
+  end(): StreamEnding;
+  errorFrame(failure: GatewayError): string;
+  summary(): { usage: Usage | null; producedChars: number };
+}
+
+interface StreamEnding {
+  rest: string;
+  failure: GatewayError | null;
+  /** False when the caller already has the upstream's own error event (forwarded with the bytes). */
+  tellCaller: boolean;
+}
+
+/**
+ * The one forwarding loop, for every kind of stream: chunks go out as they arrive, through the
+ * tap, with backpressure; a failure after the start ends the stream with an error event.
+ */
+async function forwardStream(
+  context: RequestContext,
+  upstream: UpstreamResult,
+  tap: StreamTap,
+): Promise<void> {
   const stream = upstream.stream;
   if (!stream) throw new GatewayError("INTERNAL", "No upstream stream to send.");
-  const passRaw = !upstream.injectedStreamUsage;
-  const tap = createChatStreamTap({ hideUsage: upstream.injectedStreamUsage });
-  let pending = "";
-  const parser = createSseParser((frame) => {
-    const data = tap.frame(frame.data);
-    if (!passRaw && data !== null) pending += `data: ${data}\n\n`;
-  });
-  const response = startEventStream(context);
+  startEventStream(context);
   const writer = new ClientWriter(context);
-  const errorFrame = (failure: GatewayError) => `data: ${JSON.stringify(renderChatError(failure))}\n\n`;
   let failure: GatewayError | null = null;
   try {
     let chunk: Buffer | null = stream.firstChunk;
     while (chunk !== null) {
-      parser.feed(chunk);
-      if (passRaw) await writer.write(chunk);
-      else if (pending !== "") {
-        const out = pending;
-        pending = "";
-        await writer.write(out);
-      }
+      const out = tap.push(chunk);
+      if (out.length > 0) await writer.write(out);
+      if (tap.stopped()) break;
       const next = await stream.iterator.next();
       chunk = next.done ? null : next.value;
     }
-    parser.end();
-    if (pending !== "") await writer.write(pending);
-    const summary = tap.summary();
-    if (summary.error) {
-      // The upstream's own error event already went out with the bytes.
-      failure = new GatewayError("PROVIDER_ERROR", summary.error.message, {
-        status: 502,
-        type: summary.error.type,
-        wireCode: summary.error.code,
-      });
-    } else if (!summary.sawDone && summary.finishReason === null) {
-      failure = incompleteStreamError();
-      await writer.write(errorFrame(failure));
+    const ending = tap.end();
+    if (ending.rest !== "") await writer.write(ending.rest);
+    failure = ending.failure;
+    if (failure) {
+      if (ending.tellCaller) await writer.write(tap.errorFrame(failure));
+      upstream.response.body.destroy();
     }
   } catch (error) {
-    failure = await streamInterrupted(context, upstream, writer, error, errorFrame);
+    failure = await streamInterrupted(context, upstream, writer, error, tap.errorFrame);
   } finally {
-    if (!response.destroyed) response.end();
+    writer.end();
   }
   settleStream(context, tap.summary(), failure);
+}
+
+/** The same-protocol OpenAI stream: bytes forwarded as they came, a light tap for usage. */
+function chatPassThroughTap(context: RequestContext, upstream: UpstreamResult): StreamTap {
+  const passRaw = !upstream.injectedStreamUsage;
+  const tap = createChatStreamTap({ hideUsage: upstream.injectedStreamUsage });
+  let pending = "";
+  const parser = createSseParser(
+    (frame) => {
+      const data = tap.frame(frame.data);
+      if (!passRaw && data !== null) pending += `data: ${data}\n\n`;
+    },
+    { maxEventBytes: context.services.settings.maxUpstreamEventBytes },
+  );
+  const boundary = eventBoundary();
+  const takePending = () => {
+    const out = pending;
+    pending = "";
+    return out;
+  };
+  return {
+    push(chunk) {
+      parser.feed(chunk);
+      if (!passRaw) return takePending();
+      boundary.saw(chunk);
+      return chunk;
+    },
+    stopped: () => false,
+    end() {
+      parser.end();
+      const rest = takePending();
+      const summary = tap.summary();
+      if (summary.error) return { rest, failure: inBandError(context, summary.error), tellCaller: false };
+      if (!summary.sawDone && summary.finishReason === null) {
+        return { rest, failure: incompleteStreamError(), tellCaller: true };
+      }
+      return { rest, failure: null, tellCaller: false };
+    },
+    errorFrame: (failure) =>
+      `${passRaw ? boundary.separator() : ""}data: ${JSON.stringify(renderChatError(failure))}\n\n`,
+    summary: () => tap.summary(),
+  };
 }
 
 /**
@@ -208,9 +272,7 @@ async function respondChatStream(context: RequestContext, upstream: UpstreamResu
  * (Anthropic to Anthropic, Gemini to Gemini) forwards the bytes and only watches the events;
  * translation re-encodes each event in the caller's protocol and writes it at once.
  */
-async function respondEventStream(context: RequestContext, upstream: UpstreamResult): Promise<void> {
-  const stream = upstream.stream;
-  if (!stream) throw new GatewayError("INTERNAL", "No upstream stream to send.");
+function eventTap(context: RequestContext, upstream: UpstreamResult): StreamTap {
   const ingress = context.protocol;
   if (!isGenerationProtocol(ingress)) throw new GatewayError("INTERNAL", `No stream codec for '${ingress}'.`);
   const decoder = upstreamCodecs[upstream.target.provider.declaration.protocol].createStreamDecoder();
@@ -233,65 +295,87 @@ async function respondEventStream(context: RequestContext, upstream: UpstreamRes
       if (translate && event.type !== "error") pending += formatEvents(encoder.push(event));
     }
   };
-  const parser = createSseParser((frame) => {
-    if (summary.error) return;
-    let data: unknown = frame.data;
-    if (frame.data !== "[DONE]") {
-      try {
-        data = JSON.parse(frame.data);
-      } catch {
-        summary.error = {
-          message: "The provider sent a malformed stream chunk.",
-          type: "server_error",
-          code: null,
-        };
-        return;
+  const parser = createSseParser(
+    (frame) => {
+      if (summary.error) return;
+      let data: unknown = frame.data;
+      if (frame.data !== "[DONE]") {
+        try {
+          data = JSON.parse(frame.data);
+        } catch {
+          summary.error = {
+            message: "The provider sent a malformed stream chunk.",
+            type: "server_error",
+            code: null,
+          };
+          return;
+        }
       }
-    }
-    take(decoder.push({ event: frame.event, data }));
-  });
-  const response = startEventStream(context);
-  const writer = new ClientWriter(context);
-  const errorFrame = (failure: GatewayError) => formatEvents(encoder.fail(failure));
-  let failure: GatewayError | null = null;
-  try {
-    let chunk: Buffer | null = stream.firstChunk;
-    while (chunk !== null) {
+      take(decoder.push({ event: frame.event, data }));
+    },
+    { maxEventBytes: context.services.settings.maxUpstreamEventBytes },
+  );
+  const boundary = eventBoundary();
+  const takePending = () => {
+    const out = pending;
+    pending = "";
+    return out;
+  };
+  return {
+    push(chunk) {
       parser.feed(chunk);
-      if (!translate) await writer.write(chunk);
-      else if (pending !== "") {
-        const out = pending;
-        pending = "";
-        await writer.write(out);
+      if (translate) return takePending();
+      boundary.saw(chunk);
+      return chunk;
+    },
+    stopped: () => translate && summary.error !== null,
+    end() {
+      parser.end();
+      if (!summary.error) take(decoder.end());
+      let rest = takePending();
+      if (summary.error) {
+        // Pass-through already forwarded the upstream's own error event with the bytes.
+        return { rest, failure: inBandError(context, summary.error), tellCaller: translate };
       }
-      if (summary.error && translate) break;
-      const next = await stream.iterator.next();
-      chunk = next.done ? null : next.value;
-    }
-    parser.end();
-    if (!summary.error) take(decoder.end());
-    if (pending !== "") await writer.write(pending);
-    if (summary.error) {
-      failure = new GatewayError("PROVIDER_ERROR", summary.error.message, {
-        status: 502,
-        type: summary.error.type,
-        wireCode: summary.error.code,
-      });
-      // Pass-through already forwarded the upstream's own error event with the bytes.
-      if (translate) await writer.write(errorFrame(failure));
-      upstream.response.body.destroy();
-    } else if (summary.finishReason === null) {
-      failure = incompleteStreamError();
-      await writer.write(errorFrame(failure));
-    } else if (translate) {
-      await writer.write(formatEvents(encoder.end()));
-    }
-  } catch (error) {
-    failure = await streamInterrupted(context, upstream, writer, error, errorFrame);
-  } finally {
-    if (!response.destroyed) response.end();
-  }
-  settleStream(context, summary, failure);
+      if (summary.finishReason === null) return { rest, failure: incompleteStreamError(), tellCaller: true };
+      if (translate) rest += formatEvents(encoder.end());
+      return { rest, failure: null, tellCaller: false };
+    },
+    errorFrame: (failure) => (translate ? "" : boundary.separator()) + formatEvents(encoder.fail(failure)),
+    summary: () => summary,
+  };
+}
+
+/**
+ * Whether forwarded bytes stopped between two events. An error event appended in the middle of
+ * one (a stream cut inside a line) would be read as part of it, so it first ends that event.
+ */
+function eventBoundary(): { saw(chunk: Buffer): void; separator(): string } {
+  let between = true;
+  return {
+    saw(chunk) {
+      const length = chunk.length;
+      const last = chunk[length - 1];
+      const before = chunk[length - 2];
+      between = last === LF && (before === LF || (before === CR && chunk[length - 3] === LF));
+    },
+    separator: () => (between ? "" : "\n\n"),
+  };
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** A provider's in-band stream error, as the caller will see it: never with a credential in it. */
+function inBandError(
+  context: RequestContext,
+  error: { message: string; type: string; code: string | null },
+): GatewayError {
+  return new GatewayError("PROVIDER_ERROR", redactSecrets(error.message, context.services.secrets), {
+    status: 502,
+    type: error.type,
+    wireCode: error.code,
+  });
 }
 
 function formatEvents(events: OutgoingSseEvent[]): string {
@@ -393,12 +477,18 @@ function completionCharacters(json: unknown): number {
 /** Writes to the caller with backpressure, a progress timeout and a buffer bound. */
 class ClientWriter {
   private readonly response: ServerResponse;
+  // Every provider credential is scrubbed from what goes out, split across chunks or not.
+  private readonly redactor: StreamRedactor | null;
 
   constructor(private readonly context: RequestContext) {
     this.response = context.response;
+    const secrets = context.services.secrets;
+    this.redactor = secrets.length > 0 ? createStreamRedactor(secrets) : null;
   }
 
-  async write(data: string | Buffer): Promise<void> {
+  async write(chunk: string | Buffer): Promise<void> {
+    const data = this.scrub(chunk);
+    if (data.length === 0) return;
     const response = this.response;
     if (response.destroyed) throw clientGoneError();
     const flushed = response.write(data);
@@ -428,6 +518,24 @@ class ClientWriter {
       response.on("drain", onDrain);
       response.on("close", onClose);
     });
+  }
+
+  /** Ends the response with whatever the redactor still holds back. */
+  end(): void {
+    const held = this.redactor?.flush();
+    if (this.response.destroyed) return;
+    if (held !== undefined && held.length > 0) this.response.end(held);
+    else this.response.end();
+  }
+
+  private scrub(chunk: string | Buffer): string | Buffer {
+    const redactor = this.redactor;
+    if (redactor === null) return chunk;
+    if (typeof chunk !== "string") return redactor.push(chunk);
+    // Frames written as text (translation, error events) are whole: only the held tail precedes them.
+    const text = redactKnownSecrets(chunk, this.context.services.secrets);
+    const held = redactor.flush();
+    return held.length === 0 ? text : Buffer.concat([held, Buffer.from(text)]);
   }
 
   private cutOff(reason: "buffer" | "write_timeout"): never | undefined {

@@ -9,7 +9,9 @@ import { GatewayError, isGatewayError } from "../errors/gateway-error.js";
 import type { RouteFacts } from "../protocol/codec.js";
 import { renderError } from "../protocol/render-error.js";
 import type { Operation } from "../providers/declaration.js";
-import { CLIENT_CLOSED_REQUEST, clientGoneError, deadlineError } from "./abort-reasons.js";
+import { redactSecretBytes } from "../records/redact.js";
+import { callerRetryAfterSeconds, parseRetryAfter } from "../upstream/retry-after.js";
+import { CLIENT_CLOSED_REQUEST, clientGoneError } from "./abort-reasons.js";
 import type { Caller } from "./authenticate.js";
 import {
   emptyMetadata,
@@ -18,6 +20,7 @@ import {
   type Stage,
   type StageResponse,
 } from "./request-context.js";
+import { RequestDeadline } from "./request-deadline.js";
 import { floopyHeaders } from "./response-headers.js";
 import type { GatewayServices } from "./services.js";
 import { afterResponseStages, hotPathStages } from "./stages.js";
@@ -38,10 +41,12 @@ export interface IngressRequest {
 }
 
 export function createContext(services: GatewayServices, ingress: IngressRequest): RequestContext {
+  const abort = new AbortController();
+  const startedAt = performance.now();
   return {
     id: ingress.id,
     receivedAt: new Date(),
-    startedAt: performance.now(),
+    startedAt,
     route: ingress.route,
     protocol: ingress.protocol,
     operation: ingress.operation,
@@ -53,7 +58,8 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
         ? { ...ingress.routeFacts, countTokens: true }
         : (ingress.routeFacts ?? {}),
     services,
-    abort: new AbortController(),
+    abort,
+    deadline: new RequestDeadline(abort, startedAt),
     response: ingress.response,
     body: undefined,
     canonical: null,
@@ -95,10 +101,7 @@ export async function runPipeline(
     }
   };
   response.on("close", onClose);
-  const deadlineMs = services.settings.requestDeadlineMs;
-  const deadline = setTimeout(() => {
-    if (!context.abort.signal.aborted) context.abort.abort(deadlineError(deadlineMs));
-  }, deadlineMs);
+  context.deadline.start(services.settings.requestDeadlineMs);
   try {
     for (const stage of stages) {
       const outcome = stage(context);
@@ -115,7 +118,7 @@ export async function runPipeline(
       services.logger.error({ err: failure, requestId: context.id }, "could not write the error");
     }
   } finally {
-    clearTimeout(deadline);
+    context.deadline.clear();
     response.off("close", onClose);
     // Whatever went wrong, a request never stays open without an answer coming.
     if (!response.writableEnded && !response.destroyed) response.destroy();
@@ -192,27 +195,33 @@ export function writeError(context: RequestContext, error: GatewayError): void {
     response.end();
     return;
   }
-  const body = Buffer.from(JSON.stringify(rendered.body));
+  // The message was redacted where the error was made; this catches whatever else a provider
+  // managed to put in an error (its type, code or param).
+  const body = redactSecretBytes(Buffer.from(JSON.stringify(rendered.body)), context.services.secrets);
   const headers: Record<string, string> = {
     ...floopyHeaders(context),
     "content-type": "application/json",
     "content-length": String(body.length),
   };
-  const retryAfter = wholeSeconds(error.retryAfterSeconds ?? error.headers["retry-after"]);
+  const retryAfter = retryAfterSeconds(context, error);
   if (retryAfter !== null) headers["retry-after"] = String(retryAfter);
   // The official OpenAI and Anthropic clients follow this over their own status heuristics.
   headers["x-should-retry"] = String(isRetryable(error.code));
   writeAnswer(context, rendered.status, headers, body);
 }
 
-/** Retry-After in whole seconds, always (a provider may send decimals or an HTTP date). */
-function wholeSeconds(value: number | string | undefined | null): number | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value === "number") return Math.max(0, Math.ceil(value));
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+/**
+ * The caller's Retry-After: whole seconds, clamped to `max_retry_after_seconds`, and always
+ * present on a 429 (one second when nobody said how long).
+ */
+function retryAfterSeconds(context: RequestContext, error: GatewayError): number | null {
+  const maxSeconds = context.services.settings.maxRetryAfterSeconds;
+  const waitMs =
+    error.retryAfterSeconds === null
+      ? parseRetryAfter(error.headers, { now: Date.now(), maxMs: maxSeconds * 1000 })
+      : error.retryAfterSeconds * 1000;
+  if (waitMs === null && error.status !== 429) return null;
+  return callerRetryAfterSeconds(waitMs, { maxSeconds, fallbackSeconds: 1 });
 }
 
 async function runAfterStages(context: RequestContext): Promise<void> {

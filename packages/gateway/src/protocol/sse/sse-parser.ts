@@ -1,8 +1,12 @@
 /**
  * Bytes -> SSE frames. A real parser (eventsource-parser, the one vercel/ai uses) over a streaming
  * UTF-8 decoder, so events and multi-byte characters split across network reads arrive intact.
+ * The parser buffers an event until its blank line, so an upstream that never sends one (a line
+ * without end) would grow memory without bound: past `maxEventBytes` without a complete event the
+ * stream fails with a 502 instead.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { GatewayError } from "../../errors/gateway-error.js";
 
 export interface SseFrame {
   event: string | undefined;
@@ -11,22 +15,51 @@ export interface SseFrame {
 }
 
 export interface SseParser {
+  /** Throws a 502 GatewayError once more than `maxEventBytes` arrived without completing an event. */
   feed(bytes: Uint8Array): void;
   /** Flushes a trailing partial character/event at end of stream. */
   end(): void;
 }
 
-export function createSseParser(onFrame: (frame: SseFrame) => void): SseParser {
+export interface SseParserOptions {
+  /** Bytes one event (or one unfinished line) may take; unbounded when absent. */
+  maxEventBytes?: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+export function createSseParser(
+  onFrame: (frame: SseFrame) => void,
+  options: SseParserOptions = {},
+): SseParser {
+  const maxEventBytes = options.maxEventBytes ?? Number.POSITIVE_INFINITY;
   const decoder = new TextDecoder("utf-8");
+  let dispatched = false;
+  // Bytes fed since the last complete event: an upper bound of what the parser holds, give or
+  // take the complete lines after the last event of a chunk.
+  let sinceEvent = 0;
   const parser = createParser({
     onEvent(message: EventSourceMessage) {
+      dispatched = true;
       onFrame({ event: message.event, data: message.data, id: message.id });
     },
   });
   return {
     feed(bytes) {
+      dispatched = false;
       const text = decoder.decode(bytes, { stream: true });
       if (text !== "") parser.feed(text);
+      if (dispatched) {
+        sinceEvent = bytes.length - 1 - Math.max(bytes.lastIndexOf(LF), bytes.lastIndexOf(CR));
+      } else sinceEvent += bytes.length;
+      if (sinceEvent > maxEventBytes) {
+        throw new GatewayError(
+          "PROVIDER_ERROR",
+          `The provider sent a stream event larger than the ${maxEventBytes}-byte limit.`,
+          { status: 502 },
+        );
+      }
     },
     end() {
       const rest = decoder.decode();
