@@ -8,6 +8,7 @@
 import { performance } from "node:perf_hooks";
 import { GatewayError } from "../errors/gateway-error.js";
 import { upstreamCodecs } from "../protocol/protocols.js";
+import type { UpstreamProtocol } from "../providers/declaration.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
 import { redactSecrets } from "../records/redact.js";
 import type { RoutingRule } from "../routing/router.js";
@@ -107,7 +108,7 @@ async function attemptTarget(
       ...(Number.isFinite(firstByteLimit) ? { firstByteTimeoutMs: Math.ceil(firstByteLimit) } : {}),
     });
     if (response.statusCode >= 400) {
-      const failure = await httpFailure(context, target, response);
+      const failure = await httpFailure(context, target, prepared.protocol, response);
       recordAttempt(context, target, response.statusCode, failure.errorClass, started);
       if (!isFailoverable(failure.errorClass)) {
         callersFault = failure.error;
@@ -121,6 +122,7 @@ async function attemptTarget(
       response,
       injectedStreamUsage: prepared.injectedStreamUsage,
       passThrough: prepared.passThrough,
+      protocol: prepared.protocol,
     };
     if (prepared.stream) {
       const iterator = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
@@ -234,6 +236,7 @@ function recordAttempt(
 async function httpFailure(
   context: RequestContext,
   target: ResolvedModel,
+  protocol: UpstreamProtocol,
   response: UpstreamResponse,
 ): Promise<Failure> {
   const status = response.statusCode;
@@ -245,7 +248,7 @@ async function httpFailure(
   } catch {
     parsed = undefined;
   }
-  const details = upstreamCodecs[target.provider.declaration.protocol].parseError(
+  const details = upstreamCodecs[protocol].parseError(
     parsed,
     `The provider '${target.provider.id}' answered with HTTP ${status}.`,
   );

@@ -40,7 +40,7 @@ export async function respond(context: RequestContext): Promise<undefined> {
   if (upstream.body) {
     if (upstream.passThrough) respondJson(context, upstream, upstream.body.bytes, upstream.body.json);
     else respondTranslatedJson(context, upstream, upstream.body.json);
-  } else if (upstream.passThrough && upstream.target.provider.declaration.protocol === "openai-chat") {
+  } else if (upstream.passThrough && upstream.protocol === "openai-chat") {
     await respondChatStream(context, upstream);
   } else {
     await respondEventStream(context, upstream);
@@ -71,7 +71,7 @@ function writeJson(context: RequestContext, bytes: Buffer): void {
 }
 
 function usageOfJson(context: RequestContext, upstream: UpstreamResult, json: unknown): Usage | null {
-  const protocol = upstream.target.provider.declaration.protocol;
+  const protocol = upstream.protocol;
   if (isEmbeddingsProtocol(context.protocol)) {
     return embeddingsUpstreamCodecs[protocol]?.decodeResponse(json).usage ?? null;
   }
@@ -94,7 +94,7 @@ function usageOfJson(context: RequestContext, upstream: UpstreamResult, json: un
 
 /** Decodes the upstream's answer into the canonical model and encodes it in the caller's protocol. */
 function respondTranslatedJson(context: RequestContext, upstream: UpstreamResult, json: unknown): void {
-  const protocol = upstream.target.provider.declaration.protocol;
+  const protocol = upstream.protocol;
   const model = upstream.target.model;
   let usage: Usage | null;
   let body: unknown;
@@ -213,7 +213,7 @@ async function respondEventStream(context: RequestContext, upstream: UpstreamRes
   if (!stream) throw new GatewayError("INTERNAL", "No upstream stream to send.");
   const ingress = context.protocol;
   if (!isGenerationProtocol(ingress)) throw new GatewayError("INTERNAL", `No stream codec for '${ingress}'.`);
-  const decoder = upstreamCodecs[upstream.target.provider.declaration.protocol].createStreamDecoder();
+  const decoder = upstreamCodecs[upstream.protocol].createStreamDecoder();
   const encoder: StreamEncoder = ingressCodecs[ingress].createStreamEncoder({
     id: context.id,
     model: upstream.target.model,

@@ -84,6 +84,53 @@ export interface UpstreamCodec {
   decodeResponse(body: unknown): GenerateResponse;
   createStreamDecoder(): StreamDecoder;
   parseError(body: unknown, fallbackMessage: string): UpstreamErrorDetails;
+  /** Where each operation lives and how credentials travel: the protocol's wire facts. */
+  wire: UpstreamWire;
+}
+
+/** The operations a request can ask an upstream for. */
+export type UpstreamOperation = "generate" | "stream_generate" | "count_tokens" | "embed";
+
+export interface UpstreamCall {
+  operation: UpstreamOperation;
+  /** The upstream model name (Gemini puts it in the path). */
+  model: string;
+  /** The caller's own action when the caller speaks this protocol (Gemini's `embedContent`). */
+  callerAction?: string;
+}
+
+/** Headers as Node hands them over, for protocols that forward some of a same-protocol caller's. */
+export type CallerHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** One model an upstream's model-list endpoint reported, normalised. */
+export interface ListedModel {
+  /** The name to send back as `model` (Gemini's `models/` prefix removed). */
+  id: string;
+  displayName: string | null;
+  /** Unix seconds, when the upstream says. */
+  created: number | null;
+  ownedBy: string | null;
+  inputTokenLimit: number | null;
+  outputTokenLimit: number | null;
+  /** Gemini's `supportedGenerationMethods`, when the upstream says. */
+  methods: readonly string[] | null;
+}
+
+export interface UpstreamWire {
+  /** Path (and query) under the provider's base URL; null when the protocol has no such operation. */
+  path(call: UpstreamCall): string | null;
+  /**
+   * The credential and protocol-version headers. `caller` is the caller's headers when the caller
+   * speaks this same protocol (an Anthropic caller's `anthropic-version` and `anthropic-beta`).
+   */
+  headers(apiKey: string | null, caller: CallerHeaders | null): Record<string, string>;
+  /** The protocol's model-list endpoint. */
+  modelList: {
+    /** Path of the first page, or of the page after `pageToken`. */
+    path(pageToken: string | null): string;
+    /** One page: the models and the token of the next page, if any. */
+    decode(body: unknown): { models: ListedModel[]; nextPageToken: string | null };
+  };
 }
 
 /** Embeddings, for protocols that have them (OpenAI, Gemini). */
