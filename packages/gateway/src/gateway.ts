@@ -18,6 +18,7 @@ import { createLogger } from "./observability/logger.js";
 import { GatewayMetrics } from "./observability/metrics.js";
 import { ThrottledWarning } from "./observability/throttled-warning.js";
 import { InFlightRequests } from "./pipeline/in-flight.js";
+import { ModelDirectory } from "./pipeline/model-directory.js";
 import type { GatewayServices } from "./pipeline/services.js";
 import { ModelCatalogue } from "./providers/model-catalogue.js";
 import { resolveProviders } from "./providers/provider-instance.js";
@@ -126,6 +127,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       images,
       snapshot,
       catalogue,
+      models: new ModelDirectory({
+        providers,
+        upstream,
+        ttlMs: settings.modelListTtlMs,
+        waitMs: settings.modelListTimeoutMs,
+        logger,
+      }),
       prices: new PriceBook(config.file.models ?? {}),
       upstream,
       stores,

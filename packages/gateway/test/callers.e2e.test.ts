@@ -45,7 +45,7 @@ const weather = tool({
 });
 
 describe("Vercel AI SDK, OpenAI provider (Responses API)", () => {
-  for (const model of ["gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash"]) {
+  for (const model of ["gpt-4o-mini", "claude-sonnet-4-6", "gemini-2.5-flash"]) {
     it(`generates and streams text from ${model}`, async () => {
       const generated = await generateText({ model: openai()(model), prompt: "hello vercel" });
       expect(generated.text).toBe("Echo: hello vercel");
@@ -83,7 +83,7 @@ describe("Vercel AI SDK, OpenAI provider (Responses API)", () => {
 });
 
 describe("Vercel AI SDK, Anthropic provider", () => {
-  for (const model of ["claude-sonnet-4-5", "gpt-4o-mini"]) {
+  for (const model of ["claude-sonnet-4-6", "gpt-4o-mini"]) {
     it(`generates and streams text from ${model}`, async () => {
       const generated = await generateText({ model: anthropic()(model), prompt: "hello claude sdk" });
       expect(generated.text).toBe("Echo: hello claude sdk");
@@ -115,7 +115,7 @@ describe("LangChain ChatOpenAI", () => {
       maxRetries: 0,
     });
 
-  for (const model of ["gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash"]) {
+  for (const model of ["gpt-4o-mini", "claude-sonnet-4-6", "gemini-2.5-flash"]) {
     it(`invokes and streams ${model}`, async () => {
       const message = await chat(model).invoke("hello langchain");
       expect(message.content).toBe("Echo: hello langchain");

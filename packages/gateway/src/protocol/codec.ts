@@ -13,6 +13,7 @@ import type {
   WithWarnings,
 } from "../canonical/types.js";
 import type { GatewayError } from "../errors/gateway-error.js";
+import type { ServedModel } from "../providers/declaration.js";
 import type { JsonObject } from "./shared/validation.js";
 
 /** One outgoing SSE event: an optional `event:` name (Anthropic and Responses name theirs) and a JSON payload. */
@@ -102,20 +103,6 @@ export interface UpstreamCall {
 /** Headers as Node hands them over, for protocols that forward some of a same-protocol caller's. */
 export type CallerHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
-/** One model an upstream's model-list endpoint reported, normalised. */
-export interface ListedModel {
-  /** The name to send back as `model` (Gemini's `models/` prefix removed). */
-  id: string;
-  displayName: string | null;
-  /** Unix seconds, when the upstream says. */
-  created: number | null;
-  ownedBy: string | null;
-  inputTokenLimit: number | null;
-  outputTokenLimit: number | null;
-  /** Gemini's `supportedGenerationMethods`, when the upstream says. */
-  methods: readonly string[] | null;
-}
-
 export interface UpstreamWire {
   /** Path (and query) under the provider's base URL; null when the protocol has no such operation. */
   path(call: UpstreamCall): string | null;
@@ -129,7 +116,7 @@ export interface UpstreamWire {
     /** Path of the first page, or of the page after `pageToken`. */
     path(pageToken: string | null): string;
     /** One page: the models and the token of the next page, if any. */
-    decode(body: unknown): { models: ListedModel[]; nextPageToken: string | null };
+    decode(body: unknown): { models: ServedModel[]; nextPageToken: string | null };
   };
 }
 

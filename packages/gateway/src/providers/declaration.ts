@@ -21,6 +21,20 @@ export type Operation =
   /** The admin API (`/admin/…`); the route and `params.action` say which call. */
   | "admin";
 
+/** One model a provider serves, as its model-list endpoint describes it (normalised). */
+export interface ServedModel {
+  /** The name to send upstream as `model` (Gemini's `models/` prefix removed). */
+  id: string;
+  displayName: string | null;
+  /** Unix seconds, when the upstream says. */
+  created: number | null;
+  ownedBy: string | null;
+  inputTokenLimit: number | null;
+  outputTokenLimit: number | null;
+  /** Gemini's `supportedGenerationMethods`, when the upstream says. */
+  methods: readonly string[] | null;
+}
+
 export interface ProviderDeclaration {
   /** The provider type id, also the `<id>/model` prefix for built-ins. */
   id: string;
@@ -46,7 +60,7 @@ export interface ProviderDeclaration {
   keyOptional: boolean;
   /** Bare model names this provider claims in the catalogue (`gpt-*` → openai). */
   modelPatterns: readonly RegExp[];
-  /** Models shipped in the catalogue for `GET /v1/models`. */
+  /** Models shipped in the catalogue: what `GET /v1/models` lists when the provider cannot be asked. */
   models: readonly string[];
   supportsEmbeddings: boolean;
   quirks: {

@@ -3,7 +3,8 @@
  * origin, the key as `x-api-key` with the `anthropic-version` the codec is written against, and
  * the paged `GET /v1/models`.
  */
-import type { ListedModel, UpstreamWire } from "../codec.js";
+import type { ServedModel } from "../../providers/declaration.js";
+import type { UpstreamWire } from "../codec.js";
 import { isObject } from "../shared/validation.js";
 
 /** The Messages API version Floopy's Anthropic codec is written against. */
@@ -37,7 +38,7 @@ export const anthropicWire: UpstreamWire = {
       `/v1/models?limit=${PAGE_LIMIT}${pageToken === null ? "" : `&after_id=${encodeURIComponent(pageToken)}`}`,
     decode(body) {
       const page = isObject(body) ? body : {};
-      const models: ListedModel[] = [];
+      const models: ServedModel[] = [];
       for (const item of Array.isArray(page.data) ? page.data : []) {
         if (!isObject(item) || typeof item.id !== "string" || item.id === "") continue;
         const created = typeof item.created_at === "string" ? Date.parse(item.created_at) : Number.NaN;

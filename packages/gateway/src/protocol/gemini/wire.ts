@@ -3,7 +3,8 @@
  * (`/v1beta/models/{model}:{action}`, streams with `?alt=sse`), the key as `x-goog-api-key`, and
  * the paged `GET /v1beta/models`.
  */
-import type { ListedModel, UpstreamWire } from "../codec.js";
+import type { ServedModel } from "../../providers/declaration.js";
+import type { UpstreamWire } from "../codec.js";
 import { isObject } from "../shared/validation.js";
 
 const PAGE_SIZE = 1000;
@@ -30,7 +31,7 @@ export const geminiWire: UpstreamWire = {
       `/v1beta/models?pageSize=${PAGE_SIZE}${pageToken === null ? "" : `&pageToken=${encodeURIComponent(pageToken)}`}`,
     decode(body) {
       const page = isObject(body) ? body : {};
-      const models: ListedModel[] = [];
+      const models: ServedModel[] = [];
       for (const item of Array.isArray(page.models) ? page.models : []) {
         if (!isObject(item) || typeof item.name !== "string") continue;
         const id = item.name.startsWith("models/") ? item.name.slice("models/".length) : item.name;

@@ -3,7 +3,8 @@
  * version path, `https://api.openai.com/v1`), the Bearer credential, and `GET /models`. The whole
  * OpenAI family (Groq, Mistral, vLLM, …) shares them.
  */
-import type { ListedModel, UpstreamWire } from "../codec.js";
+import type { ServedModel } from "../../providers/declaration.js";
+import type { UpstreamWire } from "../codec.js";
 import { isObject } from "../shared/validation.js";
 
 export function bearerHeaders(apiKey: string | null): Record<string, string> {
@@ -15,7 +16,7 @@ export const openaiModelList: UpstreamWire["modelList"] = {
   path: () => "/models",
   decode(body) {
     const data = isObject(body) && Array.isArray(body.data) ? body.data : [];
-    const models: ListedModel[] = [];
+    const models: ServedModel[] = [];
     for (const item of data) {
       if (!isObject(item) || typeof item.id !== "string" || item.id === "") continue;
       models.push({
