@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type MatrixGateway, startMatrixGateway } from "./support/matrix-gateway.js";
 import { TEST_KEY } from "./support/test-gateway.js";
+import { openaiToolResult } from "./support/tool-result.js";
 
 let test: MatrixGateway;
 
@@ -32,9 +33,8 @@ const anthropic = () => createAnthropic({ baseURL: `${test.gateway.url}/v1`, api
 
 /** The OpenAI fake calls `weather` first, then answers from the tool's result. */
 function weatherReplier(request: RecordedRequest) {
-  const body = request.body as { messages: Array<{ role: string; content: unknown }> };
-  const result = body.messages.find((message) => message.role === "tool");
-  if (result) return { content: `The tool said: ${String(result.content)}` };
+  const result = openaiToolResult(request);
+  if (result !== undefined) return { content: `The tool said: ${result}` };
   return { toolCalls: [{ id: "call_w1", name: "weather", arguments: '{"city":"Paris"}' }] };
 }
 

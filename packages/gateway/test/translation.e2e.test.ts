@@ -9,6 +9,7 @@ import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type MatrixGateway, startMatrixGateway } from "./support/matrix-gateway.js";
 import { storedRecord, TEST_KEY } from "./support/test-gateway.js";
+import { openaiToolResult } from "./support/tool-result.js";
 
 let test: MatrixGateway;
 
@@ -31,9 +32,8 @@ afterAll(async () => {
 const ARGS = { city: "Paris", units: "celsius" };
 
 function openaiWeather(request: RecordedRequest) {
-  const body = request.body as { messages: Array<{ role: string; content: unknown }> };
-  const result = body.messages.find((message) => message.role === "tool");
-  if (result) return { content: `The tool said: ${String(result.content)}` };
+  const result = openaiToolResult(request);
+  if (result !== undefined) return { content: `The tool said: ${result}` };
   return { toolCalls: [{ id: "call_ow1", name: "weather", arguments: JSON.stringify(ARGS) }] };
 }
 
