@@ -113,12 +113,11 @@ function passThroughBody(
   stream: boolean,
 ): { payload: string | Buffer; injectedStreamUsage: boolean } {
   const body = context.body ?? {};
-  // Gemini names the model in the URL, so its body never needs rewriting.
-  const modelInBody = protocol !== "gemini";
+  const { modelInBody, streamUsageOptIn } = upstreamCodecs[protocol].wire;
   const callerWantsUsage =
     stream && isObject(body.stream_options) && body.stream_options.include_usage === true;
   const injectedStreamUsage =
-    protocol === "openai-chat" &&
+    streamUsageOptIn &&
     stream &&
     !callerWantsUsage &&
     target.provider.declaration.quirks.streamUsage === "stream-options";

@@ -111,6 +111,13 @@ export interface UpstreamWire {
    * speaks this same protocol (an Anthropic caller's `anthropic-version` and `anthropic-beta`).
    */
   headers(apiKey: string | null, caller: CallerHeaders | null): Record<string, string>;
+  /** Whether the body names the model (Gemini names it in the path), so pass-through rewrites it. */
+  modelInBody: boolean;
+  /**
+   * Whether a stream reports usage only when asked (`stream_options.include_usage`, OpenAI's),
+   * so pass-through asks for it on the caller's behalf where the provider's quirk says so.
+   */
+  streamUsageOptIn: boolean;
   /** The protocol's model-list endpoint. */
   modelList: {
     /** Path of the first page, or of the page after `pageToken`. */

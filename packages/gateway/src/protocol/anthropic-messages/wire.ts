@@ -33,6 +33,8 @@ export const anthropicWire: UpstreamWire = {
     if (typeof beta === "string") headers["anthropic-beta"] = beta;
     return headers;
   },
+  modelInBody: true,
+  streamUsageOptIn: false,
   modelList: {
     path: (pageToken) =>
       `/v1/models?limit=${PAGE_LIMIT}${pageToken === null ? "" : `&after_id=${encodeURIComponent(pageToken)}`}`,

@@ -26,6 +26,8 @@ function action(operation: string, callerAction: string | undefined): string {
 export const geminiWire: UpstreamWire = {
   path: ({ operation, model, callerAction }) => `/v1beta/models/${model}:${action(operation, callerAction)}`,
   headers: (apiKey): Record<string, string> => (apiKey === null ? {} : { "x-goog-api-key": apiKey }),
+  modelInBody: false,
+  streamUsageOptIn: false,
   modelList: {
     path: (pageToken) =>
       `/v1beta/models?pageSize=${PAGE_SIZE}${pageToken === null ? "" : `&pageToken=${encodeURIComponent(pageToken)}`}`,

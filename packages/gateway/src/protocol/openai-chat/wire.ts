@@ -46,5 +46,7 @@ export const chatWire: UpstreamWire = {
     }
   },
   headers: (apiKey) => bearerHeaders(apiKey),
+  modelInBody: true,
+  streamUsageOptIn: true,
   modelList: openaiModelList,
 };

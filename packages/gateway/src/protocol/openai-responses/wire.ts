@@ -9,5 +9,8 @@ export const responsesWire: UpstreamWire = {
   path: ({ operation }) =>
     operation === "generate" || operation === "stream_generate" ? "/responses" : null,
   headers: (apiKey) => bearerHeaders(apiKey),
+  modelInBody: true,
+  // `response.completed` always carries usage.
+  streamUsageOptIn: false,
   modelList: openaiModelList,
 };
