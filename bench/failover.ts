@@ -24,7 +24,7 @@ const failurePercent = 50;
 const headers = {
   "content-type": "application/json",
   authorization: `Bearer ${gatewayKey}`,
-  "floopy-fallback": "anthropic/claude-sonnet-4-5",
+  "floopy-fallback": "anthropic/claude-sonnet-4-6",
 };
 const body = JSON.stringify({
   model: "gpt-4o-mini",
@@ -44,7 +44,7 @@ async function main() {
   });
   const urls = JSON.parse(await firstLine(upstream)) as { openai: string; anthropic: string };
   const lines = [
-    `primary failure rate ${failurePercent} % (HTTP 500), fallback anthropic/claude-sonnet-4-5 (translated), node=${process.version}`,
+    `primary failure rate ${failurePercent} % (HTTP 500), fallback anthropic/claude-sonnet-4-6 (translated), node=${process.version}`,
     "",
     "| measure | breakers on (default) | breakers off |",
     "|---|---|---|",

@@ -77,7 +77,7 @@ function anthropicTarget(process: BenchProcess, origin: string): Target {
         "anthropic-version": "2023-06-01",
       },
       body: JSON.stringify({
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         max_tokens: 1024,
         system: messages[0]?.content,
         messages: [messages[1]],
@@ -188,7 +188,7 @@ async function main() {
     results["translated streaming"] = {
       direct: await measure(anthropicTarget(upstream, upstreamUrls.anthropic), true),
       gateway: await measure(
-        chatTarget("gateway", gateway, `${gatewayUrl}/v1`, gatewayKey, "claude-sonnet-4-5"),
+        chatTarget("gateway", gateway, `${gatewayUrl}/v1`, gatewayKey, "claude-sonnet-4-6"),
         true,
       ),
     };

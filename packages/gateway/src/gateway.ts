@@ -25,6 +25,7 @@ import { createLogger } from "./observability/logger.js";
 import { GatewayMetrics } from "./observability/metrics.js";
 import { ThrottledWarning } from "./observability/throttled-warning.js";
 import { InFlightRequests } from "./pipeline/in-flight.js";
+import { ModelDirectory } from "./pipeline/model-directory.js";
 import type { GatewayServices } from "./pipeline/services.js";
 import { ModelCatalogue } from "./providers/model-catalogue.js";
 import { demoProvider, resolveProviders } from "./providers/provider-instance.js";
@@ -143,6 +144,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       images,
       snapshot,
       catalogue,
+      models: new ModelDirectory({
+        providers,
+        upstream,
+        ttlMs: settings.modelListTtlMs,
+        waitMs: settings.modelListTimeoutMs,
+        logger,
+      }),
       prices: new PriceBook(config.file.models ?? {}),
       upstream,
       stores,

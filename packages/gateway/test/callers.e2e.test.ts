@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type MatrixGateway, startMatrixGateway } from "./support/matrix-gateway.js";
 import { TEST_KEY } from "./support/test-gateway.js";
+import { openaiToolResult } from "./support/tool-result.js";
 
 let test: MatrixGateway;
 
@@ -32,9 +33,8 @@ const anthropic = () => createAnthropic({ baseURL: `${test.gateway.url}/v1`, api
 
 /** The OpenAI fake calls `weather` first, then answers from the tool's result. */
 function weatherReplier(request: RecordedRequest) {
-  const body = request.body as { messages: Array<{ role: string; content: unknown }> };
-  const result = body.messages.find((message) => message.role === "tool");
-  if (result) return { content: `The tool said: ${String(result.content)}` };
+  const result = openaiToolResult(request);
+  if (result !== undefined) return { content: `The tool said: ${result}` };
   return { toolCalls: [{ id: "call_w1", name: "weather", arguments: '{"city":"Paris"}' }] };
 }
 
@@ -45,7 +45,7 @@ const weather = tool({
 });
 
 describe("Vercel AI SDK, OpenAI provider (Responses API)", () => {
-  for (const model of ["gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash"]) {
+  for (const model of ["gpt-4o-mini", "claude-sonnet-4-6", "gemini-2.5-flash"]) {
     it(`generates and streams text from ${model}`, async () => {
       const generated = await generateText({ model: openai()(model), prompt: "hello vercel" });
       expect(generated.text).toBe("Echo: hello vercel");
@@ -83,7 +83,7 @@ describe("Vercel AI SDK, OpenAI provider (Responses API)", () => {
 });
 
 describe("Vercel AI SDK, Anthropic provider", () => {
-  for (const model of ["claude-sonnet-4-5", "gpt-4o-mini"]) {
+  for (const model of ["claude-sonnet-4-6", "gpt-4o-mini"]) {
     it(`generates and streams text from ${model}`, async () => {
       const generated = await generateText({ model: anthropic()(model), prompt: "hello claude sdk" });
       expect(generated.text).toBe("Echo: hello claude sdk");
@@ -115,7 +115,7 @@ describe("LangChain ChatOpenAI", () => {
       maxRetries: 0,
     });
 
-  for (const model of ["gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash"]) {
+  for (const model of ["gpt-4o-mini", "claude-sonnet-4-6", "gemini-2.5-flash"]) {
     it(`invokes and streams ${model}`, async () => {
       const message = await chat(model).invoke("hello langchain");
       expect(message.content).toBe("Echo: hello langchain");

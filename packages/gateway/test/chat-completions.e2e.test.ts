@@ -176,17 +176,29 @@ describe("POST /v1/chat/completions through the openai client", () => {
 });
 
 describe("GET /v1/models and POST /v1/embeddings", () => {
-  it("lists and retrieves models of the enabled providers", async () => {
+  it("lists and retrieves what the enabled providers serve", async () => {
     const page = await test.client.models.list();
     const ids = page.data.map((model) => model.id);
-    expect(ids).toContain("gpt-4o-mini");
-    expect(ids).toContain("backup-model");
+    // The OpenAI fake lists gpt-4o-mini, gpt-4o and text-embedding-3-small; the catalogue's other
+    // OpenAI models are not listed, because the provider itself was asked.
+    expect(ids).toEqual(expect.arrayContaining(["gpt-4o-mini", "gpt-4o", "text-embedding-3-small"]));
+    expect(ids).not.toContain("gpt-5");
+    // The backup fake serves the same names; they stay reachable under its own prefix.
+    expect(ids).toEqual(expect.arrayContaining(["backup/gpt-4o-mini", "backup-model"]));
+    // The dead provider cannot be listed: its configured models stand in.
+    expect(ids).toContain("dead-model");
     expect(ids.some((id) => id.startsWith("claude-"))).toBe(false);
+    expect(test.fake.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      "GET /v1/models",
+    ]);
+    expect(test.fake.lastRequest()?.headers.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
     const model = await test.client.models.retrieve("gpt-4o-mini");
     expect(model).toMatchObject({ id: "gpt-4o-mini", object: "model", owned_by: "openai" });
     const qualified = await test.client.models.retrieve("backup/backup-model");
     expect(qualified.owned_by).toBe("backup");
     await expect(test.client.models.retrieve("no-such-model")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    // Matches a pattern of OpenAI's, but OpenAI did not list it.
+    await expect(test.client.models.retrieve("gpt-9-imaginary")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
   it("creates embeddings (the client's default base64 encoding) and records usage", async () => {
@@ -204,8 +216,11 @@ describe("GET /v1/models and POST /v1/embeddings", () => {
     expect(record.usage?.promptTokens).toBe(data.usage.prompt_tokens);
   });
 
-  it("answers without any upstream call for /v1/models", async () => {
+  it("reuses the providers' lists within the TTL", async () => {
     await test.client.models.list();
+    test.fake.reset();
+    await test.client.models.list();
+    await test.client.models.retrieve("gpt-4o");
     expect(test.fake.requests).toHaveLength(0);
   });
 });

@@ -93,7 +93,7 @@ const callers: Record<string, Caller> = {
 
 const upstreams = {
   openai: { model: "gpt-4o-mini", fake: () => test.fake, path: "/v1/chat/completions" },
-  anthropic: { model: "claude-sonnet-4-5", fake: () => test.anthropicFake, path: "/v1/messages" },
+  anthropic: { model: "claude-sonnet-4-6", fake: () => test.anthropicFake, path: "/v1/messages" },
   google: {
     model: "gemini-2.5-flash",
     fake: () => test.geminiFake,
@@ -125,10 +125,13 @@ describe.each(Object.keys(callers))("%s caller", (callerName) => {
       expect(answer.text).toBe(`Echo: ${prompt}`);
 
       const received = upstream.fake().lastRequest();
+      // OpenAI serves the Responses API itself: a Responses caller is passed through to it.
       const expectedPath =
         provider === "google" && stream
           ? "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
-          : upstream.path;
+          : provider === "openai" && callerName === "openai responses"
+            ? "/v1/responses"
+            : upstream.path;
       expect(received?.path).toBe(expectedPath);
       expect(JSON.stringify(received?.body)).toContain(JSON.stringify(prompt).slice(1, -1));
       if (provider !== "google") {

@@ -9,6 +9,7 @@ import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type MatrixGateway, startMatrixGateway } from "./support/matrix-gateway.js";
 import { storedRecord, TEST_KEY } from "./support/test-gateway.js";
+import { openaiToolResult } from "./support/tool-result.js";
 
 let test: MatrixGateway;
 
@@ -31,9 +32,8 @@ afterAll(async () => {
 const ARGS = { city: "Paris", units: "celsius" };
 
 function openaiWeather(request: RecordedRequest) {
-  const body = request.body as { messages: Array<{ role: string; content: unknown }> };
-  const result = body.messages.find((message) => message.role === "tool");
-  if (result) return { content: `The tool said: ${String(result.content)}` };
+  const result = openaiToolResult(request);
+  if (result !== undefined) return { content: `The tool said: ${result}` };
   return { toolCalls: [{ id: "call_ow1", name: "weather", arguments: JSON.stringify(ARGS) }] };
 }
 
@@ -244,7 +244,7 @@ const toolCallers: Record<string, ToolCaller> = {
   },
 };
 
-const models = { openai: "gpt-4o-mini", anthropic: "claude-sonnet-4-5", google: "gemini-2.5-flash" };
+const models = { openai: "gpt-4o-mini", anthropic: "claude-sonnet-4-6", google: "gemini-2.5-flash" };
 
 describe.each(Object.keys(toolCallers))("tool round trip from the %s caller", (callerName) => {
   const caller = toolCallers[callerName] as ToolCaller;
@@ -279,7 +279,7 @@ describe("images", () => {
     test.fake.setReply(undefined);
     test.anthropicFake.setReply(undefined);
     test.geminiFake.setReply(undefined);
-    await ask("claude-sonnet-4-5");
+    await ask("claude-sonnet-4-6");
     expect(JSON.stringify(test.anthropicFake.lastRequest()?.body)).toContain(
       JSON.stringify({ type: "image", source: { type: "base64", media_type: "image/png", data: PNG } }),
     );
@@ -348,7 +348,7 @@ describe("errors in the caller's own protocol", () => {
   it("keeps an upstream's 429 and Retry-After, rendered for an OpenAI caller", async () => {
     test.anthropicFake.pushFault({ kind: "rate-limit", retryAfterSeconds: 7 });
     const error = await test.client.chat.completions
-      .create({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "x" }] })
+      .create({ model: "claude-sonnet-4-6", messages: [{ role: "user", content: "x" }] })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get("retry-after")).toBe("7");
@@ -367,7 +367,7 @@ describe("errors in the caller's own protocol", () => {
     test.anthropicFake.setReply(undefined);
     test.anthropicFake.pushFault({ kind: "disconnect-mid-stream", afterChunks: 3 });
     const chunks = await test.gemini.models.generateContentStream({
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       contents: "a b c d e f",
     });
     const failure = await (async () => {
@@ -384,7 +384,7 @@ describe("streams are translated, not buffered", () => {
     test.anthropicFake.setReply(undefined);
     test.anthropicFake.pushFault({ kind: "slow-drip", intervalMs: 150 });
     const stream = await test.client.chat.completions.create({
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       messages: [{ role: "user", content: "one two three four five six seven eight" }],
       stream: true,
     });
@@ -406,7 +406,7 @@ describe("token counting", () => {
   it("asks the provider when it speaks the caller's protocol, counts locally otherwise", async () => {
     const messages = [{ role: "user" as const, content: "count the tokens of this sentence, please" }];
     const own = await test.anthropic.messages
-      .countTokens({ model: "claude-sonnet-4-5", messages })
+      .countTokens({ model: "claude-sonnet-4-6", messages })
       .withResponse();
     expect(own.data.input_tokens).toBeGreaterThan(0);
     expect(test.anthropicFake.lastRequest()?.path).toBe("/v1/messages/count_tokens");
@@ -420,7 +420,7 @@ describe("token counting", () => {
     expect(local.data.input_tokens).toBe(8);
 
     const gemini = await test.gemini.models.countTokens({
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       contents: "four words right here",
     });
     expect(gemini.totalTokens).toBe(Math.ceil("four words right here".length / 4));
@@ -487,7 +487,7 @@ describe("bad input on each protocol's routes", () => {
 
   it("answers field-naming 400s and 404s in the route's own shape", async () => {
     const noMaxTokens = await post("/v1/messages", {
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       messages: [{ role: "user", content: "x" }],
     });
     expect(noMaxTokens).toMatchObject({
@@ -497,7 +497,7 @@ describe("bad input on each protocol's routes", () => {
     expect(JSON.stringify(noMaxTokens.body)).toContain("max_tokens");
 
     const badRole = await post("/v1/messages", {
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       max_tokens: 5,
       messages: [{ role: "system", content: "x" }],
     });
@@ -534,7 +534,7 @@ describe("authentication per protocol", () => {
         "content-type": "application/json",
       },
       body: JSON.stringify({
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         max_tokens: 10,
         messages: [{ role: "user", content: "hi" }],
       }),

@@ -10,6 +10,7 @@ export {
   type FakeAnthropicOptions,
   startFakeAnthropic,
 } from "./anthropic/fake-anthropic.js";
+export { DEFAULT_ANTHROPIC_MODELS } from "./anthropic/models.js";
 export type { Exchange } from "./exchange.js";
 export type { FakeServer, RecordedRequest, WireError, WireProtocol } from "./fake-server.js";
 export {
@@ -28,6 +29,7 @@ export {
   type GeminiReply,
   startFakeGemini,
 } from "./gemini/fake-gemini.js";
+export { DEFAULT_GEMINI_MODELS } from "./gemini/models.js";
 export type { ChatReply, FinishReason, Replier } from "./openai/chat.js";
 export {
   DEFAULT_MODELS,

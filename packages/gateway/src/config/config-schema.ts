@@ -88,6 +88,8 @@ export const serverConfigSchema = z.strictObject({
   record_queue_capacity: positiveInt.optional(),
   record_flush_interval_ms: positiveInt.optional(),
   control_poll_ms: positiveInt.optional(),
+  model_list_ttl_ms: positiveInt.optional(),
+  model_list_timeout_ms: positiveInt.optional(),
 });
 
 export const configFileSchema = z.strictObject({

@@ -48,6 +48,10 @@ export interface Settings {
   recordQueueCapacity: number;
   recordFlushIntervalMs: number;
   controlPollMs: number;
+  /** How long a provider's model list is reused before it is asked again. */
+  modelListTtlMs: number;
+  /** How long `GET /v1/models` waits for a provider's list before answering with the catalogue's. */
+  modelListTimeoutMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -90,6 +94,8 @@ export const defaultSettings: Settings = {
   recordQueueCapacity: 50_000,
   recordFlushIntervalMs: 1_000,
   controlPollMs: 1_000,
+  modelListTtlMs: 300_000,
+  modelListTimeoutMs: 2_000,
 };
 
 /** Environment variable for each numeric setting (`FLOOPY_` + the config file's snake_case name). */
@@ -121,4 +127,6 @@ export const numericSettingNames = {
   recordQueueCapacity: "record_queue_capacity",
   recordFlushIntervalMs: "record_flush_interval_ms",
   controlPollMs: "control_poll_ms",
+  modelListTtlMs: "model_list_ttl_ms",
+  modelListTimeoutMs: "model_list_timeout_ms",
 } as const satisfies Partial<Record<keyof Settings, string>>;

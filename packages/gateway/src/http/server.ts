@@ -117,9 +117,14 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
       done(); // health, readiness, metrics: no key
       return;
     }
+    // `/v1/models` serves three SDKs; the key's presentation says whose shape, errors included.
+    const protocol =
+      config.protocol === "openai-models"
+        ? modelsCallerProtocol(request.headers, (request.query as Record<string, string>) ?? {})
+        : config.protocol;
     try {
       const caller = authenticateCaller(services, {
-        protocol: config.protocol,
+        protocol,
         operation: config.operation,
         headers: request.headers,
         query: request.query as Record<string, unknown> | undefined,
@@ -127,7 +132,7 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
       callers.set(request.raw, caller);
     } catch (error) {
       if (!isGatewayError(error)) throw error;
-      refuseEarly(request, reply, config as RouteConfig, error);
+      refuseEarly(request, reply, { ...(config as RouteConfig), protocol }, error);
       return;
     }
     done();
@@ -157,12 +162,6 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   );
   app.post("/v1/embeddings", generation("openai-embeddings", "embed", "embeddings"), handle);
   app.post("/embeddings", generation("openai-embeddings", "embed", "embeddings"), handle);
-  const listModels = {
-    config: { protocol: "openai-models", operation: "list_models", route: "models" } satisfies RouteConfig,
-  };
-  const getModel = {
-    config: { protocol: "openai-models", operation: "get_model", route: "models" } satisfies RouteConfig,
-  };
   // Gemini names the model and the action in the path: `/v1beta/models/{model}:{action}`.
   const gemini = (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack();
@@ -214,8 +213,28 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   };
   for (const declared of platformRoutes) register(declared);
   for (const declared of adminRoutes) register(declared);
-  app.get("/v1/models", listModels, handle);
-  app.get("/v1/models/*", getModel, handle);
+  // The model routes answer in the caller's protocol; `/v1/models` serves three SDKs, so the
+  // caller's headers say whose shape it expects (see modelsCallerProtocol).
+  const modelsRoute = (operation: Operation, protocol: IngressProtocol = "openai-models") => ({
+    config: { protocol, operation, route: "models" } satisfies RouteConfig,
+  });
+  const handleModels = (request: FastifyRequest, reply: FastifyReply) => {
+    const config = request.routeOptions.config as unknown as RouteConfig;
+    reply.hijack();
+    const ingress = ingressOf(request, reply, config);
+    const params: Record<string, string> = {};
+    for (const [name, value] of Object.entries((request.query as Record<string, unknown> | undefined) ?? {}))
+      if (typeof value === "string") params[name] = value;
+    ingress.params = { ...params, ...ingress.params };
+    if (config.protocol === "openai-models") {
+      ingress.protocol = modelsCallerProtocol(request.headers, ingress.params);
+    }
+    return runPipeline(services, ingress);
+  };
+  app.get("/v1/models", modelsRoute("list_models"), handleModels);
+  app.get("/v1/models/*", modelsRoute("get_model"), handleModels);
+  app.get("/v1beta/models", modelsRoute("list_models", "gemini"), handleModels);
+  app.get("/v1beta/models/*", modelsRoute("get_model", "gemini"), handleModels);
 
   app.get("/healthz", async (_request, reply) => reply.send({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
@@ -279,6 +298,21 @@ const geminiActions: Record<
     stream: false,
   },
 };
+
+/**
+ * Whose model list a `GET /v1/models` caller expects, from how it presents its key: a Gemini key
+ * (`x-goog-api-key`, `?key=`) means `@google/genai`, `anthropic-version` or `x-api-key` means
+ * `@anthropic-ai/sdk`, anything else OpenAI.
+ */
+function modelsCallerProtocol(
+  headers: FastifyRequest["headers"],
+  params: Readonly<Record<string, string>>,
+): IngressProtocol {
+  if (headers["x-goog-api-key"] !== undefined || params.key !== undefined) return "gemini";
+  if (headers["anthropic-version"] !== undefined || headers["x-api-key"] !== undefined)
+    return "anthropic-messages";
+  return "openai-models";
+}
 
 const unknownRoute: RouteConfig = { protocol: "openai-models", operation: "get_model", route: "unknown" };
 

@@ -1,39 +1,147 @@
 /**
- * Stage: answer-models. `GET /v1/models` and `GET /v1/models/{id}` are answered from the catalogue
- * of enabled providers, in OpenAI's list/model shape, without any upstream call.
+ * Stage: answer-models. The model routes answer with what the enabled providers really serve (the
+ * model directory: each provider's own model list, cached, the catalogue standing in for one that
+ * cannot be listed) merged with the configured models and aliases, in the caller's protocol:
+ * OpenAI's `{object:"list", data}`, Anthropic's paged `{data, has_more, first_id, last_id}`, or
+ * Gemini's `{models:[{name:"models/…"}], nextPageToken}`; and one model in the same three shapes.
  */
 import { GatewayError } from "../errors/gateway-error.js";
 import type { CatalogueEntry } from "../providers/model-catalogue.js";
 import type { RequestContext, StageResponse } from "./request-context.js";
 
-// A fixed timestamp: the catalogue has no creation dates, and a moving one would look like churn.
+// The catalogue has no creation dates, and a moving one would look like churn.
 const CATALOGUE_CREATED = 1_700_000_000;
+const ANTHROPIC_DEFAULT_LIMIT = 20;
+const GEMINI_DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE = 1000;
 
-export function answerModels(context: RequestContext): StageResponse | undefined {
-  if (context.operation === "list_models") {
-    return {
-      status: 200,
-      body: { object: "list", data: context.services.catalogue.list().map(modelObject) },
-    };
-  }
-  if (context.operation === "get_model") {
-    const id = context.params.id ?? "";
-    const entry = context.services.catalogue.find(id);
-    if (!entry) {
-      throw new GatewayError(
-        "NOT_FOUND",
-        `The model '${id}' does not exist or you do not have access to it.`,
-        {
-          wireCode: "model_not_found",
-          param: "model",
-        },
-      );
+export async function answerModels(context: RequestContext): Promise<StageResponse | undefined> {
+  const { operation } = context;
+  if (operation !== "list_models" && operation !== "get_model") return undefined;
+  const { catalogue, models } = context.services;
+  const served = await models.served();
+  if (operation === "list_models") {
+    const entries = catalogue.list(served);
+    switch (context.protocol) {
+      case "anthropic-messages":
+        return { status: 200, body: anthropicPage(context, entries) };
+      case "gemini":
+        return { status: 200, body: geminiPage(context, entries) };
+      default:
+        return { status: 200, body: { object: "list", data: entries.map(openaiModel) } };
     }
-    return { status: 200, body: modelObject(entry) };
   }
-  return undefined;
+  const id = context.params.id ?? "";
+  // Gemini callers name models as resources (`models/gemini-2.5-flash`).
+  const reference = context.protocol === "gemini" && id.startsWith("models/") ? id.slice(7) : id;
+  const entry = catalogue.find(reference, served);
+  if (!entry) {
+    throw new GatewayError(
+      "NOT_FOUND",
+      `The model '${reference}' does not exist or you do not have access to it.`,
+      { wireCode: "model_not_found", param: "model" },
+    );
+  }
+  switch (context.protocol) {
+    case "anthropic-messages":
+      return { status: 200, body: anthropicModel(entry) };
+    case "gemini":
+      return { status: 200, body: geminiModel(entry) };
+    default:
+      return { status: 200, body: openaiModel(entry) };
+  }
 }
 
-function modelObject(entry: CatalogueEntry) {
-  return { id: entry.id, object: "model", created: CATALOGUE_CREATED, owned_by: entry.provider };
+function openaiModel(entry: CatalogueEntry) {
+  return {
+    id: entry.id,
+    object: "model",
+    created: entry.served?.created ?? CATALOGUE_CREATED,
+    owned_by: entry.provider,
+  };
+}
+
+function anthropicModel(entry: CatalogueEntry) {
+  const created = entry.served?.created ?? CATALOGUE_CREATED;
+  return {
+    type: "model",
+    id: entry.id,
+    display_name: entry.served?.displayName ?? entry.id,
+    created_at: new Date(created * 1000).toISOString().replace(".000Z", "Z"),
+  };
+}
+
+/** Anthropic's paging: `limit` (1–1000, default 20), then `after_id` or `before_id`. */
+function anthropicPage(context: RequestContext, entries: CatalogueEntry[]) {
+  const limit = pageSize(context.params.limit, ANTHROPIC_DEFAULT_LIMIT, "limit");
+  const { after_id: after, before_id: before } = context.params;
+  let start = 0;
+  let end = Math.min(limit, entries.length);
+  let hasMore = end < entries.length;
+  if (before !== undefined) {
+    end = Math.max(0, indexOf(entries, before, "before_id"));
+    start = Math.max(0, end - limit);
+    hasMore = start > 0;
+  } else if (after !== undefined) {
+    start = indexOf(entries, after, "after_id") + 1;
+    end = Math.min(entries.length, start + limit);
+    hasMore = end < entries.length;
+  }
+  const data = entries.slice(start, end).map(anthropicModel);
+  return { data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+}
+
+function geminiModel(entry: CatalogueEntry) {
+  const served = entry.served;
+  const embedding = /embed/.test(entry.model);
+  const model: Record<string, unknown> = {
+    name: `models/${entry.id}`,
+    baseModelId: entry.model,
+    version: "001",
+    displayName: served?.displayName ?? entry.id,
+    supportedGenerationMethods:
+      served?.methods ?? (embedding ? ["embedContent", "countTokens"] : ["generateContent", "countTokens"]),
+  };
+  if (served?.inputTokenLimit != null) model.inputTokenLimit = served.inputTokenLimit;
+  if (served?.outputTokenLimit != null) model.outputTokenLimit = served.outputTokenLimit;
+  return model;
+}
+
+/** Gemini's paging: `pageSize` (default 50, at most 1000) and an opaque `pageToken`. */
+function geminiPage(context: RequestContext, entries: CatalogueEntry[]) {
+  const size = pageSize(context.params.pageSize, GEMINI_DEFAULT_PAGE_SIZE, "pageSize");
+  const token = context.params.pageToken;
+  let start = 0;
+  if (token !== undefined && token !== "") {
+    start = Number(Buffer.from(token, "base64url").toString("utf8"));
+    if (!Number.isInteger(start) || start < 0 || start > entries.length) {
+      throw new GatewayError("BAD_REQUEST", "The pageToken is not one this list handed out.", {
+        param: "pageToken",
+      });
+    }
+  }
+  const end = Math.min(entries.length, start + size);
+  const page = { models: entries.slice(start, end).map(geminiModel) };
+  return end < entries.length
+    ? { ...page, nextPageToken: Buffer.from(String(end)).toString("base64url") }
+    : page;
+}
+
+function pageSize(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const size = Number(value);
+  if (!Number.isInteger(size) || size < 1) {
+    throw new GatewayError("BAD_REQUEST", `'${name}' must be a positive integer.`, { param: name });
+  }
+  return Math.min(size, MAX_PAGE);
+}
+
+function indexOf(entries: CatalogueEntry[], id: string, name: string): number {
+  const index = entries.findIndex((entry) => entry.id === id);
+  if (index === -1) {
+    throw new GatewayError("BAD_REQUEST", `'${name}' names no model of this list: '${id}'.`, {
+      param: name,
+    });
+  }
+  return index;
 }

@@ -6,7 +6,7 @@
  */
 import { emptyUsage } from "../canonical/types.js";
 import { countPromptTokens } from "../limits/token-count.js";
-import { isPassThrough } from "../protocol/protocols.js";
+import { isPassThrough, upstreamProtocolFor } from "../protocol/protocols.js";
 import { canonicalRequest } from "./canonical-request.js";
 import type { RequestContext, StageResponse } from "./request-context.js";
 
@@ -15,7 +15,11 @@ export async function countTokens(context: RequestContext): Promise<StageRespons
   // Counting is free: nothing to bill, whichever way it is answered.
   context.usage = { ...emptyUsage };
   const target = context.targets[0];
-  if (target && isPassThrough(context.protocol, target.provider.declaration.protocol)) return undefined;
+  if (
+    target &&
+    isPassThrough(context.protocol, upstreamProtocolFor(context.protocol, target.provider.declaration))
+  )
+    return undefined;
   const count = await countPromptTokens(target?.model ?? "", canonicalRequest(context));
   context.usageSource = count.source;
   const headers = { "floopy-token-count-source": count.source };

@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import { errorCodes, upstreamErrorCode } from "../errors/error-codes.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import { upstreamCodecs } from "../protocol/protocols.js";
+import type { UpstreamProtocol } from "../providers/declaration.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
 import { redactSecrets } from "../records/redact.js";
 import { lastResortOrder, type RoutingRule } from "../routing/router.js";
@@ -146,7 +147,7 @@ async function attemptTarget(
       ...(Number.isFinite(firstByteLimit) ? { firstByteTimeoutMs: Math.ceil(firstByteLimit) } : {}),
     });
     if (response.statusCode >= 400) {
-      const failure = await httpFailure(context, target, response);
+      const failure = await httpFailure(context, target, prepared.protocol, response);
       recordAttempt(context, target, response.statusCode, failure.errorClass, started);
       if (!isFailoverable(failure.errorClass)) {
         callersFault = failure.error;
@@ -160,6 +161,7 @@ async function attemptTarget(
       response,
       injectedStreamUsage: prepared.injectedStreamUsage,
       passThrough: prepared.passThrough,
+      protocol: prepared.protocol,
     };
     if (prepared.stream) {
       const iterator = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
@@ -277,6 +279,7 @@ function recordAttempt(
 async function httpFailure(
   context: RequestContext,
   target: ResolvedModel,
+  protocol: UpstreamProtocol,
   response: UpstreamResponse,
 ): Promise<Failure> {
   const status = response.statusCode;
@@ -289,7 +292,7 @@ async function httpFailure(
   } catch {
     parsed = undefined;
   }
-  const details = upstreamCodecs[target.provider.declaration.protocol].parseError(
+  const details = upstreamCodecs[protocol].parseError(
     parsed,
     `The provider '${target.provider.id}' answered with HTTP ${status}.`,
   );

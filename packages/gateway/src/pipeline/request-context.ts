@@ -7,7 +7,7 @@ import type { GatewayError } from "../errors/gateway-error.js";
 import type { RouteFacts } from "../protocol/codec.js";
 import type { IngressProtocol } from "../protocol/ingress-protocol.js";
 import type { JsonObject } from "../protocol/shared/validation.js";
-import type { Operation } from "../providers/declaration.js";
+import type { Operation, UpstreamProtocol } from "../providers/declaration.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
 import type { RoutingDecision, RoutingRule } from "../routing/router.js";
 import type { ApiKeyRecord, AttemptRecord } from "../store/types.js";
@@ -44,6 +44,8 @@ export interface UpstreamResult {
   injectedStreamUsage: boolean;
   /** Whether the upstream speaks the caller's protocol, so its answer is forwarded as it came. */
   passThrough: boolean;
+  /** The protocol the upstream answered in (the caller's own when passed through). */
+  protocol: UpstreamProtocol;
 }
 
 export interface RequestContext {

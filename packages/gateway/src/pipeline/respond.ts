@@ -48,8 +48,7 @@ export async function respond(context: RequestContext): Promise<undefined> {
     if (upstream.passThrough) respondJson(context, upstream, upstream.body.bytes, upstream.body.json);
     else respondTranslatedJson(context, upstream, upstream.body.json);
   } else {
-    const chatPassThrough =
-      upstream.passThrough && upstream.target.provider.declaration.protocol === "openai-chat";
+    const chatPassThrough = upstream.passThrough && upstream.protocol === "openai-chat";
     const tap = chatPassThrough ? chatPassThroughTap(context, upstream) : eventTap(context, upstream);
     await forwardStream(context, upstream, tap);
   }
@@ -81,7 +80,7 @@ function writeJson(context: RequestContext, answer: Buffer): void {
 }
 
 function usageOfJson(context: RequestContext, upstream: UpstreamResult, json: unknown): Usage | null {
-  const protocol = upstream.target.provider.declaration.protocol;
+  const protocol = upstream.protocol;
   if (isEmbeddingsProtocol(context.protocol)) {
     return embeddingsUpstreamCodecs[protocol]?.decodeResponse(json).usage ?? null;
   }
@@ -104,7 +103,7 @@ function usageOfJson(context: RequestContext, upstream: UpstreamResult, json: un
 
 /** Decodes the upstream's answer into the canonical model and encodes it in the caller's protocol. */
 function respondTranslatedJson(context: RequestContext, upstream: UpstreamResult, json: unknown): void {
-  const protocol = upstream.target.provider.declaration.protocol;
+  const protocol = upstream.protocol;
   const model = upstream.target.model;
   let usage: Usage | null;
   let body: unknown;
@@ -275,7 +274,7 @@ function chatPassThroughTap(context: RequestContext, upstream: UpstreamResult): 
 function eventTap(context: RequestContext, upstream: UpstreamResult): StreamTap {
   const ingress = context.protocol;
   if (!isGenerationProtocol(ingress)) throw new GatewayError("INTERNAL", `No stream codec for '${ingress}'.`);
-  const decoder = upstreamCodecs[upstream.target.provider.declaration.protocol].createStreamDecoder();
+  const decoder = upstreamCodecs[upstream.protocol].createStreamDecoder();
   const encoder: StreamEncoder = ingressCodecs[ingress].createStreamEncoder({
     id: context.id,
     model: upstream.target.model,

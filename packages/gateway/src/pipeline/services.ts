@@ -14,11 +14,14 @@ import type { RequestLogRecord, Stores } from "../store/types.js";
 import type { ImageFetcher } from "../upstream/image-fetcher.js";
 import type { UpstreamClient } from "../upstream/upstream-client.js";
 import type { InFlightRequests } from "./in-flight.js";
+import type { ModelDirectory } from "./model-directory.js";
 
 export interface GatewayServices {
   settings: Settings;
   snapshot: ControlSnapshot;
   catalogue: ModelCatalogue;
+  /** What the enabled providers report serving (their model lists, cached), for the model routes. */
+  models: ModelDirectory;
   prices: PriceBook;
   upstream: UpstreamClient;
   /**

@@ -2,12 +2,19 @@
  * Builds the upstream HTTP request for one target. When the provider speaks the caller's protocol
  * the request takes the pass-through path: the caller's bytes are forwarded untouched unless the
  * model name (or OpenAI's stream usage option) must change. Otherwise the canonical request is
- * encoded in the provider's protocol. Only what the provider needs is sent: never the caller's
- * credentials, hop-by-hop or `floopy-*` headers.
+ * encoded in the provider's protocol. Where each operation lives and how the credential travels
+ * are the protocol's own wire facts (`protocol/<name>/wire.ts`). Only what the provider needs is
+ * sent: never the caller's credentials, hop-by-hop or `floopy-*` headers.
  */
 
 import { GatewayError } from "../errors/gateway-error.js";
-import { embeddingsUpstreamCodecs, isPassThrough, upstreamCodecs } from "../protocol/protocols.js";
+import type { UpstreamOperation } from "../protocol/codec.js";
+import {
+  embeddingsUpstreamCodecs,
+  isPassThrough,
+  upstreamCodecs,
+  upstreamProtocolFor,
+} from "../protocol/protocols.js";
 import { isObject, type JsonObject } from "../protocol/shared/validation.js";
 import type { UpstreamProtocol } from "../providers/declaration.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
@@ -22,11 +29,11 @@ export interface PreparedUpstreamRequest {
   stream: boolean;
   injectedStreamUsage: boolean;
   passThrough: boolean;
+  /** The protocol this attempt speaks upstream (the caller's own when passed through). */
+  protocol: UpstreamProtocol;
 }
 
 const USER_AGENT = "floopy-gateway/0.1";
-/** The Messages API version Floopy's Anthropic codec is written against. */
-const ANTHROPIC_VERSION = "2023-06-01";
 const endpointCache = new WeakMap<ProviderInstance, Map<string, URL>>();
 
 function endpoint(provider: ProviderInstance, path: string): URL {
@@ -47,7 +54,7 @@ export function prepareUpstreamRequest(
   context: RequestContext,
   target: ResolvedModel,
 ): PreparedUpstreamRequest {
-  const protocol = target.provider.declaration.protocol;
+  const protocol = upstreamProtocolFor(context.protocol, target.provider.declaration);
   const passThrough = isPassThrough(context.protocol, protocol);
   const stream = context.operation === "stream_generate";
   let payload: string | Buffer;
@@ -59,14 +66,44 @@ export function prepareUpstreamRequest(
   } else {
     payload = JSON.stringify(translatedBody(context, target, protocol));
   }
+  const wire = upstreamCodecs[protocol].wire;
+  const path = wire.path({
+    operation: upstreamOperation(context),
+    model: target.model,
+    ...(passThrough && context.params.action !== undefined ? { callerAction: context.params.action } : {}),
+  });
+  if (path === null) {
+    throw new GatewayError(
+      "BAD_REQUEST",
+      `The provider '${target.provider.id}' does not serve this operation (${context.operation}).`,
+      { param: "model" },
+    );
+  }
   return {
-    url: endpoint(target.provider, upstreamPath(context, target, protocol, stream)),
-    headers: upstreamHeaders(context, target.provider, protocol, stream),
+    url: endpoint(target.provider, path),
+    headers: {
+      "content-type": "application/json",
+      accept: stream ? "text/event-stream" : "application/json",
+      "user-agent": USER_AGENT,
+      ...wire.headers(target.provider.apiKey, passThrough ? context.headers : null),
+    },
     body: payload,
     stream,
     injectedStreamUsage,
     passThrough,
+    protocol,
   };
+}
+
+function upstreamOperation(context: RequestContext): UpstreamOperation {
+  switch (context.operation) {
+    case "stream_generate":
+    case "count_tokens":
+    case "embed":
+      return context.operation;
+    default:
+      return "generate";
+  }
 }
 
 function passThroughBody(
@@ -76,12 +113,11 @@ function passThroughBody(
   stream: boolean,
 ): { payload: string | Buffer; injectedStreamUsage: boolean } {
   const body = context.body ?? {};
-  // Gemini names the model in the URL, so its body never needs rewriting.
-  const modelInBody = protocol !== "gemini";
+  const { modelInBody, streamUsageOptIn } = upstreamCodecs[protocol].wire;
   const callerWantsUsage =
     stream && isObject(body.stream_options) && body.stream_options.include_usage === true;
   const injectedStreamUsage =
-    protocol === "openai-chat" &&
+    streamUsageOptIn &&
     stream &&
     !callerWantsUsage &&
     target.provider.declaration.quirks.streamUsage === "stream-options";
@@ -122,68 +158,4 @@ function translatedBody(
   });
   context.warnings.push(...warnings);
   return value;
-}
-
-function upstreamPath(
-  context: RequestContext,
-  target: ResolvedModel,
-  protocol: UpstreamProtocol,
-  stream: boolean,
-): string {
-  const operation = context.operation;
-  switch (protocol) {
-    case "openai-chat":
-      return operation === "embed" ? "/embeddings" : "/chat/completions";
-    case "anthropic-messages":
-      return operation === "count_tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
-    case "gemini":
-      return `/v1beta/models/${target.model}:${geminiAction(context, stream)}`;
-  }
-}
-
-function geminiAction(context: RequestContext, stream: boolean): string {
-  switch (context.operation) {
-    case "embed":
-      // A Gemini caller's own action is kept; anything translated goes through the batch form.
-      return context.protocol === "gemini-embeddings" && context.params.action === "embedContent"
-        ? "embedContent"
-        : "batchEmbedContents";
-    case "count_tokens":
-      return "countTokens";
-    default:
-      return stream ? "streamGenerateContent?alt=sse" : "generateContent";
-  }
-}
-
-function upstreamHeaders(
-  context: RequestContext,
-  provider: ProviderInstance,
-  protocol: UpstreamProtocol,
-  stream: boolean,
-): Record<string, string> {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    accept: stream ? "text/event-stream" : "application/json",
-    "user-agent": USER_AGENT,
-  };
-  const apiKey = provider.apiKey;
-  switch (protocol) {
-    case "openai-chat":
-      if (apiKey !== null) headers.authorization = `Bearer ${apiKey}`;
-      break;
-    case "anthropic-messages": {
-      if (apiKey !== null) headers["x-api-key"] = apiKey;
-      // An Anthropic caller's version and beta flags are the caller's choice; others get ours.
-      const fromCaller = context.protocol === "anthropic-messages";
-      const version = context.headers["anthropic-version"];
-      headers["anthropic-version"] = fromCaller && typeof version === "string" ? version : ANTHROPIC_VERSION;
-      const beta = context.headers["anthropic-beta"];
-      if (fromCaller && typeof beta === "string") headers["anthropic-beta"] = beta;
-      break;
-    }
-    case "gemini":
-      if (apiKey !== null) headers["x-goog-api-key"] = apiKey;
-      break;
-  }
-  return headers;
 }

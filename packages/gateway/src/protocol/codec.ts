@@ -13,6 +13,7 @@ import type {
   WithWarnings,
 } from "../canonical/types.js";
 import type { GatewayError } from "../errors/gateway-error.js";
+import type { ServedModel } from "../providers/declaration.js";
 import type { JsonObject } from "./shared/validation.js";
 
 /** One outgoing SSE event: an optional `event:` name (Anthropic and Responses name theirs) and a JSON payload. */
@@ -90,6 +91,46 @@ export interface UpstreamCodec {
   decodeResponse(body: unknown): GenerateResponse;
   createStreamDecoder(): StreamDecoder;
   parseError(body: unknown, fallbackMessage: string): UpstreamErrorDetails;
+  /** Where each operation lives and how credentials travel: the protocol's wire facts. */
+  wire: UpstreamWire;
+}
+
+/** The operations a request can ask an upstream for. */
+export type UpstreamOperation = "generate" | "stream_generate" | "count_tokens" | "embed";
+
+export interface UpstreamCall {
+  operation: UpstreamOperation;
+  /** The upstream model name (Gemini puts it in the path). */
+  model: string;
+  /** The caller's own action when the caller speaks this protocol (Gemini's `embedContent`). */
+  callerAction?: string;
+}
+
+/** Headers as Node hands them over, for protocols that forward some of a same-protocol caller's. */
+export type CallerHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+export interface UpstreamWire {
+  /** Path (and query) under the provider's base URL; null when the protocol has no such operation. */
+  path(call: UpstreamCall): string | null;
+  /**
+   * The credential and protocol-version headers. `caller` is the caller's headers when the caller
+   * speaks this same protocol (an Anthropic caller's `anthropic-version` and `anthropic-beta`).
+   */
+  headers(apiKey: string | null, caller: CallerHeaders | null): Record<string, string>;
+  /** Whether the body names the model (Gemini names it in the path), so pass-through rewrites it. */
+  modelInBody: boolean;
+  /**
+   * Whether a stream reports usage only when asked (`stream_options.include_usage`, OpenAI's),
+   * so pass-through asks for it on the caller's behalf where the provider's quirk says so.
+   */
+  streamUsageOptIn: boolean;
+  /** The protocol's model-list endpoint. */
+  modelList: {
+    /** Path of the first page, or of the page after `pageToken`. */
+    path(pageToken: string | null): string;
+    /** One page: the models and the token of the next page, if any. */
+    decode(body: unknown): { models: ServedModel[]; nextPageToken: string | null };
+  };
 }
 
 /** Embeddings, for protocols that have them (OpenAI, Gemini). */

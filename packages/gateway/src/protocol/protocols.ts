@@ -2,7 +2,7 @@
  * The protocol matrix as a table: which codec reads and answers each caller protocol, which codec
  * talks to each upstream protocol, and which pairs need no translation at all (pass-through).
  */
-import type { UpstreamProtocol } from "../providers/declaration.js";
+import type { ProviderDeclaration, UpstreamProtocol } from "../providers/declaration.js";
 import { anthropicIngressCodec, anthropicUpstreamCodec } from "./anthropic-messages/codec.js";
 import type {
   EmbeddingsIngressCodec,
@@ -20,6 +20,7 @@ import type { IngressProtocol } from "./ingress-protocol.js";
 import { chatIngressCodec, chatUpstreamCodec } from "./openai-chat/codec.js";
 import { openaiEmbeddingsIngressCodec, openaiEmbeddingsUpstreamCodec } from "./openai-embeddings/codec.js";
 import { responsesIngressCodec } from "./openai-responses/codec.js";
+import { responsesUpstreamCodec } from "./openai-responses/upstream.js";
 
 export type GenerationProtocol = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini";
 export type EmbeddingsProtocol = "openai-embeddings" | "gemini-embeddings";
@@ -33,6 +34,7 @@ export const ingressCodecs: Record<GenerationProtocol, IngressCodec> = {
 
 export const upstreamCodecs: Record<UpstreamProtocol, UpstreamCodec> = {
   "openai-chat": chatUpstreamCodec,
+  "openai-responses": responsesUpstreamCodec,
   "anthropic-messages": anthropicUpstreamCodec,
   gemini: geminiUpstreamCodec,
 };
@@ -49,12 +51,11 @@ export const embeddingsUpstreamCodecs: Partial<Record<UpstreamProtocol, Embeddin
 
 /**
  * The upstream protocol a caller protocol is identical to: requests between the two are forwarded
- * as they came (model rewrite only). The Responses API has none: every provider gets it as Chat
- * Completions, since only OpenAI itself serves `/responses`.
+ * as they came (model rewrite only).
  */
 const nativeUpstream: Record<IngressProtocol, UpstreamProtocol | null> = {
   "openai-chat": "openai-chat",
-  "openai-responses": null,
+  "openai-responses": "openai-responses",
   "anthropic-messages": "anthropic-messages",
   gemini: "gemini",
   "openai-embeddings": "openai-chat",
@@ -62,6 +63,21 @@ const nativeUpstream: Record<IngressProtocol, UpstreamProtocol | null> = {
   "openai-models": null,
   "floopy-api": null,
 };
+
+/**
+ * The protocol a request goes upstream in: the caller's own when the provider serves it (pass
+ * through), else the provider's main protocol (translation).
+ */
+export function upstreamProtocolFor(
+  ingress: IngressProtocol,
+  declaration: Pick<ProviderDeclaration, "protocol" | "alsoSpeaks">,
+): UpstreamProtocol {
+  const native = nativeUpstream[ingress];
+  if (native !== null && native !== declaration.protocol && declaration.alsoSpeaks?.includes(native)) {
+    return native;
+  }
+  return declaration.protocol;
+}
 
 export function isPassThrough(ingress: IngressProtocol, upstream: UpstreamProtocol): boolean {
   return nativeUpstream[ingress] === upstream;

@@ -9,15 +9,9 @@ export const anthropic: ProviderDeclaration = {
   envPrefix: "ANTHROPIC",
   keyOptional: false,
   modelPatterns: [/^claude-/],
-  models: [
-    "claude-opus-4-1",
-    "claude-opus-4-0",
-    "claude-sonnet-4-5",
-    "claude-sonnet-4-0",
-    "claude-3-7-sonnet-latest",
-    "claude-haiku-4-5",
-    "claude-3-5-haiku-latest",
-  ],
+  // Current models only: retired ones (claude-sonnet-4-5 reached end of life on 2026-11-30) are
+  // not offered; @anthropic-ai/sdk's deprecation table is the reference.
+  models: ["claude-opus-4-7", "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5"],
   supportsEmbeddings: false,
   quirks: { streamUsage: "always" },
 };

@@ -5,7 +5,7 @@
  */
 
 /** The wire protocols Floopy speaks to providers. */
-export type UpstreamProtocol = "openai-chat" | "anthropic-messages" | "gemini";
+export type UpstreamProtocol = "openai-chat" | "openai-responses" | "anthropic-messages" | "gemini";
 
 export type Operation =
   | "list_models"
@@ -21,11 +21,35 @@ export type Operation =
   /** The admin API (`/admin/…`); the route and `params.action` say which call. */
   | "admin";
 
+/** One model a provider serves, as its model-list endpoint describes it (normalised). */
+export interface ServedModel {
+  /** The name to send upstream as `model` (Gemini's `models/` prefix removed). */
+  id: string;
+  displayName: string | null;
+  /** Unix seconds, when the upstream says. */
+  created: number | null;
+  ownedBy: string | null;
+  inputTokenLimit: number | null;
+  outputTokenLimit: number | null;
+  /** Gemini's `supportedGenerationMethods`, when the upstream says. */
+  methods: readonly string[] | null;
+}
+
 export interface ProviderDeclaration {
   /** The provider type id, also the `<id>/model` prefix for built-ins. */
   id: string;
   displayName: string;
+  /**
+   * The protocol requests are translated to when the caller's own protocol is not one the
+   * provider serves; also the one its models are listed and its errors read with.
+   */
   protocol: UpstreamProtocol;
+  /**
+   * Further protocols the provider serves natively (OpenAI: the Responses API). A caller speaking
+   * one of them is passed through to that protocol's endpoints instead of being translated. Each
+   * protocol's endpoints and credential headers are its own (`protocol/<name>/wire.ts`).
+   */
+  alsoSpeaks?: readonly UpstreamProtocol[];
   /** What the vendor's own SDK takes as base URL (for the OpenAI family: including the version path). */
   defaultBaseUrl: string | null;
   /** Prefix of `<PREFIX>_API_KEY` / `<PREFIX>_BASE_URL`; null for types enabled only from config. */
@@ -36,7 +60,7 @@ export interface ProviderDeclaration {
   keyOptional: boolean;
   /** Bare model names this provider claims in the catalogue (`gpt-*` → openai). */
   modelPatterns: readonly RegExp[];
-  /** Models shipped in the catalogue for `GET /v1/models`. */
+  /** Models shipped in the catalogue: what `GET /v1/models` lists when the provider cannot be asked. */
   models: readonly string[];
   supportsEmbeddings: boolean;
   quirks: {

@@ -2,9 +2,11 @@
  * The model catalogue: turns a caller's model reference into a provider and upstream model name.
  * `provider/model` is always unambiguous; a bare name goes through config aliases, then the
  * configured models of each provider, then the declarations' patterns (`gpt-*` → openai).
- * Pure: built from the enabled providers and the config's `models` section.
+ * Pure: built from the enabled providers and the config's `models` section; what the providers
+ * report serving is handed in by the caller that asked them.
  */
 import type { ModelConfig } from "../config/config-schema.js";
+import type { ServedModel } from "./declaration.js";
 import type { ProviderInstance } from "./provider-instance.js";
 import { providerRegistry } from "./registry.js";
 
@@ -23,7 +25,15 @@ export interface CatalogueEntry {
   id: string;
   provider: string;
   model: string;
+  /** What the provider's model list said about it; null for catalogue and configured entries. */
+  served: ServedModel | null;
 }
+
+/**
+ * What each provider's model-list endpoint reported, by provider id; a provider absent (or null)
+ * could not be listed, so its catalogue models stand in.
+ */
+export type ServedModels = ReadonlyMap<string, readonly ServedModel[] | null>;
 
 export class ModelCatalogue {
   private readonly providers: Map<string, ProviderInstance>;
@@ -84,36 +94,54 @@ export class ModelCatalogue {
     };
   }
 
-  /** Everything `GET /v1/models` lists. */
-  list(): CatalogueEntry[] {
+  /**
+   * Everything `GET /v1/models` lists: per provider, what it reported serving (or, when it could
+   * not be listed, the catalogue's models), plus its configured models, then the aliases.
+   */
+  list(served: ServedModels = new Map()): CatalogueEntry[] {
     const entries = new Map<string, CatalogueEntry>();
+    const add = (provider: ProviderInstance, model: string, info: ServedModel | null) => {
+      const bare = this.resolve(model);
+      const id =
+        bare.ok && bare.value.provider.id === provider.id && bare.value.model === model
+          ? model
+          : `${provider.id}/${model}`;
+      if (!entries.has(id)) entries.set(id, { id, provider: provider.id, model, served: info });
+    };
     for (const provider of this.providers.values()) {
-      for (const model of new Set([...provider.models, ...provider.declaration.models])) {
-        const qualified = `${provider.id}/${model}`;
-        const bare = this.resolve(model);
-        const id =
-          bare.ok && bare.value.provider.id === provider.id && bare.value.model === model ? model : qualified;
-        if (!entries.has(id)) entries.set(id, { id, provider: provider.id, model });
-      }
+      const listed = served.get(provider.id);
+      if (listed) for (const model of listed) add(provider, model.id, model);
+      else for (const model of provider.declaration.models) add(provider, model, null);
+      for (const model of provider.models) add(provider, model, null);
     }
     for (const [alias, entry] of Object.entries(this.aliases)) {
       if (entry.target === undefined) continue;
       const resolved = this.resolve(alias);
       if (resolved.ok && !entries.has(alias)) {
-        entries.set(alias, { id: alias, provider: resolved.value.provider.id, model: resolved.value.model });
+        const { provider, model } = resolved.value;
+        const info = served.get(provider.id)?.find((candidate) => candidate.id === model) ?? null;
+        entries.set(alias, { id: alias, provider: provider.id, model, served: info });
       }
     }
     return [...entries.values()];
   }
 
-  /** `GET /v1/models/{id}`: listed names, plus any reference that resolves. */
-  find(id: string): CatalogueEntry | undefined {
-    const listed = this.list().find((entry) => entry.id === id);
+  /**
+   * `GET /v1/models/{id}`: a listed name, or any reference that resolves to a model its provider
+   * serves. A provider that was listed is taken at its word: a model it did not list is unknown.
+   */
+  find(id: string, served: ServedModels = new Map()): CatalogueEntry | undefined {
+    const listed = this.list(served).find((entry) => entry.id === id);
     if (listed) return listed;
     const resolved = this.resolve(id);
-    return resolved.ok
-      ? { id, provider: resolved.value.provider.id, model: resolved.value.model }
-      : undefined;
+    if (!resolved.ok) return undefined;
+    const { provider, model } = resolved.value;
+    const reported = served.get(provider.id);
+    if (reported && !provider.models.includes(model)) {
+      const info = reported.find((candidate) => candidate.id === model);
+      return info ? { id, provider: provider.id, model, served: info } : undefined;
+    }
+    return { id, provider: provider.id, model, served: null };
   }
 }
 

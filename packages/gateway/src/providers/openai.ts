@@ -4,6 +4,7 @@ export const openai: ProviderDeclaration = {
   id: "openai",
   displayName: "OpenAI",
   protocol: "openai-chat",
+  alsoSpeaks: ["openai-responses"],
   defaultBaseUrl: "https://api.openai.com/v1",
   envPrefix: "OPENAI",
   keyOptional: false,

@@ -11,7 +11,7 @@ export const openrouter: ProviderDeclaration = {
   modelPatterns: [],
   models: [
     "openai/gpt-4o-mini",
-    "anthropic/claude-sonnet-4.5",
+    "anthropic/claude-sonnet-4.6",
     "google/gemini-2.5-flash",
     "meta-llama/llama-3.3-70b-instruct",
   ],

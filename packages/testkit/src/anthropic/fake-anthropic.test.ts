@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 const ask = {
-  model: "claude-sonnet-4-5",
+  model: "claude-sonnet-4-6",
   max_tokens: 100,
   messages: [{ role: "user" as const, content: "héllo there" }],
 };

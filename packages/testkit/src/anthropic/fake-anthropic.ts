@@ -23,6 +23,9 @@ import { createIdSource, type IdSource } from "../ids.js";
 import { schemaExample } from "../schema-example.js";
 import type { SseFrame } from "../sse.js";
 import { estimateTokens, splitFixed, splitWords, truncateToTokens } from "../tokens.js";
+import { DEFAULT_ANTHROPIC_MODELS, listAnthropicModels, retrieveAnthropicModel } from "./models.js";
+
+const MODEL_PATH = "/v1/models/";
 
 export type AnthropicStopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use" | "refusal";
 
@@ -48,6 +51,8 @@ export interface FakeAnthropicOptions {
   port?: number;
   /** When set, requests must carry it as `x-api-key` (or `Authorization: Bearer`), as Anthropic checks. */
   apiKey?: string;
+  /** What `GET /v1/models` lists (newest first); messages accept any model either way. */
+  models?: readonly string[];
 }
 
 export interface FakeAnthropic extends FakeServer {
@@ -83,6 +88,7 @@ function invalid(message: string): WireError {
 export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
   const ids = createIdSource();
   const state: { replier: AnthropicReplier | undefined } = { replier: undefined };
+  const models = options.models ?? DEFAULT_ANTHROPIC_MODELS;
   const protocol: WireProtocol = {
     commonHeaders: () => ({ "request-id": ids.next("req_"), "anthropic-organization-id": "testkit" }),
     errorBody,
@@ -143,20 +149,18 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         if (request.path === "/v1/messages/count_tokens") return countTokens(exchange);
         return messages(exchange, state.replier, ids);
       }
-      if (request.method === "GET" && request.path === "/v1/models") {
-        return exchange.json(200, {
-          data: [
-            {
-              type: "model",
-              id: "claude-sonnet-4-5",
-              display_name: "Claude Sonnet 4.5",
-              created_at: "2025-09-29T00:00:00Z",
-            },
-          ],
-          has_more: false,
-          first_id: "claude-sonnet-4-5",
-          last_id: "claude-sonnet-4-5",
-        });
+      if (request.method === "GET" && request.path === "/v1/models")
+        return listAnthropicModels(exchange, models);
+      if (
+        request.method === "GET" &&
+        request.path.startsWith(MODEL_PATH) &&
+        request.path.length > MODEL_PATH.length
+      ) {
+        return retrieveAnthropicModel(
+          exchange,
+          models,
+          decodeURIComponent(request.path.slice(MODEL_PATH.length)),
+        );
       }
       return exchange.error({
         status: 404,

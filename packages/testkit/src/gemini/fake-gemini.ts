@@ -23,6 +23,7 @@ import { createIdSource, type IdSource } from "../ids.js";
 import type { SseFrame } from "../sse.js";
 import { estimateTokens, splitWords, truncateToTokens } from "../tokens.js";
 import { deterministicVector } from "../vectors.js";
+import { DEFAULT_GEMINI_MODELS, listGeminiModels, retrieveGeminiModel } from "./models.js";
 
 export type GeminiFinishReason = "STOP" | "MAX_TOKENS" | "SAFETY" | "RECITATION" | "OTHER";
 
@@ -41,6 +42,8 @@ export interface FakeGeminiOptions {
   port?: number;
   /** When set, requests must carry it as `x-goog-api-key` or `?key=`, as Google checks. */
   apiKey?: string;
+  /** What `GET /v1beta/models` lists; generation accepts any model either way. */
+  models?: readonly string[];
 }
 
 export interface FakeGemini extends FakeServer {
@@ -74,10 +77,13 @@ function wireError(status: number, message: string): WireError {
 }
 
 const ACTION = /^\/(v1beta|v1)\/models\/([^:]+):([A-Za-z]+)$/;
+const MODEL_LIST = /^\/(v1beta|v1)\/models$/;
+const MODEL_GET = /^\/(v1beta|v1)\/models\/([^:]+)$/;
 
 export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
   const ids = createIdSource();
   const state: { replier: GeminiReplier | undefined } = { replier: undefined };
+  const models = options.models ?? DEFAULT_GEMINI_MODELS;
   const protocol: WireProtocol = {
     commonHeaders: () => ({ "x-goog-request-id": ids.next("") }),
     errorBody,
@@ -106,16 +112,13 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
       if (options.apiKey !== undefined && presented !== options.apiKey) {
         return exchange.error(wireError(400, "API key not valid. Please pass a valid API key."));
       }
-      if (request.method === "GET" && /^\/(v1beta|v1)\/models$/.test(request.path)) {
-        return exchange.json(200, {
-          models: [
-            {
-              name: "models/gemini-2.5-flash",
-              displayName: "Gemini 2.5 Flash",
-              supportedGenerationMethods: ["generateContent"],
-            },
-          ],
-        });
+      const notFound = (message: string) => exchange.error(wireError(404, message));
+      if (request.method === "GET" && MODEL_LIST.test(request.path)) {
+        return listGeminiModels(exchange, models, notFound);
+      }
+      const modelPath = MODEL_GET.exec(request.path);
+      if (request.method === "GET" && modelPath) {
+        return retrieveGeminiModel(exchange, models, decodeURIComponent(modelPath[2] ?? ""), notFound);
       }
       const match = ACTION.exec(request.path);
       if (request.method !== "POST" || !match)

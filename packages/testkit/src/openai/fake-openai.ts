@@ -23,6 +23,7 @@ import {
   unknownUrl,
 } from "./errors.js";
 import { listModels, retrieveModel } from "./models.js";
+import { responses } from "./responses.js";
 
 export interface FakeOpenAIOptions {
   /** Defaults to 0: a free port. */
@@ -36,7 +37,7 @@ export interface FakeOpenAIOptions {
 export interface FakeOpenAI extends FakeServer {
   /** Base URL with `/v1`, what the openai client takes as `baseURL`. */
   readonly url: string;
-  /** Overrides what chat completions answer; undefined restores the echo. */
+  /** Overrides what chat completions and responses answer; undefined restores the echo. */
   setReply(replier: Replier | undefined): void;
   /** Forgets recorded requests, faults and the replier. */
   reset(): void;
@@ -130,6 +131,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (method === "POST" && path === "/v1/chat/completions")
         return post(exchange, () => chatCompletions(exchange, chat));
       if (method === "POST" && path === "/v1/embeddings") return post(exchange, () => embeddings(exchange));
+      if (method === "POST" && path === "/v1/responses")
+        return post(exchange, () => responses(exchange, chat));
       if (method === "GET" && path === "/v1/models") return listModels(exchange, models);
       if (method === "GET" && path.startsWith(MODEL_PATH) && path.length > MODEL_PATH.length) {
         return retrieveModel(exchange, models, decodeURIComponent(path.slice(MODEL_PATH.length)));

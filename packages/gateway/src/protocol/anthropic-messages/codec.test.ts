@@ -32,7 +32,7 @@ describe("Anthropic Messages codec", () => {
       type: "message",
       role: "assistant",
       content: [{ type: "text", text: "Hello!" }],
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       stop_reason: "end_turn",
       stop_sequence: null,
       usage: {
@@ -94,7 +94,7 @@ describe("Anthropic Messages codec", () => {
   it("re-encodes a decoded stream as the same event sequence", () => {
     const encoder = anthropicIngressCodec.createStreamEncoder({
       id: "msg_x",
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       created: 0,
       includeUsage: true,
     });
@@ -129,7 +129,7 @@ describe("Anthropic Messages codec", () => {
 
   it("carries system cache hints, tool results, thinking signatures and images through a round trip", () => {
     const request: GenerateRequest = {
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       system: [{ type: "text", text: "Be brief.", cacheControl: { type: "ephemeral" } }],
       messages: [
         {
@@ -178,7 +178,7 @@ describe("Anthropic Messages codec", () => {
 
   it("says what it cannot carry to Anthropic", () => {
     const { value, warnings } = anthropicUpstreamCodec.encodeRequest({
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       system: [],
       messages: [{ role: "user", content: [{ type: "text", text: "json please" }] }],
       responseFormat: { type: "json_object" },

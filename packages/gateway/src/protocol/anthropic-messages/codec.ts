@@ -9,6 +9,7 @@ import { decodeMessagesResponse, encodeMessagesResponse } from "./response.js";
 import { createMessagesStreamDecoder, createMessagesStreamEncoder } from "./stream.js";
 import type { AnthropicRequest, AnthropicResponse } from "./types.js";
 import { validateMessagesRequest } from "./validate-request.js";
+import { anthropicWire } from "./wire.js";
 
 export const anthropicIngressCodec: IngressCodec = {
   validate: (body, route) => validateMessagesRequest(body, { countTokens: route.countTokens === true }),
@@ -26,4 +27,5 @@ export const anthropicUpstreamCodec: UpstreamCodec = {
   decodeResponse: (body) => decodeMessagesResponse(body as AnthropicResponse),
   createStreamDecoder: createMessagesStreamDecoder,
   parseError: parseAnthropicError,
+  wire: anthropicWire,
 };

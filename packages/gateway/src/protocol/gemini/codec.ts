@@ -8,6 +8,7 @@ import { decodeGenerateContent, encodeGenerateContent } from "./request.js";
 import { decodeGenerateContentResponse, encodeGenerateContentResponse, wantsThoughts } from "./response.js";
 import { createGeminiStreamDecoder, createGeminiStreamEncoder } from "./stream.js";
 import { validateGenerateContent } from "./validate-request.js";
+import { geminiWire } from "./wire.js";
 
 export { geminiEmbeddingsIngressCodec, geminiEmbeddingsUpstreamCodec } from "./embeddings.js";
 
@@ -25,4 +26,5 @@ export const geminiUpstreamCodec: UpstreamCodec = {
   decodeResponse: decodeGenerateContentResponse,
   createStreamDecoder: createGeminiStreamDecoder,
   parseError: parseGeminiError,
+  wire: geminiWire,
 };

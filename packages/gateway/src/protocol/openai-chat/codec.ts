@@ -10,6 +10,7 @@ import { decodeChatResponse, encodeChatResponse } from "./response.js";
 import { createChatStreamDecoder, createChatStreamEncoder } from "./stream.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, OpenAIErrorBody } from "./types.js";
 import { validateChatRequest } from "./validate-request.js";
+import { chatWire } from "./wire.js";
 
 export const chatIngressCodec: IngressCodec = {
   validate: (body) => validateChatRequest(body),
@@ -44,4 +45,5 @@ export const chatUpstreamCodec: UpstreamCodec = {
     };
   },
   parseError: parseChatError,
+  wire: chatWire,
 };

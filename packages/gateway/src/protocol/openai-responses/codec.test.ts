@@ -47,13 +47,16 @@ describe("OpenAI Responses codec", () => {
     expect(value).toMatchObject({ maxTokens: 50, reasoningEffort: "low" });
   });
 
-  it("refuses what it cannot honour, by name", () => {
+  it("accepts OpenAI-only features for pass-through, and refuses them by name when translating", () => {
+    const continued = { model: "m", input: "x", previous_response_id: "resp_1", store: true };
+    const searching = { model: "m", input: "x", tools: [{ type: "web_search" }] };
+    expect(responsesIngressCodec.validate(continued, {})).toEqual(continued);
+    expect(responsesIngressCodec.validate(searching, {})).toEqual(searching);
+    expect(() => responsesIngressCodec.decodeRequest(continued, {})).toThrow(/previous_response_id/);
+    expect(() => responsesIngressCodec.decodeRequest(searching, {})).toThrow(/tools\[0\]\.type/);
     expect(() =>
-      responsesIngressCodec.validate({ model: "m", input: "x", previous_response_id: "resp_1" }, {}),
-    ).toThrow(/previous_response_id/);
-    expect(() =>
-      responsesIngressCodec.validate({ model: "m", input: "x", tools: [{ type: "web_search" }] }, {}),
-    ).toThrow(/tools\[0\]\.type/);
+      responsesIngressCodec.validate({ model: "m", input: "x", tools: [{ type: "function" }] }, {}),
+    ).toThrow(/tools\[0\]\.name/);
   });
 
   it("encodes a response with output items, status and usage", () => {

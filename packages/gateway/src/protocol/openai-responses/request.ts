@@ -1,7 +1,9 @@
 /**
- * OpenAI Responses API request -> canonical request, with its validation. Floopy keeps no
- * responses, so `previous_response_id` cannot be honoured and is refused by name; built-in tools
- * (web search, file search, …) exist only at OpenAI and are refused the same way.
+ * OpenAI Responses API request -> canonical request, with its validation. A request to OpenAI is
+ * passed through untouched, so validation accepts everything OpenAI serves (built-in tools,
+ * `previous_response_id`, `store`, reasoning items). Translating for any other provider is where
+ * the OpenAI-only parts are refused by name: Floopy keeps no responses to continue, and built-in
+ * tools (web search, file search, …) exist only at OpenAI.
  */
 
 import { imageSourceOf } from "../../canonical/parts.js";
@@ -39,12 +41,6 @@ export function validateResponsesRequest(body: unknown): JsonObject {
       if (!isObject(item)) throw invalidType(`input[${index}]`, "an object", item);
     }
   }
-  if (body.previous_response_id !== undefined && body.previous_response_id !== null) {
-    throw invalidValue(
-      "previous_response_id",
-      "Floopy does not store responses, so it cannot continue one; send the whole conversation in 'input'.",
-    );
-  }
   if (
     body.instructions !== undefined &&
     body.instructions !== null &&
@@ -62,19 +58,34 @@ export function validateResponsesRequest(body: unknown): JsonObject {
     if (!Array.isArray(tools)) throw invalidType("tools", "an array", tools);
     for (const [index, tool] of tools.entries()) {
       if (!isObject(tool)) throw invalidType(`tools[${index}]`, "an object", tool);
-      if (tool.type !== "function") {
-        throw invalidValue(
-          `tools[${index}].type`,
-          `the built-in tool '${String(tool.type)}' is only available at OpenAI itself.`,
-        );
-      }
-      if (typeof tool.name !== "string") throw missingField(`tools[${index}].name`);
+      if (typeof tool.type !== "string") throw missingField(`tools[${index}].type`);
+      if (tool.type === "function" && typeof tool.name !== "string")
+        throw missingField(`tools[${index}].name`);
     }
   }
   return body;
 }
 
+/** Only OpenAI serves these; a request carrying them cannot be translated for anyone else. */
+function refuseOpenAIOnly(body: JsonObject): void {
+  if (body.previous_response_id !== undefined && body.previous_response_id !== null) {
+    throw invalidValue(
+      "previous_response_id",
+      "Floopy does not store responses, so it cannot continue one for a provider other than OpenAI; send the whole conversation in 'input'.",
+    );
+  }
+  for (const [index, tool] of (Array.isArray(body.tools) ? body.tools : []).entries()) {
+    if (isObject(tool) && tool.type !== "function") {
+      throw invalidValue(
+        `tools[${index}].type`,
+        `the built-in tool '${String(tool.type)}' is only available at OpenAI itself.`,
+      );
+    }
+  }
+}
+
 export function decodeResponsesRequest(body: JsonObject): WithWarnings<GenerateRequest> {
+  refuseOpenAIOnly(body);
   const warnings: string[] = [];
   const system: TextPart[] = [];
   if (typeof body.instructions === "string" && body.instructions !== "") {

@@ -1,12 +1,14 @@
 /**
  * The Responses API as an upstream protocol: canonical request -> Responses request, and a
- * Response or its stream events -> canonical. No provider is declared on it yet (every provider
- * Floopy knows serves Chat Completions), but a codec of the matrix goes both ways so one can be.
+ * Response or its stream events -> canonical. OpenAI declares it: a Responses caller is passed
+ * through to OpenAI's `/responses` as it came; the decoders here also tap that pass-through for
+ * usage and the finish.
  */
 import type { ContentPart, GenerateRequest, GenerateResponse, StreamEvent } from "../../canonical/types.js";
 import type { StreamDecoder, UpstreamCodec } from "../codec.js";
 import { parseChatError } from "../openai-chat/errors.js";
 import { isObject, type JsonObject } from "../shared/validation.js";
+import { responsesWire } from "./wire.js";
 
 export function encodeResponsesRequest(request: GenerateRequest): { value: JsonObject; warnings: string[] } {
   const warnings: string[] = [];
@@ -231,4 +233,5 @@ export const responsesUpstreamCodec: UpstreamCodec = {
   decodeResponse: decodeResponsesResponse,
   createStreamDecoder: createResponsesStreamDecoder,
   parseError: parseChatError,
+  wire: responsesWire,
 };
