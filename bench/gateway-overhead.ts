@@ -16,6 +16,7 @@
  *   BENCH_PROFILE=cpu npm run bench        # also write a CPU profile of the gateway (bench/.out/profiles)
  *   BENCH_PROFILE=heap npm run bench       # … or a heap (allocation) profile
  *   BENCH_ONLY=gateway npm run bench       # measure only some targets (comma-separated)
+ *   BENCH_MODES=stream npm run bench       # … or only some modes (json, stream)
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,10 +32,13 @@ const duration = Number(process.env.BENCH_DURATION ?? 5);
 const sequential = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
 const profile = process.env.BENCH_PROFILE;
 const only = process.env.BENCH_ONLY?.split(",");
+const modes = (process.env.BENCH_MODES?.split(",") ?? ["json", "stream"]) as Mode[];
 const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "bench/.out");
 const gatewayKey = "fp_bench_0123456789abcdef0123456789";
 const proxyCore = 0;
+/** Requests each target served over the whole run (for profiles: µs per request). */
+const served: Partial<Record<TargetName, number>> = {};
 const loadCore = 1;
 
 type TargetName = "direct" | "bare" | "gateway";
@@ -120,6 +124,7 @@ async function wrk(target: Target, mode: Mode, connections: number, seconds: num
     .slice(6)
     .split(" ")
     .map(Number);
+  served[target.name] = (served[target.name] ?? 0) + requests;
   return {
     throughput: requests / (durationUs / 1e6),
     requests,
@@ -145,6 +150,7 @@ async function firstByte(target: Target, mode: Mode, count: number): Promise<num
     }
     if (response.statusCode !== 200) throw new Error(`${target.name}: HTTP ${response.statusCode}`);
   }
+  served[target.name] = (served[target.name] ?? 0) + count;
   return percentile(times, 50);
 }
 
@@ -214,7 +220,7 @@ async function main() {
       { name: "gateway", process: gateway, url: `${gatewayUrl}/v1/chat/completions`, key: gatewayKey },
     ].filter((target) => !only || only.includes(target.name)) as Target[];
     const results: Partial<Record<Mode, Partial<Record<TargetName, Figures>>>> = {};
-    for (const mode of ["json", "stream"] as const) {
+    for (const mode of modes) {
       process.stderr.write(`measuring ${mode} …\n`);
       const byTarget: Partial<Record<TargetName, Figures>> = {};
       for (const target of targets) byTarget[target.name] = await measure(target, mode);
@@ -224,12 +230,16 @@ async function main() {
     const peak: Partial<Record<TargetName, number>> = {};
     for (const target of targets.filter((each) => each.name !== "direct")) {
       process.stderr.write(`  ${target.name} at 64 connections …\n`);
-      for (const mode of ["json", "stream"] as const) await wrk(target, mode, 64, duration);
+      for (const mode of modes) await wrk(target, mode, 64, duration);
       peak[target.name] = target.process.peakRssMiB();
     }
     const report = table(results, peak);
     process.stdout.write(`${report}\n`);
-    writeFileSync(join(out, "gateway-overhead.json"), JSON.stringify({ results, peak }, null, 2));
+    writeFileSync(join(out, "gateway-overhead.json"), JSON.stringify({ results, peak, served }, null, 2));
+    if (profile)
+      process.stderr.write(
+        `gateway served ${served.gateway ?? 0} requests (profile in ${join(out, "profiles")})\n`,
+      );
     writeFileSync(join(out, "gateway-overhead.md"), `${report}\n`);
   } finally {
     await gateway.stop();
