@@ -1,20 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { jsonMemberSpan } from "./json-member-span.js";
 
-const valueOf = (text: string, name: string) => {
+const memberValue = (text: string, name: string) => {
   const span = jsonMemberSpan(Buffer.from(text), name);
   return span.kind === "found" ? Buffer.from(text).subarray(span.start, span.end).toString() : span.kind;
 };
 
 describe("jsonMemberSpan", () => {
   it("finds a top-level value of any kind, wherever the member is", () => {
-    expect(valueOf('{"model":"gpt-4o-mini","stream":true}', "model")).toBe('"gpt-4o-mini"');
-    expect(valueOf('{"stream":true,"model":"m"}', "stream")).toBe("true");
-    expect(valueOf('{"a":[1,{"b":"}"}],"n":-1.5e3}', "n")).toBe("-1.5e3");
-    expect(valueOf(' \n{ "messages" : [ {"content":"x"} ] , "model" : "m" } ', "messages")).toBe(
+    expect(memberValue('{"model":"gpt-4o-mini","stream":true}', "model")).toBe('"gpt-4o-mini"');
+    expect(memberValue('{"stream":true,"model":"m"}', "stream")).toBe("true");
+    expect(memberValue('{"a":[1,{"b":"}"}],"n":-1.5e3}', "n")).toBe("-1.5e3");
+    expect(memberValue(' \n{ "messages" : [ {"content":"x"} ] , "model" : "m" } ', "messages")).toBe(
       '[ {"content":"x"} ]',
     );
-    expect(valueOf('{"x":null}', "x")).toBe("null");
+    expect(memberValue('{"x":null}', "x")).toBe("null");
   });
 
   it("skips strings holding quotes, braces and the name itself", () => {
@@ -22,12 +22,12 @@ describe("jsonMemberSpan", () => {
       messages: [{ role: "user", content: 'he said "model":"evil" } ] { \\' }],
       model: "real",
     });
-    expect(valueOf(text, "model")).toBe('"real"');
+    expect(memberValue(text, "model")).toBe('"real"');
   });
 
   it("ignores a nested member of the same name", () => {
-    expect(valueOf('{"tools":[{"model":"nested"}],"model":"top"}', "model")).toBe('"top"');
-    expect(valueOf('{"metadata":{"model":"nested"}}', "model")).toBe("absent");
+    expect(memberValue('{"tools":[{"model":"nested"}],"model":"top"}', "model")).toBe('"top"');
+    expect(memberValue('{"metadata":{"model":"nested"}}', "model")).toBe("absent");
   });
 
   it("reports the object's opening brace, found or absent", () => {
@@ -36,10 +36,10 @@ describe("jsonMemberSpan", () => {
   });
 
   it("is unsure when parsers could disagree or the input is not an object", () => {
-    expect(valueOf('{"model":"a","model":"b"}', "model")).toBe("unsure");
-    expect(valueOf('{"mod\\u0065l":"a"}', "model")).toBe("unsure");
-    expect(valueOf('["model"]', "model")).toBe("unsure");
-    expect(valueOf('{"model":"unterminated', "model")).toBe("unsure");
-    expect(valueOf('{"model" "a"}', "model")).toBe("unsure");
+    expect(memberValue('{"model":"a","model":"b"}', "model")).toBe("unsure");
+    expect(memberValue('{"mod\\u0065l":"a"}', "model")).toBe("unsure");
+    expect(memberValue('["model"]', "model")).toBe("unsure");
+    expect(memberValue('{"model":"unterminated', "model")).toBe("unsure");
+    expect(memberValue('{"model" "a"}', "model")).toBe("unsure");
   });
 });
