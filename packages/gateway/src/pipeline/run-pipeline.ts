@@ -13,6 +13,7 @@ import {
   emptyMetadata,
   type IngressProtocol,
   type RequestContext,
+  type RequestMetadata,
   type StageResponse,
 } from "./request-context.js";
 import { floopyHeaders } from "./response-headers.js";
@@ -32,6 +33,15 @@ export interface IngressRequest {
   routeFacts?: RouteFacts;
 }
 
+// Shared by every context until a stage replaces them: read-metadata writes a fresh metadata
+// object, and path parameters are only ever replaced whole. Frozen, so a stray write throws.
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_METADATA = Object.freeze({
+  ...emptyMetadata(),
+  properties: Object.freeze({}),
+  fallbackModels: Object.freeze([]),
+}) as unknown as RequestMetadata;
+
 export function createContext(services: GatewayServices, ingress: IngressRequest): RequestContext {
   return {
     id: ingress.id,
@@ -42,7 +52,7 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     operation: ingress.operation,
     headers: ingress.headers,
     rawBody: ingress.rawBody,
-    params: ingress.params ?? {},
+    params: ingress.params ?? NO_PARAMS,
     routeFacts:
       ingress.operation === "count_tokens"
         ? { ...ingress.routeFacts, countTokens: true }
@@ -55,7 +65,7 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     warnings: [],
     key: null,
     presentedKey: null,
-    metadata: emptyMetadata(),
+    metadata: NO_METADATA,
     requestedModel: null,
     targets: [],
     rule: null,
