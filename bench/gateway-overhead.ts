@@ -1,43 +1,70 @@
 /**
- * Gateway overhead benchmark (issue 3). In one run, on loopback, against the zero-delay testkit
- * upstream: (a) direct to the upstream and (b) through the gateway, non-streaming and streaming.
- * Prints throughput at saturation, p50/p99 latency, latency at one connection, time to first
- * streamed byte, CPU time per request and the gateway's peak memory, with gateway/direct ratios.
+ * Gateway overhead benchmark (issue 10). In one run, on loopback, against the cheap upstream of
+ * `bench/fake-upstream.ts`, JSON and streamed (20 chunks) OpenAI chat requests go
+ *   (a) direct to the upstream,
+ *   (b) through the bare undici pass-through proxy of `bench/bare-proxy.ts` (the floor),
+ *   (c) through the gateway, started exactly as `npm start` starts it.
+ * Load comes from wrk (a C load generator, far cheaper per request than anything in Node), so the
+ * direct baseline is bounded by the upstream, not the client; the table prints it to prove it.
  *
- * Pinning: the gateway on core 0; the load generator (this process) and the upstream on core 1.
+ * Pinning on a 2-core machine: the proxy under test (bare proxy or gateway) alone on core 0; the
+ * upstream, wrk and this driver on core 1. CPU per request is read from /proc/<pid>/stat (utime +
+ * stime) around each saturation run: the upstream's for direct, the proxy's otherwise.
  *
- *   npm run bench                       # 10 s per saturation run
- *   BENCH_DURATION=20 npm run bench     # longer runs
+ *   npm run bench                          # 5 s per run
+ *   BENCH_DURATION=10 npm run bench        # longer runs
+ *   BENCH_PROFILE=cpu npm run bench        # also write a CPU profile of the gateway (bench/.out/profiles)
+ *   BENCH_PROFILE=heap npm run bench       # … or a heap (allocation) profile
+ *   BENCH_ONLY=gateway npm run bench       # measure only some targets (comma-separated)
+ *   BENCH_MODES=stream npm run bench       # … or only some modes (json, stream)
  */
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import autocannon from "autocannon";
+import { promisify } from "node:util";
 import { request } from "undici";
 import { type BenchProcess, firstLine, spawnPinned, waitForHealthy } from "./processes.js";
 
-const duration = Number(process.env.BENCH_DURATION ?? 10);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const sequential = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
+const run = promisify(execFile);
+const duration = Number(process.env.BENCH_DURATION ?? 5);
+const sequential = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
+const profile = process.env.BENCH_PROFILE;
+const only = process.env.BENCH_ONLY?.split(",");
+const modes = (process.env.BENCH_MODES?.split(",") ?? ["json", "stream"]) as Mode[];
 const root = new URL("..", import.meta.url).pathname;
+const out = join(root, "bench/.out");
 const gatewayKey = "fp_bench_0123456789abcdef0123456789";
+const proxyCore = 0;
+/** Requests each target served over the whole run (for profiles: µs per request). */
+const served: Partial<Record<TargetName, number>> = {};
+const loadCore = 1;
+
+type TargetName = "direct" | "bare" | "gateway";
+type Mode = "json" | "stream";
 
 interface Target {
-  name: "direct" | "gateway";
+  name: TargetName;
+  /** The process whose CPU a request costs: the upstream for direct, the proxy otherwise. */
   process: BenchProcess;
-  /** What one request looks like: the full URL, its headers and its body. */
-  request(stream: boolean): { url: string; headers: Record<string, string>; body: string };
+  url: string;
+  key: string;
+}
+
+interface Load {
+  throughput: number;
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  failed: number;
+  cpuUsPerRequest: number;
 }
 
 interface Figures {
-  throughput: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  oneConnectionP50: number;
-  firstByteP50: number;
-  cpuMsPerRequest: number;
+  saturated: Load;
+  oneConnection: Load;
+  firstByteP50Ms: number;
 }
 
 const messages = [
@@ -45,82 +72,86 @@ const messages = [
   { role: "user", content: "Tell me a short story about a lighthouse keeper and a storm at sea." },
 ];
 
-/** An OpenAI chat request, to the OpenAI fake directly or through the gateway. */
-function chatTarget(
-  name: Target["name"],
-  process: BenchProcess,
-  baseUrl: string,
-  key: string,
-  model: string,
-): Target {
-  return {
-    name,
-    process,
-    request: (stream) => ({
-      url: `${baseUrl}/chat/completions`,
-      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-      body: JSON.stringify({ model, messages, ...(stream ? { stream: true } : {}) }),
-    }),
-  };
+function requestBody(mode: Mode): string {
+  return JSON.stringify({ model: "gpt-4o-mini", messages, ...(mode === "stream" ? { stream: true } : {}) });
 }
 
-/** The same conversation as an Anthropic Messages request, straight to the Anthropic fake. */
-function anthropicTarget(process: BenchProcess, origin: string): Target {
-  return {
-    name: "direct",
-    process,
-    request: (stream) => ({
-      url: `${origin}/v1/messages`,
-      headers: {
-        "content-type": "application/json",
-        "x-api-key": "sk-ant-bench",
-        "anthropic-version": "2023-06-01",
-      },
-      body: JSON.stringify({
-        model: "claude-sonnet-4-6",
-        max_tokens: 1024,
-        system: messages[0]?.content,
-        messages: [messages[1]],
-        ...(stream ? { stream: true } : {}),
-      }),
-    }),
-  };
+/** A wrk script that POSTs the body and prints its summary as one JSON line. */
+function wrkScript(target: Target, mode: Mode): string {
+  const path = join(out, `wrk-${target.name}-${mode}.lua`);
+  writeFileSync(
+    path,
+    [
+      'wrk.method = "POST"',
+      `wrk.body = [==[${requestBody(mode)}]==]`,
+      'wrk.headers["content-type"] = "application/json"',
+      `wrk.headers["authorization"] = "Bearer ${target.key}"`,
+      "done = function(summary, latency, requests)",
+      "  local e = summary.errors",
+      '  io.write(string.format("BENCH %d %d %d %d %f %f\\n", summary.requests, summary.duration,',
+      "    e.status, e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))",
+      "end",
+      "",
+    ].join("\n"),
+  );
+  return path;
 }
 
-async function saturate(target: Target, stream: boolean, seconds: number) {
+async function wrk(target: Target, mode: Mode, connections: number, seconds: number): Promise<Load> {
+  const script = wrkScript(target, mode);
   const cpuBefore = target.process.cpuMs();
-  const { url, headers, body } = target.request(stream);
-  const result = await autocannon({ url, method: "POST", connections, duration: seconds, headers, body });
+  const { stdout } = await run(
+    "taskset",
+    [
+      "-c",
+      String(loadCore),
+      "wrk",
+      "-t1",
+      `-c${connections}`,
+      `-d${seconds}s`,
+      "--timeout",
+      "10s",
+      "-s",
+      script,
+      target.url,
+    ],
+    { maxBuffer: 1 << 20 },
+  );
   const cpuMs = target.process.cpuMs() - cpuBefore;
-  const requests = result.requests.total;
+  const line = stdout.split("\n").find((text) => text.startsWith("BENCH "));
+  if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
+  const [requests = 0, durationUs = 1, non2xx = 0, socketErrors = 0, p50Us = 0, p99Us = 0] = line
+    .slice(6)
+    .split(" ")
+    .map(Number);
+  served[target.name] = (served[target.name] ?? 0) + requests;
   return {
-    throughput: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx,
-    cpuMsPerRequest: requests > 0 ? cpuMs / requests : Number.NaN,
+    throughput: requests / (durationUs / 1e6),
+    requests,
+    p50Ms: p50Us / 1000,
+    p99Ms: p99Us / 1000,
+    failed: non2xx + socketErrors,
+    cpuUsPerRequest: requests > 0 ? (cpuMs * 1000) / requests : Number.NaN,
   };
 }
 
-/** One connection, requests one after another: total latency, and time to the first body byte. */
-async function oneByOne(target: Target, stream: boolean, count: number) {
-  const totals: number[] = [];
-  const firstBytes: number[] = [];
-  const { url, headers, body } = target.request(stream);
+/** One connection, one request after another: time to the first body byte, median. */
+async function firstByte(target: Target, mode: Mode, count: number): Promise<number> {
+  const times: number[] = [];
+  const headers = { "content-type": "application/json", authorization: `Bearer ${target.key}` };
+  const body = requestBody(mode);
   for (let index = 0; index < count; index++) {
     const started = performance.now();
-    const response = await request(url, { method: "POST", headers, body });
+    const response = await request(target.url, { method: "POST", headers, body });
     let first = true;
     for await (const _chunk of response.body) {
-      if (first) {
-        firstBytes.push(performance.now() - started);
-        first = false;
-      }
+      if (first) times.push(performance.now() - started);
+      first = false;
     }
-    totals.push(performance.now() - started);
     if (response.statusCode !== 200) throw new Error(`${target.name}: HTTP ${response.statusCode}`);
   }
-  return { p50: percentile(totals, 50), firstByteP50: percentile(firstBytes, 50) };
+  served[target.name] = (served[target.name] ?? 0) + count;
+  return percentile(times, 50);
 }
 
 function percentile(values: number[], p: number): number {
@@ -128,12 +159,14 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function measure(target: Target, stream: boolean): Promise<Figures> {
-  await oneByOne(target, stream, 200); // warm-up: JIT, connection pools
-  await saturate(target, stream, 2);
-  const saturation = await saturate(target, stream, duration);
-  const single = await oneByOne(target, stream, sequential);
-  return { ...saturation, oneConnectionP50: single.p50, firstByteP50: single.firstByteP50 };
+async function measure(target: Target, mode: Mode): Promise<Figures> {
+  process.stderr.write(`  ${target.name} ${mode} …\n`);
+  await firstByte(target, mode, 200); // warm-up: JIT, connection pools
+  await wrk(target, mode, 32, 2);
+  const saturated = await wrk(target, mode, 32, duration);
+  const oneConnection = await wrk(target, mode, 1, Math.max(2, Math.ceil(duration / 2)));
+  const firstByteP50Ms = await firstByte(target, mode, sequential);
+  return { saturated, oneConnection, firstByteP50Ms };
 }
 
 /** Exactly what `npm start` runs (its node flags included), so the benchmark measures that. */
@@ -141,25 +174,34 @@ function startCommand(): string[] {
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     scripts: { start: string };
   };
-  return manifest.scripts.start
+  const words = manifest.scripts.start
     .split(/\s+/)
     .map((word) => (word.endsWith(".mjs") || word.endsWith(".js") ? join(root, word) : word));
+  const dir = join(out, "profiles");
+  if (profile === "cpu") words.splice(1, 0, "--cpu-prof", `--cpu-prof-dir=${dir}`);
+  if (profile === "heap") words.splice(1, 0, "--heap-prof", `--heap-prof-dir=${dir}`);
+  return words;
 }
 
-const ratio = (gateway: number, direct: number) => (direct === 0 ? "n/a" : (gateway / direct).toFixed(2));
-const ms = (value: number) => value.toFixed(3);
+const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+const ratio = (a: number, b: number) => (b === 0 || !Number.isFinite(a / b) ? "n/a" : (a / b).toFixed(2));
 
 async function main() {
+  mkdirSync(out, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), "floopy-bench-"));
   const upstream = spawnPinned(
-    1,
+    loadCore,
     ["node", "--import", "tsx", join(root, "bench/fake-upstream.ts")],
     process.env,
   );
-  const upstreamUrls = JSON.parse(await firstLine(upstream)) as { openai: string; anthropic: string };
-  const upstreamUrl = upstreamUrls.openai;
+  const upstreamUrl = (JSON.parse(await firstLine(upstream)) as { openai: string }).openai;
+  const bare = spawnPinned(proxyCore, ["node", "--import", "tsx", join(root, "bench/bare-proxy.ts")], {
+    ...process.env,
+    BENCH_UPSTREAM: upstreamUrl,
+  });
+  const bareUrl = await firstLine(bare);
   const gatewayPort = 20000 + Math.floor(Math.random() * 20000);
-  const gateway = spawnPinned(0, startCommand(), {
+  const gateway = spawnPinned(proxyCore, startCommand(), {
     ...process.env,
     FLOOPY_PORT: String(gatewayPort),
     FLOOPY_HOST: "127.0.0.1",
@@ -168,84 +210,112 @@ async function main() {
     FLOOPY_LOG_LEVEL: "warn",
     OPENAI_API_KEY: "sk-bench",
     OPENAI_BASE_URL: upstreamUrl,
-    ANTHROPIC_API_KEY: "sk-ant-bench",
-    ANTHROPIC_BASE_URL: upstreamUrls.anthropic,
   });
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   try {
     await waitForHealthy(`${gatewayUrl}/healthz`);
-    const direct = chatTarget("direct", upstream, upstreamUrl, "sk-bench", "gpt-4o-mini");
-    const through = chatTarget("gateway", gateway, `${gatewayUrl}/v1`, gatewayKey, "gpt-4o-mini");
-    const results: Record<string, { direct: Figures; gateway: Figures }> = {};
-    for (const stream of [false, true]) {
-      const mode = stream ? "streaming" : "non-streaming";
+    const targets: Target[] = [
+      { name: "direct", process: upstream, url: `${upstreamUrl}/chat/completions`, key: "sk-bench" },
+      { name: "bare", process: bare, url: `${bareUrl}/chat/completions`, key: "sk-bench" },
+      { name: "gateway", process: gateway, url: `${gatewayUrl}/v1/chat/completions`, key: gatewayKey },
+    ].filter((target) => !only || only.includes(target.name)) as Target[];
+    const results: Partial<Record<Mode, Partial<Record<TargetName, Figures>>>> = {};
+    for (const mode of modes) {
       process.stderr.write(`measuring ${mode} …\n`);
-      results[mode] = { direct: await measure(direct, stream), gateway: await measure(through, stream) };
+      const byTarget: Partial<Record<TargetName, Figures>> = {};
+      for (const target of targets) byTarget[target.name] = await measure(target, mode);
+      results[mode] = byTarget;
     }
-    // The translated path: an OpenAI caller streaming from Anthropic (OpenAI chunks out of
-    // Anthropic events), against the Anthropic fake spoken to directly in its own protocol.
-    process.stderr.write("measuring translated streaming (OpenAI caller, Anthropic upstream) …\n");
-    results["translated streaming"] = {
-      direct: await measure(anthropicTarget(upstream, upstreamUrls.anthropic), true),
-      gateway: await measure(
-        chatTarget("gateway", gateway, `${gatewayUrl}/v1`, gatewayKey, "claude-sonnet-4-6"),
-        true,
-      ),
-    };
-    const peakRss = gateway.peakRssMiB();
-    const lines = [
-      `connections=${connections} duration=${duration}s sequential=${sequential} node=${process.version}`,
-      "",
-      "| mode | metric | direct | gateway | gateway/direct | added |",
-      "|---|---|---|---|---|---|",
-    ];
-    for (const [mode, { direct: d, gateway: g }] of Object.entries(results)) {
-      lines.push(
-        `| ${mode} | throughput (req/s) | ${d.throughput.toFixed(0)} | ${g.throughput.toFixed(0)} | ${ratio(g.throughput, d.throughput)} | |`,
-      );
-      lines.push(
-        `| ${mode} | p50 latency at saturation (ms) | ${d.p50} | ${g.p50} | ${ratio(g.p50, d.p50)} | |`,
-      );
-      lines.push(
-        `| ${mode} | p99 latency at saturation (ms) | ${d.p99} | ${g.p99} | ${ratio(g.p99, d.p99)} | |`,
-      );
-      lines.push(
-        `| ${mode} | p50 latency, 1 connection (ms) | ${ms(d.oneConnectionP50)} | ${ms(g.oneConnectionP50)} | ${ratio(g.oneConnectionP50, d.oneConnectionP50)} | ${ms(g.oneConnectionP50 - d.oneConnectionP50)} |`,
-      );
-      lines.push(
-        `| ${mode} | p50 time to first byte, 1 connection (ms) | ${ms(d.firstByteP50)} | ${ms(g.firstByteP50)} | ${ratio(g.firstByteP50, d.firstByteP50)} | ${ms(g.firstByteP50 - d.firstByteP50)} |`,
-      );
-      lines.push(
-        `| ${mode} | CPU per request (ms; upstream for direct, gateway for gateway) | ${ms(d.cpuMsPerRequest)} | ${ms(g.cpuMsPerRequest)} | ${ratio(g.cpuMsPerRequest, d.cpuMsPerRequest)} | |`,
-      );
-      lines.push(`| ${mode} | errors + non-2xx | ${d.errors} | ${g.errors} | | |`);
+    // Peak memory under 64 connections, after everything else: VmHWM is the process's peak so far.
+    const peak: Partial<Record<TargetName, number>> = {};
+    for (const target of targets.filter((each) => each.name !== "direct")) {
+      process.stderr.write(`  ${target.name} at 64 connections …\n`);
+      for (const mode of modes) await wrk(target, mode, 64, duration);
+      peak[target.name] = target.process.peakRssMiB();
     }
-    const same = results.streaming?.gateway;
-    const translated = results["translated streaming"]?.gateway;
-    if (same && translated) {
-      lines.push(
-        "",
-        "| translated vs same-protocol streaming, through the gateway | same protocol | translated | translated/same |",
-        "|---|---|---|---|",
-        `| throughput (req/s) | ${same.throughput.toFixed(0)} | ${translated.throughput.toFixed(0)} | ${ratio(translated.throughput, same.throughput)} |`,
-        `| p50 latency, 1 connection (ms) | ${ms(same.oneConnectionP50)} | ${ms(translated.oneConnectionP50)} | ${ratio(translated.oneConnectionP50, same.oneConnectionP50)} |`,
-        `| CPU per request (ms) | ${ms(same.cpuMsPerRequest)} | ${ms(translated.cpuMsPerRequest)} | ${ratio(translated.cpuMsPerRequest, same.cpuMsPerRequest)} |`,
-      );
-    }
-    lines.push("", `gateway peak resident memory: ${peakRss.toFixed(1)} MiB`);
-    const report = lines.join("\n");
+    const report = table(results, peak);
     process.stdout.write(`${report}\n`);
-    mkdirSync(join(root, "bench/.out"), { recursive: true });
-    writeFileSync(
-      join(root, "bench/.out/gateway-overhead.json"),
-      JSON.stringify({ results, peakRss }, null, 2),
-    );
-    writeFileSync(join(root, "bench/.out/gateway-overhead.md"), `${report}\n`);
+    writeFileSync(join(out, "gateway-overhead.json"), JSON.stringify({ results, peak, served }, null, 2));
+    if (profile)
+      process.stderr.write(
+        `gateway served ${served.gateway ?? 0} requests (profile in ${join(out, "profiles")})\n`,
+      );
+    writeFileSync(join(out, "gateway-overhead.md"), `${report}\n`);
   } finally {
     await gateway.stop();
+    await bare.stop();
     await upstream.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function table(
+  results: Partial<Record<Mode, Partial<Record<TargetName, Figures>>>>,
+  peak: Partial<Record<TargetName, number>>,
+): string {
+  const lines = [
+    `wrk -t1, ${duration} s per run, c=32 (saturation) and c=1; proxies pinned to core ${proxyCore}, upstream + wrk on core ${loadCore}; node ${process.version}`,
+    "",
+    "| mode | metric | direct | bare proxy | gateway | gateway/bare | gateway/direct |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  const row = (
+    mode: string,
+    metric: string,
+    values: (Figures | undefined)[],
+    pick: (f: Figures) => number,
+    digits: number,
+  ) => {
+    const [d, b, g] = values.map((figures) => (figures ? pick(figures) : Number.NaN)) as [
+      number,
+      number,
+      number,
+    ];
+    lines.push(
+      `| ${mode} | ${metric} | ${fixed(d, digits)} | ${fixed(b, digits)} | ${fixed(g, digits)} | ${ratio(g, b)} | ${ratio(g, d)} |`,
+    );
+  };
+  const notes: string[] = [];
+  for (const [mode, byTarget] of Object.entries(results)) {
+    const values = [byTarget.direct, byTarget.bare, byTarget.gateway];
+    row(mode, "throughput at c=32 (req/s)", values, (f) => f.saturated.throughput, 0);
+    row(mode, "CPU per request (µs; upstream for direct)", values, (f) => f.saturated.cpuUsPerRequest, 1);
+    row(mode, "p50 latency at c=32 (ms)", values, (f) => f.saturated.p50Ms, 3);
+    row(mode, "p99 latency at c=32 (ms)", values, (f) => f.saturated.p99Ms, 3);
+    row(mode, "p50 latency at c=1 (ms)", values, (f) => f.oneConnection.p50Ms, 3);
+    row(mode, "p50 first body byte, 1 connection (ms)", values, (f) => f.firstByteP50Ms, 3);
+    row(
+      mode,
+      "failed (non-2xx + socket errors)",
+      values,
+      (f) => f.saturated.failed + f.oneConnection.failed,
+      0,
+    );
+    const { direct, bare, gateway } = byTarget;
+    if (direct && gateway) {
+      notes.push(
+        `${mode}: direct baseline ${fixed(direct.saturated.throughput, 0)} req/s = ${ratio(direct.saturated.throughput, gateway.saturated.throughput)}× the gateway` +
+          `${bare ? ` and ${ratio(direct.saturated.throughput, bare.saturated.throughput)}× the bare proxy` : ""}` +
+          (direct.saturated.throughput > 1.5 * (bare ?? gateway).saturated.throughput
+            ? " (the load generator is not the limit)"
+            : " (WARNING: the direct baseline is not well above the proxies; the load generator or the upstream may be the limit)"),
+      );
+      notes.push(
+        `${mode}: added p50 at c=1 over direct: gateway ${fixed(gateway.oneConnection.p50Ms - direct.oneConnection.p50Ms, 3)} ms` +
+          (bare ? `, bare proxy ${fixed(bare.oneConnection.p50Ms - direct.oneConnection.p50Ms, 3)} ms` : ""),
+      );
+    }
+    if (bare && gateway) {
+      notes.push(
+        `${mode}: first body byte, gateway − bare proxy: ${fixed(gateway.firstByteP50Ms - bare.firstByteP50Ms, 3)} ms`,
+      );
+    }
+  }
+  lines.push("", ...notes.map((note) => `- ${note}`));
+  lines.push(
+    `- peak resident memory after c=64 (VmHWM): gateway ${fixed(peak.gateway ?? Number.NaN, 1)} MiB, bare proxy ${fixed(peak.bare ?? Number.NaN, 1)} MiB`,
+  );
+  return lines.join("\n");
 }
 
 await main();

@@ -111,6 +111,37 @@ describe("POST /v1/chat/completions through the openai client", () => {
     expect(record.ttftMs).not.toBeNull();
   });
 
+  it("forwards the caller's bytes, spliced, when only the model and the usage option change", async () => {
+    // Hand-formatted, with a number JSON.stringify would rewrite: re-serialising would show.
+    const body =
+      '{ "model" : "openai/gpt-4o-mini",\n  "messages": [{"role":"user","content":"say \\"model\\": {x}"}],' +
+      ' "temperature": 1.0, "seed": 12345678901234567890, "stream": true }';
+    const response = await fetch(`${test.gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
+      body,
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    const expected = `{"stream_options":{"include_usage":true}, "model" : "gpt-4o-mini",${body.slice(body.indexOf(",") + 1)}`;
+    expect(test.fake.lastRequest()?.rawBody.toString()).toBe(expected);
+  });
+
+  it("re-serialises instead of splicing when a member name repeats", async () => {
+    const body =
+      '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"model":"openai/gpt-4o-mini"}';
+    const response = await fetch(`${test.gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
+      body,
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(test.fake.lastRequest()?.rawBody.toString()).toBe(
+      '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}',
+    );
+  });
+
   it("streams usage to a caller that asked for it (stream_options.include_usage)", async () => {
     const stream = await test.client.chat.completions.create({
       model: "gpt-4o-mini",

@@ -17,6 +17,7 @@ import {
   emptyMetadata,
   type IngressProtocol,
   type RequestContext,
+  type RequestMetadata,
   type Stage,
   type StageResponse,
 } from "./request-context.js";
@@ -40,6 +41,15 @@ export interface IngressRequest {
   caller?: Caller;
 }
 
+// Shared by every context until a stage replaces them: read-metadata writes a fresh metadata
+// object, and path parameters are only ever replaced whole. Frozen, so a stray write throws.
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_METADATA = Object.freeze({
+  ...emptyMetadata(),
+  properties: Object.freeze({}),
+  fallbackModels: Object.freeze([]),
+}) as unknown as RequestMetadata;
+
 export function createContext(services: GatewayServices, ingress: IngressRequest): RequestContext {
   const abort = new AbortController();
   const startedAt = performance.now();
@@ -52,7 +62,7 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     operation: ingress.operation,
     headers: ingress.headers,
     rawBody: ingress.rawBody,
-    params: ingress.params ?? {},
+    params: ingress.params ?? NO_PARAMS,
     routeFacts:
       ingress.operation === "count_tokens"
         ? { ...ingress.routeFacts, countTokens: true }
@@ -66,7 +76,7 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     warnings: [],
     key: ingress.caller?.key ?? null,
     presentedKey: ingress.caller?.presented ?? null,
-    metadata: emptyMetadata(),
+    metadata: NO_METADATA,
     requestedModel: null,
     targets: [],
     rule: null,

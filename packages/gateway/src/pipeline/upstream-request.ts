@@ -15,6 +15,7 @@ import {
   upstreamCodecs,
   upstreamProtocolFor,
 } from "../protocol/protocols.js";
+import { jsonMemberSpan, type MemberSpan } from "../protocol/shared/json-member-span.js";
 import { isObject, type JsonObject } from "../protocol/shared/validation.js";
 import type { UpstreamProtocol } from "../providers/declaration.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
@@ -124,6 +125,12 @@ function passThroughBody(
   if ((!modelInBody || body.model === target.model) && !injectedStreamUsage && context.rawBody) {
     return { payload: context.rawBody, injectedStreamUsage };
   }
+  const newModel = modelInBody && body.model !== target.model ? target.model : null;
+  const spliced =
+    context.rawBody && !(injectedStreamUsage && "stream_options" in body)
+      ? splicedBody(context.rawBody, newModel, injectedStreamUsage)
+      : null;
+  if (spliced) return { payload: spliced, injectedStreamUsage };
   const rewritten: JsonObject = modelInBody ? { ...body, model: target.model } : { ...body };
   if (injectedStreamUsage) {
     rewritten.stream_options = {
@@ -132,6 +139,30 @@ function passThroughBody(
     };
   }
   return { payload: JSON.stringify(rewritten), injectedStreamUsage };
+}
+
+const STREAM_USAGE_MEMBER = Buffer.from('"stream_options":{"include_usage":true},');
+
+/**
+ * The caller's bytes with the model's value replaced and/or the stream usage option added as the
+ * first member, or null when the bytes cannot be spliced safely (the parsed body is then
+ * re-serialised). The caller's own formatting and numbers reach the provider as they were sent.
+ */
+function splicedBody(raw: Buffer, model: string | null, addStreamUsage: boolean): Buffer | null {
+  const span: MemberSpan =
+    model === null ? { kind: "absent", open: raw.indexOf(0x7b) } : jsonMemberSpan(raw, "model");
+  if (span.kind === "unsure" || span.open < 0) return null;
+  const parts = [raw.subarray(0, span.open + 1)];
+  if (addStreamUsage) parts.push(STREAM_USAGE_MEMBER);
+  if (model === null) parts.push(raw.subarray(span.open + 1));
+  else if (span.kind === "found") {
+    parts.push(
+      raw.subarray(span.open + 1, span.start),
+      Buffer.from(JSON.stringify(model)),
+      raw.subarray(span.end),
+    );
+  } else return null;
+  return Buffer.concat(parts);
 }
 
 function translatedBody(

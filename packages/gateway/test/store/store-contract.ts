@@ -315,6 +315,18 @@ export function storeContract(open: () => Promise<Stores>): void {
     await stores.events.insertRequestLogs([]);
   });
 
+  it("inserts a batch of any size, a record repeated within it stored once", async () => {
+    const orgId = unique("org");
+    const start = Date.parse("2025-02-01T00:00:00.000Z");
+    const records = Array.from({ length: 37 }, (_, index) =>
+      newLog({ orgId, createdAt: new Date(start + index), latencyMs: index }),
+    );
+    const repeated = records[20];
+    if (!repeated) throw new Error("no record 20");
+    await stores.events.insertRequestLogs([...records.slice(0, 30), repeated, ...records.slice(30)]);
+    expect(await stores.events.listRequestLogs({ orgId, limit: 100 })).toEqual([...records].reverse());
+  });
+
   it("lists request logs newest first, limited, optionally by org", async () => {
     const orgId = unique("org");
     const otherOrgId = unique("org");

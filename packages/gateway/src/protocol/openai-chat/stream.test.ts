@@ -103,4 +103,39 @@ describe("OpenAI chat stream codec", () => {
     tap.frame('{"error":{"message":"overloaded","type":"server_error","param":null,"code":null}}');
     expect(tap.summary().error).toEqual({ message: "overloaded", type: "server_error", code: null });
   });
+  it("summarises text frames by scanning them, exactly as parsing would", () => {
+    const datas = frames(fixture("stream-text.sse"));
+    const tap = createChatStreamTap({ hideUsage: false });
+    for (const data of datas) tap.frame(data);
+    const parsed = decodeAll(datas);
+    const text = parsed.flatMap((event) => (event.type === "text-delta" ? [event.text] : [])).join("");
+    const finish = parsed.find((event) => event.type === "finish");
+    expect(tap.summary().producedChars).toBe(text.length);
+    expect(tap.summary().finishReason).toBe(finish?.type === "finish" ? finish.finishReason : "missing");
+  });
+
+  it("counts escaped content as decoded and is not fooled by markers inside strings", () => {
+    const tap = createChatStreamTap({ hideUsage: true });
+    const content = 'say "usage":{ and "error" \\ é\n';
+    const frame = JSON.stringify({
+      choices: [{ index: 0, delta: { content }, finish_reason: null }],
+      usage: null,
+    });
+    const out = tap.frame(frame);
+    expect(out).not.toBeNull();
+    expect(JSON.parse(out ?? "")).toEqual({
+      choices: [{ index: 0, delta: { content }, finish_reason: null }],
+    });
+    expect(tap.summary().producedChars).toBe(content.length);
+    expect(tap.summary().error).toBeNull();
+    expect(tap.summary().usage).toBeNull();
+    tap.frame('{"choices":[{"index":0,"delta":{},"finish_reason":"length"}],"usage":null}');
+    expect(tap.summary().finishReason).toBe("length");
+  });
+
+  it("reports a frame that is not JSON as malformed", () => {
+    const tap = createChatStreamTap({ hideUsage: false });
+    tap.frame("{not json");
+    expect(tap.summary().error?.message).toMatch(/malformed/);
+  });
 });

@@ -158,7 +158,7 @@ function toRequestLogRow(record: RequestLogRecord): Insertable<RequestLogsTable>
     session_id: record.sessionId,
     session_name: record.sessionName,
     session_path: record.sessionPath,
-    properties: JSON.stringify(record.properties),
+    properties: stringifyProperties(record.properties),
     requested_model: record.requestedModel,
     provider: record.provider,
     model: record.model,
@@ -180,6 +180,12 @@ function toRequestLogRow(record: RequestLogRecord): Insertable<RequestLogsTable>
     routing_rule: record.routingRule,
     decision: record.decision === null ? null : JSON.stringify(record.decision),
   };
+}
+
+/** Most requests carry no properties; their "{}" needs no serialiser. */
+function stringifyProperties(properties: Record<string, string>): string {
+  for (const _name in properties) return JSON.stringify(properties);
+  return "{}";
 }
 
 function toRequestLog(row: Selectable<RequestLogsTable>): RequestLogRecord {
