@@ -17,6 +17,7 @@
  *   BENCH_PROFILE=heap npm run bench       # … or a heap (allocation) profile
  *   BENCH_ONLY=gateway npm run bench       # measure only some targets (comma-separated)
  *   BENCH_MODES=stream npm run bench       # … or only some modes (json, stream)
+ *   BENCH_GATEWAY_BUNDLE=path/to/other.mjs # the gateway from another build (before/after comparisons)
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -174,9 +175,10 @@ function startCommand(): string[] {
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     scripts: { start: string };
   };
+  const bundle = process.env.BENCH_GATEWAY_BUNDLE;
   const words = manifest.scripts.start
     .split(/\s+/)
-    .map((word) => (word.endsWith(".mjs") || word.endsWith(".js") ? join(root, word) : word));
+    .map((word) => (word.endsWith(".mjs") || word.endsWith(".js") ? (bundle ?? join(root, word)) : word));
   const dir = join(out, "profiles");
   if (profile === "cpu") words.splice(1, 0, "--cpu-prof", `--cpu-prof-dir=${dir}`);
   if (profile === "heap") words.splice(1, 0, "--heap-prof", `--heap-prof-dir=${dir}`);

@@ -45,7 +45,8 @@ export function createChatStreamTap(options: { hideUsage: boolean }): ChatStream
       if (looksLikeObject(data) && !NEEDS_PARSING.test(data)) {
         summary.chunks++;
         summary.producedChars += contentLength(data);
-        const finish = data.indexOf(FINISH_REASON);
+        // OpenAI puts finish_reason last in a choice: searching from the end finds it at once.
+        const finish = data.lastIndexOf(FINISH_REASON);
         if (finish !== -1) {
           const start = finish + FINISH_REASON.length;
           const raw = data.slice(start, data.indexOf('"', start));
@@ -110,9 +111,15 @@ function contentLength(data: string): number {
 }
 
 const USAGE_NULL = '"usage":null';
+const LAST_USAGE_NULL = ',"usage":null}';
 
 /** Removes each `"usage":null` member, with the comma that separates it from its neighbour. */
 function withoutUsageNull(data: string): string {
+  // The option adds the member last; checking the end first avoids a scan of the whole frame.
+  if (data.endsWith(LAST_USAGE_NULL)) {
+    const head = data.slice(0, -LAST_USAGE_NULL.length);
+    if (!head.includes(USAGE_NULL)) return `${head}}`;
+  }
   let at = data.indexOf(USAGE_NULL);
   if (at === -1) return data;
   let out = "";
