@@ -22,6 +22,7 @@ import {
   isTimeout,
   type UpstreamErrorClass,
 } from "../upstream/error-class.js";
+import { readBody } from "../upstream/read-body.js";
 import { parseRetryAfter } from "../upstream/retry-after.js";
 import type { UpstreamResponse } from "../upstream/upstream-client.js";
 import { clientGoneError } from "./abort-reasons.js";
@@ -285,7 +286,7 @@ async function httpFailure(
   const status = response.statusCode;
   const errorClass = classifyStatus(status) ?? "http_4xx";
   const { settings } = context.services;
-  const text = await readBounded(response.body, settings.maxUpstreamErrorBodyBytes);
+  const text = await readErrorBody(response.body, settings.maxUpstreamErrorBodyBytes);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -356,29 +357,12 @@ async function readAnswer(response: UpstreamResponse, limit: number): Promise<Bu
     malformed(`the upstream answer is larger than the ${limit}-byte limit (max_upstream_body_bytes)`);
   const declared = Number(response.headers["content-length"]);
   if (declared > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+  const read = await readBody(response.body, limit);
+  if (read.overflowed) throw tooLarge();
+  return read.bytes;
 }
 
-async function readBounded(body: UpstreamResponse["body"], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= limit) break;
-    }
-  } catch {
-    // A broken error body still tells us the status; keep what arrived.
-  } finally {
-    if (size >= limit) body.destroy();
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString("utf8");
+/** An error body: what arrived, up to `limit` bytes; a broken one still tells us the status. */
+async function readErrorBody(body: UpstreamResponse["body"], limit: number): Promise<string> {
+  return (await readBody(body, limit, { keepPartial: true })).bytes.toString("utf8");
 }

@@ -11,6 +11,7 @@ import { upstreamCodecs } from "../protocol/protocols.js";
 import type { ServedModel } from "../providers/declaration.js";
 import type { ServedModels } from "../providers/model-catalogue.js";
 import type { ProviderInstance } from "../providers/provider-instance.js";
+import { readBody } from "../upstream/read-body.js";
 import type { UpstreamClient } from "../upstream/upstream-client.js";
 
 export interface ModelDirectoryOptions {
@@ -111,7 +112,9 @@ export class ModelDirectory {
         allowLinkLocal: provider.allowLinkLocal,
         firstByteTimeoutMs: FETCH_LIMIT_MS,
       });
-      const text = await readBounded(response.body, MAX_PAGE_BYTES);
+      const read = await readBody(response.body, MAX_PAGE_BYTES);
+      if (read.overflowed) throw new Error(`the model list is larger than ${MAX_PAGE_BYTES} bytes`);
+      const text = read.bytes.toString("utf8");
       if (response.statusCode !== 200) {
         throw new Error(`the model list answered HTTP ${response.statusCode}`);
       }
@@ -132,21 +135,4 @@ function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
       resolve();
     });
   });
-}
-
-async function readBounded(
-  body: AsyncIterable<Buffer> & { destroy(): void },
-  limit: number,
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      throw new Error(`the model list is larger than ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }

@@ -9,6 +9,7 @@ import { Agent } from "undici";
 import { GatewayError } from "../errors/gateway-error.js";
 import { lookupAllowing } from "./lookup-allowing.js";
 import { isPublicAddress } from "./public-address.js";
+import { type BodyRead, readBody } from "./read-body.js";
 
 export interface ImageFetcherOptions {
   maxBytes: number;
@@ -103,22 +104,14 @@ export class ImageFetcher {
         body.destroy();
         throw refused(url, `it is larger than ${this.options.maxBytes} bytes`);
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
+      let read: BodyRead;
       try {
-        for await (const chunk of body as AsyncIterable<Buffer>) {
-          size += chunk.length;
-          if (size > this.options.maxBytes) {
-            body.destroy();
-            throw refused(url, `it is larger than ${this.options.maxBytes} bytes`);
-          }
-          chunks.push(chunk);
-        }
+        read = await readBody(body, this.options.maxBytes);
       } catch (error) {
-        if (error instanceof GatewayError) throw error;
         throw refused(url, (error as Error).message);
       }
-      return { mediaType, data: Buffer.concat(chunks).toString("base64") };
+      if (read.overflowed) throw refused(url, `it is larger than ${this.options.maxBytes} bytes`);
+      return { mediaType, data: read.bytes.toString("base64") };
     }
     throw refused(url, "it redirects too many times");
   }
