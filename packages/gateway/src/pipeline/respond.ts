@@ -173,6 +173,11 @@ interface StreamTap {
   push(chunk: Buffer): string | Buffer;
   /** True once reading more cannot help (a translated stream met an in-band error). */
   stopped(): boolean;
+  /**
+   * True once the upstream sent its terminal event (OpenAI's `[DONE]`): what is left to write
+   * goes out with the end of the response, in one write rather than two.
+   */
+  complete(): boolean;
   /** The upstream's bytes are over: what is left to write, and how the stream ended. */
   end(): StreamEnding;
   errorFrame(failure: GatewayError): string;
@@ -200,28 +205,59 @@ async function forwardStream(
   startEventStream(context);
   const writer = new ClientWriter(context);
   let failure: GatewayError | null = null;
+  let last: string | Buffer = "";
   try {
     let chunk: Buffer | null = stream.firstChunk;
     while (chunk !== null) {
       const out = tap.push(chunk);
+      if (tap.complete()) {
+        last = out;
+        break;
+      }
       if (out.length > 0) await writer.write(out);
       if (tap.stopped()) break;
       const next = await stream.iterator.next();
       chunk = next.done ? null : next.value;
     }
     const ending = tap.end();
-    if (ending.rest !== "") await writer.write(ending.rest);
     failure = ending.failure;
-    if (failure) {
-      if (ending.tellCaller) await writer.write(tap.errorFrame(failure));
-      upstream.response.body.destroy();
-    }
+    const tail = failure && ending.tellCaller ? ending.rest + tap.errorFrame(failure) : ending.rest;
+    last = tail === "" ? last : last.length === 0 ? tail : Buffer.concat([toBytes(last), toBytes(tail)]);
+    if (failure) upstream.response.body.destroy();
   } catch (error) {
+    if (last.length > 0) await writer.write(last).catch(() => undefined);
+    last = "";
     failure = await streamInterrupted(context, upstream, writer, error, tap.errorFrame);
   } finally {
-    writer.end();
+    writer.end(last);
   }
+  if (!failure && tap.complete()) await drainAfterEnd(stream.iterator, upstream);
   settleStream(context, tap.summary(), failure);
+}
+
+const toBytes = (data: string | Buffer) => (typeof data === "string" ? Buffer.from(data) : data);
+
+/** Bytes an upstream may still send after its terminal event before its connection is given up. */
+const MAX_BYTES_AFTER_END = 64 * 1024;
+
+/**
+ * After the terminal event the upstream's response has only its own end to come: read it, so the
+ * kept-alive connection goes back to the pool instead of being torn down. One that goes on
+ * talking is cut.
+ */
+async function drainAfterEnd(iterator: AsyncIterator<Buffer>, upstream: UpstreamResult): Promise<void> {
+  let size = 0;
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      size += next.value.length;
+      if (size > MAX_BYTES_AFTER_END) break;
+    }
+  } catch {
+    // The answer is complete; a broken ending changes nothing for the caller.
+  }
+  upstream.response.body.destroy();
 }
 
 /** The same-protocol OpenAI stream: bytes forwarded as they came, a light tap for usage. */
@@ -250,6 +286,7 @@ function chatPassThroughTap(context: RequestContext, upstream: UpstreamResult): 
       return chunk;
     },
     stopped: () => false,
+    complete: () => tap.summary().sawDone,
     end() {
       parser.end();
       const rest = takePending();
@@ -328,6 +365,7 @@ function eventTap(context: RequestContext, upstream: UpstreamResult): StreamTap 
       return chunk;
     },
     stopped: () => translate && summary.error !== null,
+    complete: () => false,
     end() {
       parser.end();
       if (!summary.error) take(decoder.end());
@@ -519,11 +557,14 @@ class ClientWriter {
     });
   }
 
-  /** Ends the response with whatever the redactor still holds back. */
-  end(): void {
+  /** Ends the response with `last` and whatever the redactor still holds back. */
+  end(last: string | Buffer = ""): void {
+    const data = last.length > 0 ? this.scrub(last) : "";
     const held = this.redactor?.flush();
     if (this.response.destroyed) return;
-    if (held !== undefined && held.length > 0) this.response.end(held);
+    const rest = held !== undefined && held.length > 0 ? Buffer.concat([toBytes(data), held]) : data;
+    if (this.context.firstByteAt === null && rest.length > 0) this.context.firstByteAt = performance.now();
+    if (rest.length > 0) this.response.end(rest);
     else this.response.end();
   }
 
