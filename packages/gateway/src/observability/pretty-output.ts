@@ -53,11 +53,10 @@ function accessSentence(log: Line): string {
   const requested = log.modelRequested;
   const served = log.modelServed;
   if (typeof requested === "string" || typeof served === "string") {
-    parts.push(
-      typeof served !== "string" || served === requested
-        ? text(requested)
-        : `${typeof requested === "string" ? requested : "-"}→${served}`,
-    );
+    // `openai/gpt-4o` served as `gpt-4o` by openai is the same model: no arrow for it.
+    const same =
+      typeof served !== "string" || served === requested || requested === `${text(log.provider)}/${served}`;
+    parts.push(same ? text(requested) : `${text(requested)}→${served}`);
   }
   if (typeof log.provider === "string") parts.push(log.provider);
   parts.push(milliseconds(log.latencyMs));
