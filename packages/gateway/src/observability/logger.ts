@@ -4,7 +4,7 @@
  * redacted by path as a safety net; the code never logs them in the first place. A level or format
  * that does not exist is a ConfigError, which the command prints on one line.
  */
-import { type Logger, type LoggerOptions, pino } from "pino";
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
 import { ConfigError } from "../config/config-error.js";
 import { prettyOutput } from "./pretty-output.js";
 
@@ -14,9 +14,16 @@ const FORMATS: readonly LogFormat[] = ["json", "pretty"];
 // pino's own names, most verbose first, as an operator reads them.
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
+export interface LogOutput {
+  /** Whether the output is a terminal (pretty lines by default). */
+  readonly isTTY?: boolean | undefined;
+  /** Where lines go; stdout when absent. */
+  readonly destination?: DestinationStream;
+}
+
 export function createLogger(
   env: Readonly<Record<string, string | undefined>>,
-  stdout: { readonly isTTY?: boolean } = process.stdout,
+  output: LogOutput = process.stdout,
 ): Logger {
   const options: LoggerOptions = {
     level: logLevelOf(env),
@@ -36,9 +43,13 @@ export function createLogger(
       censor: "[REDACTED]",
     },
   };
-  if (logFormatOf(env, stdout.isTTY === true) === "json") return pino(options);
+  const isTTY = output.isTTY === true;
+  if (logFormatOf(env, isTTY) === "json") {
+    return output.destination === undefined ? pino(options) : pino(options, output.destination);
+  }
+  const destination = output.destination ?? pino.destination(1);
   // Colours only for a terminal: a piped `pretty` stays plain text for files and `grep`.
-  return pino(options, prettyOutput({ colorize: stdout.isTTY === true && env.NO_COLOR === undefined }));
+  return pino(options, prettyOutput({ colorize: isTTY && env.NO_COLOR === undefined, destination }));
 }
 
 /** `FLOOPY_LOG_FORMAT`, or pretty for a terminal and JSON for anything else. */

@@ -11,21 +11,24 @@
  * throughput, and JSON (the default off a terminal) skips this module entirely.
  */
 
-import { type DestinationStream, pino } from "pino";
+import type { DestinationStream } from "pino";
 import pinoPretty from "pino-pretty";
 import { ACCESS_MESSAGE } from "./access-line.js";
 import { UPSTREAM_FAILURE_MESSAGE } from "./upstream-warning.js";
 
 type Line = Record<string, unknown>;
 
-export function prettyOutput(options: { colorize: boolean }): DestinationStream {
+export function prettyOutput(options: {
+  colorize: boolean;
+  destination: DestinationStream;
+}): DestinationStream {
   const prettify = pinoPretty.prettyFactory({
     colorize: options.colorize,
     translateTime: "SYS:HH:MM:ss.l",
     ignore: "service",
     singleLine: true,
   });
-  const out = pino.destination(1);
+  const out = options.destination;
   return {
     write(text: string): void {
       let log: Line;
