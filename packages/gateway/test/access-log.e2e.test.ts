@@ -44,6 +44,11 @@ beforeAll(async () => {
       "models:",
       `  openai/gpt-4o-mini: { pricing: { input: ${PRICE.input}, output: ${PRICE.output} } }`,
       `  backup/backup-model: { pricing: { input: ${BACKUP_PRICE.input}, output: ${BACKUP_PRICE.output} } }`,
+      "routing_rules:",
+      "  retrying:",
+      "    strategy: fallback",
+      "    targets: [{ model: openai/gpt-4o-mini }, { model: backup/backup-model }]",
+      `    retry: { attempts: 1, on: ["5xx"], backoff_ms: 5 }`,
       "keys:",
       `  - { name: prod-app, hash: "${hashApiKey(KEY)}" }`,
       "",
@@ -202,6 +207,29 @@ describe("the JSON log (stdout is not a terminal)", () => {
     expect(line.costUsd).toBeCloseTo(costOf(BACKUP_PRICE), 12);
   });
 
+  it("warns of a retry, then of the fallback after the retry failed too", async () => {
+    fake.pushFault({ kind: "status", status: 503 }, { kind: "status", status: 502 });
+    const { response } = await client.chat.completions
+      .create({ model: "gpt-4o-mini", messages }, { headers: { "floopy-routing-rule": "retrying" } })
+      .withResponse();
+    const id = response.headers.get("floopy-request-id") ?? "";
+    const line = await lineOf(gateway, "request", id);
+    const warnings = jsonLines(gateway.output()).filter(
+      (each) => each.msg === "upstream attempt failed" && each.requestId === id,
+    );
+    expect(warnings).toEqual([
+      expect.objectContaining({ provider: "openai", status: 503, attempt: 1, next: "retry", retryInMs: 5 }),
+      expect.objectContaining({
+        provider: "openai",
+        status: 502,
+        attempt: 2,
+        next: "fallback",
+        fallbackTo: "backup/backup-model",
+      }),
+    ]);
+    expect(line).toMatchObject({ status: 200, provider: "backup", fallbackUsed: true, attempts: 3 });
+  });
+
   it("warns that it gives up when the provider refuses, even when its error quotes the key", async () => {
     fake.pushFault({ kind: "echo-credentials", status: 401 });
     const error = await client.chat.completions
@@ -252,7 +280,7 @@ describe("the JSON log (stdout is not a terminal)", () => {
   it("never writes a key or an Authorization value, anywhere in its output", async () => {
     await vi.waitFor(() => {
       // Every request above has its access line by now.
-      if (jsonLines(gateway.output()).filter((line) => line.msg === "request").length < 6)
+      if (jsonLines(gateway.output()).filter((line) => line.msg === "request").length < 7)
         throw new Error("not all access lines yet");
     });
     const output = gateway.output();
