@@ -9,6 +9,7 @@
 import { performance } from "node:perf_hooks";
 import { errorCodes, upstreamErrorCode } from "../errors/error-codes.js";
 import { GatewayError } from "../errors/gateway-error.js";
+import { type UpstreamNext, warnUpstreamFailure } from "../observability/upstream-warning.js";
 import { upstreamCodecs } from "../protocol/protocols.js";
 import type { UpstreamProtocol } from "../providers/declaration.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
@@ -95,6 +96,7 @@ async function tryTarget(context: RequestContext, target: ResolvedModel, run: Ta
   for (let attempt = 0; ; attempt++) {
     if (performance.now() >= run.deadlineAt) throw exhausted(context, run.lastFailure, run.tried);
     if (attempt === 0) run.tried++;
+    if (attempt === 0 && index > 0) warnFailure(context, { action: "fallback", to: targetKey(target) });
     const outcome = await attemptTarget(
       context,
       target,
@@ -106,6 +108,7 @@ async function tryTarget(context: RequestContext, target: ResolvedModel, run: Ta
     run.lastFailure = outcome.failure;
     const delay = retry ? retryDelay(retry, attempt, outcome) : null;
     if (delay === null || performance.now() + delay >= run.deadlineAt) return false;
+    warnFailure(context, { action: "retry", inMs: delay });
     await sleep(delay, context.abort.signal);
     if (context.abort.signal.aborted) throw abortError(context);
   }
@@ -151,6 +154,7 @@ async function attemptTarget(
       const failure = await httpFailure(context, target, prepared.protocol, response);
       recordAttempt(context, target, response.statusCode, failure.errorClass, started);
       if (!isFailoverable(failure.errorClass)) {
+        warnFailure(context, { action: "give_up" });
         callersFault = failure.error;
         throw callersFault;
       }
@@ -191,6 +195,8 @@ async function attemptTarget(
       const reason = abortError(context);
       const errorClass = reason.code === "GATEWAY_TIMEOUT" ? "deadline" : "aborted";
       recordAttempt(context, target, response?.statusCode ?? null, errorClass, started);
+      // A caller that left is not an upstream failure; a deadline that ran out is.
+      if (errorClass === "deadline") warnFailure(context, { action: "give_up" });
       throw reason;
     }
     const errorClass: UpstreamErrorClass =
@@ -316,7 +322,15 @@ async function httpFailure(
   return { errorClass, error, retryAfterMs };
 }
 
+/** The warn line for the attempt just recorded, when it failed. */
+function warnFailure(context: RequestContext, next: UpstreamNext): void {
+  const attempt = context.attempts.at(-1);
+  if (attempt?.errorClass == null) return;
+  warnUpstreamFailure(context.services.logger, context.id, attempt, context.attempts.length, next);
+}
+
 function exhausted(context: RequestContext, last: Failure | undefined, tried: number): GatewayError {
+  warnFailure(context, { action: "give_up" });
   // One target that answered with an HTTP error: the caller gets that upstream's own error.
   if (last && tried === 1 && last.errorClass.startsWith("http_")) return last.error;
   const attempts = context.attempts;

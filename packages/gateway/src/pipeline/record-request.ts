@@ -1,17 +1,17 @@
 /**
  * After-response stage: record-request. Builds the request's log record — the one place records
- * are built, so the one place secrets are redacted — and hands it to the bounded queue. Never
+ * are built, so the one place secrets are redacted —, logs the access line from it and hands it to
+ * the bounded queue. Never
  * blocks; a full queue drops and counts.
  */
 import { performance } from "node:perf_hooks";
+import { logAccess } from "../observability/access-line.js";
 import { redactSecrets } from "../records/redact.js";
 import type { DecisionRecord, RequestLogRecord } from "../store/types.js";
 import type { RequestContext } from "./request-context.js";
 import { fallbackUsed } from "./response-headers.js";
 
 export function recordRequest(context: RequestContext): void {
-  // A dry run is not traffic: it leaves no request record.
-  if (context.operation === "explain" || context.protocol === "floopy-api") return;
   const { services } = context;
   const latencyMs = round(performance.now() - context.startedAt);
   const target = context.upstream?.target;
@@ -49,6 +49,9 @@ export function recordRequest(context: RequestContext): void {
     routingRule: context.decision?.rule ?? null,
     decision: decisionRecord(context),
   };
+  logAccess(services.logger, context.response.req, context.key, record);
+  // A dry run is not traffic: it leaves no request record (only its access line).
+  if (context.operation === "explain" || context.protocol === "floopy-api") return;
   services.records.enqueue(record);
   const provider = record.provider ?? "none";
   services.metrics.requests.inc({
