@@ -42,6 +42,7 @@ interface RouteConfig {
   protocol: IngressProtocol;
   operation: Operation;
   route: string;
+  callerProtocol?: IngressRoute["callerProtocol"];
 }
 
 export function buildServer(options: ServerOptions): FastifyInstance<Server> {
@@ -118,10 +119,7 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
       return;
     }
     // `/v1/models` serves three SDKs; the key's presentation says whose shape, errors included.
-    const protocol =
-      config.protocol === "openai-models"
-        ? modelsCallerProtocol(request.headers, (request.query as Record<string, string>) ?? {})
-        : config.protocol;
+    const protocol = callerProtocolOf(request, config as RouteConfig);
     try {
       const caller = authenticateCaller(services, {
         protocol,
@@ -188,11 +186,12 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   app.post("/v1/models/*", geminiOptions, gemini);
   // Floopy's own API and the admin API: each route module's stages, the same ingress otherwise.
   const register = (declared: IngressRoute) => {
-    const config = {
+    const config: RouteConfig = {
       protocol: declared.protocol,
       operation: declared.operation,
       route: declared.route,
-    } satisfies RouteConfig;
+      ...(declared.callerProtocol ? { callerProtocol: declared.callerProtocol } : {}),
+    };
     app.route({
       method: declared.method,
       url: declared.url,
@@ -201,10 +200,13 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
       handler: (request, reply) => {
         reply.hijack();
         const ingress = ingressOf(request, reply, config);
+        ingress.protocol = callerProtocolOf(request, config);
         const params: Record<string, string> = {};
         for (const [name, value] of Object.entries((request.query as Record<string, unknown>) ?? {}))
           if (typeof value === "string") params[name] = value;
-        const id = (request.params as Record<string, string> | undefined)?.id;
+        // `:id`, or the rest of the path after `/models/` (model ids may hold slashes).
+        const path = request.params as Record<string, string> | undefined;
+        const id = path?.id ?? path?.["*"];
         if (id !== undefined) params.id = id;
         ingress.params = params;
         return runPipeline(services, ingress, declared.stages);
@@ -213,29 +215,6 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   };
   for (const declared of platformRoutes) register(declared);
   for (const declared of adminRoutes) register(declared);
-  // The model routes answer in the caller's protocol; `/v1/models` serves three SDKs, so the
-  // caller's headers say whose shape it expects (see modelsCallerProtocol).
-  const modelsRoute = (operation: Operation, protocol: IngressProtocol = "openai-models") => ({
-    config: { protocol, operation, route: "models" } satisfies RouteConfig,
-  });
-  const handleModels = (request: FastifyRequest, reply: FastifyReply) => {
-    const config = request.routeOptions.config as unknown as RouteConfig;
-    reply.hijack();
-    const ingress = ingressOf(request, reply, config);
-    const params: Record<string, string> = {};
-    for (const [name, value] of Object.entries((request.query as Record<string, unknown> | undefined) ?? {}))
-      if (typeof value === "string") params[name] = value;
-    ingress.params = { ...params, ...ingress.params };
-    if (config.protocol === "openai-models") {
-      ingress.protocol = modelsCallerProtocol(request.headers, ingress.params);
-    }
-    return runPipeline(services, ingress);
-  };
-  app.get("/v1/models", modelsRoute("list_models"), handleModels);
-  app.get("/v1/models/*", modelsRoute("get_model"), handleModels);
-  app.get("/v1beta/models", modelsRoute("list_models", "gemini"), handleModels);
-  app.get("/v1beta/models/*", modelsRoute("get_model", "gemini"), handleModels);
-
   app.get("/healthz", async (_request, reply) => reply.send({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
     try {
@@ -299,19 +278,11 @@ const geminiActions: Record<
   },
 };
 
-/**
- * Whose model list a `GET /v1/models` caller expects, from how it presents its key: a Gemini key
- * (`x-goog-api-key`, `?key=`) means `@google/genai`, `anthropic-version` or `x-api-key` means
- * `@anthropic-ai/sdk`, anything else OpenAI.
- */
-function modelsCallerProtocol(
-  headers: FastifyRequest["headers"],
-  params: Readonly<Record<string, string>>,
-): IngressProtocol {
-  if (headers["x-goog-api-key"] !== undefined || params.key !== undefined) return "gemini";
-  if (headers["anthropic-version"] !== undefined || headers["x-api-key"] !== undefined)
-    return "anthropic-messages";
-  return "openai-models";
+/** The route's protocol, or for a route several SDKs call, the one this caller speaks. */
+function callerProtocolOf(request: FastifyRequest, config: RouteConfig): IngressProtocol {
+  return config.callerProtocol
+    ? config.callerProtocol(request.headers, (request.query as Record<string, unknown> | undefined) ?? {})
+    : config.protocol;
 }
 
 const unknownRoute: RouteConfig = { protocol: "openai-models", operation: "get_model", route: "unknown" };

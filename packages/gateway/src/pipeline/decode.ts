@@ -16,9 +16,7 @@ import { parseJsonBody } from "./json-body.js";
 import type { RequestContext } from "./request-context.js";
 
 export function decode(context: RequestContext): undefined {
-  if (context.protocol === "openai-models" || context.protocol === "floopy-api") return undefined;
-  // The model routes of every protocol are GETs without a body.
-  if (context.operation === "list_models" || context.operation === "get_model") return undefined;
+  if (context.protocol === "floopy-api") return undefined;
   let parsed = parseJsonBody(context.rawBody, context.services.settings.maxJsonDepth);
   const { protocol } = context;
   if (context.operation === "explain" && isObject(parsed)) {

@@ -4,6 +4,7 @@
  * authentication from headers, the same error renderer and the same runner as generation
  * routes. Only the stages differ: a route module runs authenticate, then its own answer.
  */
+import type { IncomingHttpHeaders } from "node:http";
 import type { IngressProtocol } from "../protocol/ingress-protocol.js";
 import type { Operation } from "../providers/declaration.js";
 import type { Stage } from "./request-context.js";
@@ -14,6 +15,14 @@ export interface IngressRoute {
   url: string;
   /** The protocol whose shape the route's errors take. */
   protocol: IngressProtocol;
+  /**
+   * For a route several SDKs call (`/v1/models`): the caller's protocol from how it presents its
+   * key, which decides the shape of the answer and of its errors, authentication's included.
+   */
+  callerProtocol?: (
+    headers: IncomingHttpHeaders,
+    query: Readonly<Record<string, unknown>>,
+  ) => IngressProtocol;
   operation: Operation;
   /** The route's name in records and metrics. */
   route: string;

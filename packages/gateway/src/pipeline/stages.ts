@@ -2,7 +2,6 @@
  * The request path, top to bottom. This is the only place that knows the order of stages.
  * Generation only: Floopy's own API (platform/) and the admin API (admin/) are route modules.
  */
-import { answerModels } from "./answer-models.js";
 import { authenticate } from "./authenticate.js";
 import { countTokens } from "./count-tokens.js";
 import { decode } from "./decode.js";
@@ -21,7 +20,6 @@ export const hotPathStages: readonly Stage[] = [
   authenticate,
   decode,
   readMetadata,
-  answerModels,
   route,
   countTokens,
   dispatch,

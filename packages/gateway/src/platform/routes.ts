@@ -5,5 +5,6 @@
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { decisionRoutes } from "./decisions.js";
 import { explainRoutes } from "./explain.js";
+import { modelRoutes } from "./models.js";
 
-export const platformRoutes: readonly IngressRoute[] = [...decisionRoutes, ...explainRoutes];
+export const platformRoutes: readonly IngressRoute[] = [...decisionRoutes, ...explainRoutes, ...modelRoutes];

@@ -1,13 +1,17 @@
 /**
- * Stage: answer-models. The model routes answer with what the enabled providers really serve (the
+ * The model routes — `GET /v1/models[/{id}]` and Gemini's `GET /v1beta/models[/{id}]` — answer with what the enabled providers really serve (the
  * model directory: each provider's own model list, cached, the catalogue standing in for one that
  * cannot be listed) merged with the configured models and aliases, in the caller's protocol:
  * OpenAI's `{object:"list", data}`, Anthropic's paged `{data, has_more, first_id, last_id}`, or
  * Gemini's `{models:[{name:"models/…"}], nextPageToken}`; and one model in the same three shapes.
  */
+import type { IncomingHttpHeaders } from "node:http";
 import { GatewayError } from "../errors/gateway-error.js";
+import { authenticate } from "../pipeline/authenticate.js";
+import type { IngressRoute } from "../pipeline/ingress-route.js";
+import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
+import type { IngressProtocol } from "../protocol/ingress-protocol.js";
 import type { CatalogueEntry } from "../providers/model-catalogue.js";
-import type { RequestContext, StageResponse } from "./request-context.js";
 
 // The catalogue has no creation dates, and a moving one would look like churn.
 const CATALOGUE_CREATED = 1_700_000_000;
@@ -15,9 +19,45 @@ const ANTHROPIC_DEFAULT_LIMIT = 20;
 const GEMINI_DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE = 1000;
 
-export async function answerModels(context: RequestContext): Promise<StageResponse | undefined> {
+/**
+ * Whose model list a `GET /v1/models` caller expects, from how it presents its key: a Gemini key
+ * (`x-goog-api-key`, `?key=`) means `@google/genai`, `anthropic-version` or `x-api-key` means
+ * `@anthropic-ai/sdk`, anything else OpenAI. Its errors take the same shape.
+ */
+export function modelsCallerProtocol(
+  headers: IncomingHttpHeaders,
+  query: Readonly<Record<string, unknown>>,
+): IngressProtocol {
+  if (headers["x-goog-api-key"] !== undefined || query.key !== undefined) return "gemini";
+  if (headers["anthropic-version"] !== undefined || headers["x-api-key"] !== undefined)
+    return "anthropic-messages";
+  return "openai-models";
+}
+
+const modelRoute = (
+  url: string,
+  operation: "list_models" | "get_model",
+  protocol: IngressProtocol,
+): IngressRoute => ({
+  method: "GET",
+  url,
+  protocol,
+  ...(protocol === "openai-models" ? { callerProtocol: modelsCallerProtocol } : {}),
+  operation,
+  route: "models",
+  bodyLimit: "admin",
+  stages: [authenticate, answerModels],
+});
+
+export const modelRoutes: readonly IngressRoute[] = [
+  modelRoute("/v1/models", "list_models", "openai-models"),
+  modelRoute("/v1/models/*", "get_model", "openai-models"),
+  modelRoute("/v1beta/models", "list_models", "gemini"),
+  modelRoute("/v1beta/models/*", "get_model", "gemini"),
+];
+
+async function answerModels(context: RequestContext): Promise<StageResponse> {
   const { operation } = context;
-  if (operation !== "list_models" && operation !== "get_model") return undefined;
   const { catalogue, models } = context.services;
   const served = await models.served();
   if (operation === "list_models") {
