@@ -379,9 +379,12 @@ describe("unknown routes", () => {
     shape(answer);
   });
 
-  it("answers an unknown route before reading its body", async () => {
-    const answer = await rawRequest(bigBodyHead("POST", "/v1/nothing-here", {}), "{");
-    expect(answer.status).toBe(404);
-    await vi.waitFor(() => answer.closed, { timeout: 5_000 });
-  });
+  it.each(["/v1/nothing-here", "/v1beta/models/gemini-2.5-flash:noSuchAction"])(
+    "answers the unknown route %s before reading its body",
+    async (path) => {
+      const answer = await rawRequest(bigBodyHead("POST", path, {}), "{");
+      expect(answer.status).toBe(404);
+      await vi.waitFor(() => answer.closed, { timeout: 5_000 });
+    },
+  );
 });

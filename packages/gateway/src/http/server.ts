@@ -114,6 +114,11 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
       return;
     }
     const config = request.routeOptions.config as unknown as Partial<RouteConfig> | undefined;
+    // A Gemini path with an action that does not exist is as unknown as any other URL.
+    if (config === geminiRoute && geminiActions[geminiAction(request)] === undefined) {
+      refuseEarly(request, reply, geminiRoute, unknownUrl(request, "gemini"));
+      return;
+    }
     if (config?.protocol === undefined || config.operation === undefined) {
       done(); // health, readiness, metrics: no key
       return;
@@ -167,7 +172,7 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
     // The router has decoded the path already; decoding again would misread a literal `%`.
     const tail = (request.params as Record<string, string>)["*"] ?? "";
     const colon = tail.lastIndexOf(":");
-    const action = colon > 0 ? tail.slice(colon + 1) : "";
+    const action = geminiAction(request);
     const resolved = geminiActions[action];
     const query = request.query as Record<string, unknown> | undefined;
     const key = typeof query?.key === "string" ? query.key : undefined;
@@ -256,6 +261,13 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
 }
 
 const geminiRoute: RouteConfig = { protocol: "gemini", operation: "generate", route: "gemini" };
+
+/** `generateContent` of `/v1beta/models/gemini-2.5-flash:generateContent` ("" when none). */
+function geminiAction(request: FastifyRequest): string {
+  const tail = (request.params as Record<string, string> | undefined)?.["*"] ?? "";
+  const colon = tail.lastIndexOf(":");
+  return colon > 0 ? tail.slice(colon + 1) : "";
+}
 
 const geminiActions: Record<
   string,
