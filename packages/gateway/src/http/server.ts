@@ -115,7 +115,7 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
     }
     const config = request.routeOptions.config as unknown as Partial<RouteConfig> | undefined;
     // A Gemini path with an action that does not exist is as unknown as any other URL.
-    if (config === geminiRoute && geminiActions[geminiAction(request)] === undefined) {
+    if (config?.route === geminiRoute.route && geminiActions[geminiAction(request)] === undefined) {
       refuseEarly(request, reply, geminiRoute, unknownUrl(request, "gemini"));
       return;
     }
