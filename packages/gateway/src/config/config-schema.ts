@@ -9,8 +9,7 @@ const positiveInt = z.number().int().positive();
  * A key the file format reserves for a feature not built yet: refused with a message saying so,
  * rather than accepted and silently ignored (an operator would believe a limit is enforced).
  */
-const notSupportedYet = (what: string) =>
-  z.undefined({ error: `not supported yet: ${what}` }).optional();
+const notSupportedYet = (what: string) => z.undefined({ error: `not supported yet: ${what}` }).optional();
 const sha256Hash = z
   .string()
   .regex(/^sha256:[0-9a-f]{64}$/, 'expected "sha256:" followed by 64 lowercase hex characters');

@@ -50,10 +50,14 @@ keys:
     expect(refusal(`keys:\n  - { name: ci, hash: "${hash}", rpm: 600 }\n`)).toMatch(
       /keys\.0\.rpm: not supported yet: nothing enforces per-key rate limits/,
     );
-    expect(refusal("limits: { org_rpm: 6000 }\n")).toMatch(/limits: not supported yet: nothing enforces rate limits/);
+    expect(refusal("limits: { org_rpm: 6000 }\n")).toMatch(
+      /limits: not supported yet: nothing enforces rate limits/,
+    );
     // Even an empty or null section is refused: its presence says the operator expects a limit.
     expect(refusal("limits: {}\n")).toMatch(/limits: not supported yet/);
-    expect(refusal(`keys:\n  - { name: ci, hash: "${hash}", rpm: null }\n`)).toMatch(/keys\.0\.rpm: not supported yet/);
+    expect(refusal(`keys:\n  - { name: ci, hash: "${hash}", rpm: null }\n`)).toMatch(
+      /keys\.0\.rpm: not supported yet/,
+    );
     expect(refusal(`keys:\n  - { name: ci, hash: "${hash}" }\n`)).toBe("accepted");
   });
 

@@ -236,8 +236,13 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   app.get("/v1beta/models", modelsRoute("list_models", "gemini"), handleModels);
   app.get("/v1beta/models/*", modelsRoute("get_model", "gemini"), handleModels);
 
-  app.get("/healthz", async (_request, reply) => reply.send({ status: "ok" }));
-  app.get("/readyz", async (_request, reply) => {
+  // Health, readiness and metrics skip the pipeline, which sets the request id on every other
+  // answer: set it here so every response carries one.
+  const withRequestId = (request: FastifyRequest, reply: FastifyReply) =>
+    reply.header("floopy-request-id", request.id).header("x-request-id", request.id);
+  app.get("/healthz", async (request, reply) => withRequestId(request, reply).send({ status: "ok" }));
+  app.get("/readyz", async (request, reply) => {
+    withRequestId(request, reply);
     try {
       const stores = await options.checkReady();
       return reply.send({ status: "ready", stores });
@@ -245,7 +250,8 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
       return reply.code(503).send({ status: "unavailable", error: (error as Error).message });
     }
   });
-  app.get("/metrics", async (_request, reply) => {
+  app.get("/metrics", async (request, reply) => {
+    withRequestId(request, reply);
     services.metrics.recordQueueSize.set(services.records.size);
     for (const { target, state } of services.breakers.states()) {
       services.metrics.circuitState.set({ target }, state === "closed" ? 0 : state === "half_open" ? 1 : 2);
