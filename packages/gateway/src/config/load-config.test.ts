@@ -14,6 +14,13 @@ describe("config loading", () => {
     expect(() => loadConfig({ FLOOPY_BOOTSTRAP_KEY: "sk-nope" })).toThrow(/FLOOPY_BOOTSTRAP_KEY/);
   });
 
+  it("refuses FLOOPY_REDIS_URL, which nothing uses yet, rather than ignoring it", () => {
+    expect(() => loadConfig({ FLOOPY_REDIS_URL: "redis://127.0.0.1:6379" })).toThrow(
+      /^FLOOPY_REDIS_URL: not supported yet/,
+    );
+    expect(loadConfig({ FLOOPY_REDIS_URL: "" }).settings.port).toBe(8787);
+  });
+
   it("accepts INTERFACE.md's example file (less its rate limits), interpolating environment variables", () => {
     const text = `
 providers:
