@@ -5,6 +5,11 @@
 import { z } from "zod";
 
 const positiveInt = z.number().int().positive();
+/**
+ * A key the file format reserves for a feature not built yet: refused with a message saying so,
+ * rather than accepted and silently ignored (an operator would believe a limit is enforced).
+ */
+const notSupportedYet = (what: string) => z.undefined({ error: `not supported yet: ${what}` }).optional();
 const sha256Hash = z
   .string()
   .regex(/^sha256:[0-9a-f]{64}$/, 'expected "sha256:" followed by 64 lowercase hex characters');
@@ -37,7 +42,7 @@ export const keyConfigSchema = z.strictObject({
   org: z.string().min(1).optional(),
   project: z.string().min(1).optional(),
   routing_rule: z.string().min(1).optional(),
-  rpm: positiveInt.optional(),
+  rpm: notSupportedYet("nothing enforces per-key rate limits; remove the key"),
   expires_at: z.iso.datetime({ offset: true }).optional(),
 });
 
@@ -103,7 +108,7 @@ export const configFileSchema = z.strictObject({
   models: z.record(z.string().min(1), modelConfigSchema).optional(),
   routing_rules: z.record(z.string().min(1), routingRuleSchema).optional(),
   keys: z.array(keyConfigSchema).optional(),
-  limits: z.strictObject({ org_rpm: positiveInt.optional() }).optional(),
+  limits: notSupportedYet("nothing enforces rate limits (org_rpm and the rest); remove the section"),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -14,7 +14,14 @@ describe("config loading", () => {
     expect(() => loadConfig({ FLOOPY_BOOTSTRAP_KEY: "sk-nope" })).toThrow(/FLOOPY_BOOTSTRAP_KEY/);
   });
 
-  it("accepts INTERFACE.md's example file, interpolating environment variables", () => {
+  it("refuses FLOOPY_REDIS_URL, which nothing uses yet, rather than ignoring it", () => {
+    expect(() => loadConfig({ FLOOPY_REDIS_URL: "redis://127.0.0.1:6379" })).toThrow(
+      /^FLOOPY_REDIS_URL: not supported yet/,
+    );
+    expect(loadConfig({ FLOOPY_REDIS_URL: "" }).settings.port).toBe(8787);
+  });
+
+  it("accepts INTERFACE.md's example file (less its rate limits), interpolating environment variables", () => {
     const text = `
 providers:
   openai: { api_key: \${OPENAI_API_KEY} }
@@ -30,12 +37,35 @@ routing_rules:
     retry: { attempts: 2, on: [429, 5xx, network, timeout], backoff_ms: 250 }
     timeout_ms: { attempt: 30000, total: 120000 }
 keys:
-  - { name: ci, hash: "${hash}", routing_rule: resilient, rpm: 600, project: default }
-limits: { org_rpm: 6000 }
+  - { name: ci, hash: "${hash}", routing_rule: resilient, project: default }
 `;
     const file = parseConfigText(text, "floopy.yaml", { OPENAI_API_KEY: "sk-live" });
     expect(file.providers?.openai?.api_key).toBe("sk-live");
-    expect(file.keys?.[0]?.rpm).toBe(600);
+    expect(file.keys?.[0]?.routing_rule).toBe("resilient");
+  });
+
+  it("refuses the keys of features not built yet, saying so, instead of ignoring them", () => {
+    const refusal = (text: string) => {
+      try {
+        parseConfigText(text, "floopy.yaml", {});
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      return "accepted";
+    };
+    expect(refusal(`keys:\n  - { name: ci, hash: "${hash}", rpm: 600 }\n`)).toMatch(
+      /keys\.0\.rpm: not supported yet: nothing enforces per-key rate limits/,
+    );
+    expect(refusal("limits: { org_rpm: 6000 }\n")).toMatch(
+      /limits: not supported yet: nothing enforces rate limits/,
+    );
+    // Even an empty or null section is refused: its presence says the operator expects a limit.
+    expect(refusal("limits: {}\n")).toMatch(/limits: not supported yet/);
+    expect(refusal(`keys:\n  - { name: ci, hash: "${hash}", rpm: null }\n`)).toMatch(
+      /keys\.0\.rpm: not supported yet/,
+    );
+    expect(refusal(`keys:\n  - { name: ci, hash: "${hash}" }\n`)).toBe("accepted");
   });
 
   it("names the path of every bad field", () => {

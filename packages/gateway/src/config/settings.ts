@@ -8,7 +8,6 @@ export interface Settings {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
-  redisUrl: string | undefined;
   masterKey: string | undefined;
   bootstrapKey: string | undefined;
   /** FLOOPY_ADMIN_KEY: an admin-scoped key for automation, created at start if absent. */
@@ -61,7 +60,6 @@ export const defaultSettings: Settings = {
   host: "127.0.0.1",
   dataDir: "./.floopy",
   databaseUrl: undefined,
-  redisUrl: undefined,
   masterKey: undefined,
   bootstrapKey: undefined,
   adminKey: undefined,

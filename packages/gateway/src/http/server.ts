@@ -220,8 +220,13 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   };
   for (const declared of platformRoutes) register(declared);
   for (const declared of adminRoutes) register(declared);
-  app.get("/healthz", async (_request, reply) => reply.send({ status: "ok" }));
-  app.get("/readyz", async (_request, reply) => {
+  // Health, readiness and metrics skip the pipeline, which sets the request id on every other
+  // answer: set it here so every response carries one.
+  const withRequestId = (request: FastifyRequest, reply: FastifyReply) =>
+    reply.header("floopy-request-id", request.id).header("x-request-id", request.id);
+  app.get("/healthz", async (request, reply) => withRequestId(request, reply).send({ status: "ok" }));
+  app.get("/readyz", async (request, reply) => {
+    withRequestId(request, reply);
     try {
       const stores = await options.checkReady();
       return reply.send({ status: "ready", stores });
@@ -229,7 +234,8 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
       return reply.code(503).send({ status: "unavailable", error: (error as Error).message });
     }
   });
-  app.get("/metrics", async (_request, reply) => {
+  app.get("/metrics", async (request, reply) => {
+    withRequestId(request, reply);
     services.metrics.recordQueueSize.set(services.records.size);
     for (const { target, state } of services.breakers.states()) {
       services.metrics.circuitState.set({ target }, state === "closed" ? 0 : state === "half_open" ? 1 : 2);
