@@ -12,6 +12,7 @@ import { createHmac } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { LoadedConfig } from "./config/load-config.js";
+import { notEnforcedYet, notEnforcedYetMessage } from "./config/not-enforced-yet.js";
 import { bootstrapKeys, checkBootstrapKeys } from "./control/bootstrap-keys.js";
 import { checkConfigRules, removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
 import { ControlSnapshot } from "./control/control-snapshot.js";
@@ -71,6 +72,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       "generated a master key for sealing provider credentials; back it up, or set FLOOPY_MASTER_KEY",
     );
   }
+  const unenforced = notEnforcedYet(config.file, config.env);
+  if (unenforced.length > 0) logger.warn({ settings: unenforced }, notEnforcedYetMessage(unenforced));
   const stores = await openStores({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
   let demo: MockUpstream | null = null;
   try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config-error.js";
 import { loadConfig, parseConfigText } from "./load-config.js";
+import { notEnforcedYet, notEnforcedYetMessage } from "./not-enforced-yet.js";
 
 const hash = `sha256:${"a".repeat(64)}`;
 
@@ -12,13 +13,6 @@ describe("config loading", () => {
     expect(loadConfig({ FLOOPY_MAX_BODY_BYTES: "1024" }).settings.maxBodyBytes).toBe(1024);
     expect(() => loadConfig({ FLOOPY_PORT: "high" })).toThrow(/FLOOPY_PORT/);
     expect(() => loadConfig({ FLOOPY_BOOTSTRAP_KEY: "sk-nope" })).toThrow(/FLOOPY_BOOTSTRAP_KEY/);
-  });
-
-  it("refuses FLOOPY_REDIS_URL, which nothing uses yet, rather than ignoring it", () => {
-    expect(() => loadConfig({ FLOOPY_REDIS_URL: "redis://127.0.0.1:6379" })).toThrow(
-      /^FLOOPY_REDIS_URL: not supported yet/,
-    );
-    expect(loadConfig({ FLOOPY_REDIS_URL: "" }).settings.port).toBe(8787);
   });
 
   it("accepts INTERFACE.md's example file (less its rate limits), interpolating environment variables", () => {
@@ -44,28 +38,32 @@ keys:
     expect(file.keys?.[0]?.routing_rule).toBe("resilient");
   });
 
-  it("refuses the keys of features not built yet, saying so, instead of ignoring them", () => {
-    const refusal = (text: string) => {
-      try {
-        parseConfigText(text, "floopy.yaml", {});
-      } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as Error).message;
-      }
-      return "accepted";
-    };
-    expect(refusal(`keys:\n  - { name: ci, hash: "${hash}", rpm: 600 }\n`)).toMatch(
-      /keys\.0\.rpm: not supported yet: nothing enforces per-key rate limits/,
+  it("accepts INTERFACE.md's limits and Redis, and names each as not enforced yet", () => {
+    const file = parseConfigText(
+      [
+        "keys:",
+        `  - { name: ci, hash: "${hash}", rpm: 600, tpm: 200000, monthly_budget_usd: 50 }`,
+        `  - { name: web, hash: "sha256:${"b".repeat(64)}" }`,
+        "limits: { org_rpm: 6000, org_tpm: 2000000, org_monthly_budget_usd: 1000 }",
+        "",
+      ].join("\n"),
+      "floopy.yaml",
+      {},
     );
-    expect(refusal("limits: { org_rpm: 6000 }\n")).toMatch(
-      /limits: not supported yet: nothing enforces rate limits/,
-    );
-    // Even an empty or null section is refused: its presence says the operator expects a limit.
-    expect(refusal("limits: {}\n")).toMatch(/limits: not supported yet/);
-    expect(refusal(`keys:\n  - { name: ci, hash: "${hash}", rpm: null }\n`)).toMatch(
-      /keys\.0\.rpm: not supported yet/,
-    );
-    expect(refusal(`keys:\n  - { name: ci, hash: "${hash}" }\n`)).toBe("accepted");
+    const found = notEnforcedYet(file, { FLOOPY_REDIS_URL: "redis://127.0.0.1:6379" });
+    expect(found).toEqual([
+      "keys[ci].rpm",
+      "keys[ci].tpm",
+      "keys[ci].monthly_budget_usd",
+      "limits.org_rpm",
+      "limits.org_tpm",
+      "limits.org_monthly_budget_usd",
+      "FLOOPY_REDIS_URL",
+    ]);
+    expect(notEnforcedYetMessage(found)).toMatch(/^set but not enforced yet .*: keys\[ci\]\.rpm, /);
+    expect(notEnforcedYet(parseConfigText("{}", "floopy.yaml", {}), { FLOOPY_REDIS_URL: " " })).toEqual([]);
+    // Still validated: a limit of the wrong type is an error naming its path.
+    expect(() => parseConfigText("limits: { org_rpm: -1 }\n", "floopy.yaml", {})).toThrow(/limits\.org_rpm/);
   });
 
   it("names the path of every bad field", () => {

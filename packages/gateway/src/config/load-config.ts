@@ -45,12 +45,6 @@ export function loadConfig(
   settings.host = flags.host ?? nonEmpty(env.FLOOPY_HOST) ?? server.host ?? defaultSettings.host;
   settings.dataDir = nonEmpty(env.FLOOPY_DATA_DIR) ?? defaultSettings.dataDir;
   settings.databaseUrl = nonEmpty(env.FLOOPY_DATABASE_URL);
-  // Nothing uses Redis yet: refusing the variable beats an operator believing instances share state.
-  if (nonEmpty(env.FLOOPY_REDIS_URL) !== undefined) {
-    throw new ConfigError(
-      "FLOOPY_REDIS_URL: not supported yet: nothing uses Redis (instances share nothing but the database); unset it",
-    );
-  }
   settings.masterKey = nonEmpty(env.FLOOPY_MASTER_KEY);
   settings.bootstrapKey = gatewayKeyFromEnv(env, "FLOOPY_BOOTSTRAP_KEY");
   settings.adminKey = gatewayKeyFromEnv(env, "FLOOPY_ADMIN_KEY");
