@@ -295,12 +295,14 @@ async function httpFailure(
   const errorClass = classifyStatus(status) ?? "http_4xx";
   const { settings } = context.services;
   const text = await readBounded(response.body, settings.maxUpstreamErrorBodyBytes);
-  if (status === 401 || status === 403) return providerAuthFailure(context, target, protocol, status, text);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     parsed = undefined;
+  }
+  if (refusesCredentials(protocol, status, parsed)) {
+    return providerAuthFailure(context, target, protocol, status, parsed);
   }
   const details = upstreamCodecs[protocol].parseError(
     parsed,
@@ -336,15 +338,9 @@ function providerAuthFailure(
   target: ResolvedModel,
   protocol: UpstreamProtocol,
   status: number,
-  text: string,
+  parsed: unknown,
 ): Failure {
   const { provider } = target;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
   const details = upstreamCodecs[protocol].parseError(parsed, "");
   const secrets = secretsOf(context);
   const setting = provider.settings.apiKey;
@@ -366,6 +362,22 @@ function providerAuthFailure(
       `Your API key was accepted: the gateway's key for '${provider.id}' (${setting}) must be fixed by its operator.`,
   );
   return { errorClass: classifyStatus(status) ?? "http_4xx", error, retryAfterMs: null, providerAuth: true };
+}
+
+/**
+ * Whether an upstream error is the provider refusing the gateway's key: a 401 or 403, or Google's
+ * 400 for a key it does not know (`API_KEY_INVALID`, "API key not valid").
+ */
+function refusesCredentials(protocol: UpstreamProtocol, status: number, body: unknown): boolean {
+  if (status === 401 || status === 403) return true;
+  if (status !== 400 || protocol !== "gemini") return false;
+  const error = (Array.isArray(body) ? body[0] : body) as { error?: unknown } | undefined;
+  const detail = error?.error as { message?: unknown; details?: unknown } | undefined;
+  if (typeof detail?.message === "string" && detail.message.startsWith("API key not valid")) return true;
+  return (
+    Array.isArray(detail?.details) &&
+    detail.details.some((entry) => (entry as { reason?: unknown } | null)?.reason === "API_KEY_INVALID")
+  );
 }
 
 function exhausted(context: RequestContext, last: Failure | undefined, tried: number): GatewayError {
