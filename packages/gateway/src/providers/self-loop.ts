@@ -59,5 +59,12 @@ function normalizeHost(host: string): string {
   let value = host.toLowerCase();
   if (value.startsWith("[") && value.endsWith("]")) value = value.slice(1, -1);
   if (value.startsWith("::ffff:") && isIP(value.slice(7)) === 4) value = value.slice(7);
+  // WHATWG URLs write an IPv4-mapped address in hex ([::ffff:7f00:1]).
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(value);
+  if (mapped?.[1] !== undefined && mapped[2] !== undefined) {
+    const high = Number.parseInt(mapped[1], 16);
+    const low = Number.parseInt(mapped[2], 16);
+    value = [high >> 8, high & 255, low >> 8, low & 255].join(".");
+  }
   return value;
 }
