@@ -11,6 +11,7 @@
 import { createHmac } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { ConfigError } from "./config/config-error.js";
 import type { LoadedConfig } from "./config/load-config.js";
 import { notEnforcedYet, notEnforcedYetMessage } from "./config/not-enforced-yet.js";
 import { bootstrapKeys, checkBootstrapKeys } from "./control/bootstrap-keys.js";
@@ -30,6 +31,7 @@ import { ModelDirectory } from "./pipeline/model-directory.js";
 import type { GatewayServices } from "./pipeline/services.js";
 import { ModelCatalogue } from "./providers/model-catalogue.js";
 import { demoProvider, resolveProviders } from "./providers/provider-instance.js";
+import { findSelfLoop } from "./providers/self-loop.js";
 import { InstanceMarker } from "./records/instance-marker.js";
 import { RecordQueue } from "./records/record-queue.js";
 import { BreakerBook } from "./routing/breaker-book.js";
@@ -51,7 +53,7 @@ export interface Gateway {
   port: number;
   services: GatewayServices;
   stores: Stores;
-  /** Seals provider credentials stored through the admin API. */
+  /** Signs the cursors of Floopy's own API lists (nothing is sealed with it yet). */
   masterKey: Buffer;
   close(): Promise<void>;
 }
@@ -67,10 +69,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     distributed: settings.databaseUrl !== undefined,
   });
   if (masterKey.generatedAt !== null) {
-    logger.warn(
-      { path: masterKey.generatedAt },
-      "generated a master key for sealing provider credentials; back it up, or set FLOOPY_MASTER_KEY",
-    );
+    // Today the key only signs list cursors (a lost key invalidates open cursors, nothing more):
+    // no warning, since nothing is sealed with it yet.
+    logger.info({ path: masterKey.generatedAt }, "generated a master key (signs list cursors)");
   }
   const unenforced = notEnforcedYet(config.file, config.env);
   if (unenforced.length > 0) logger.warn({ settings: unenforced }, notEnforcedYetMessage(unenforced));
@@ -171,6 +172,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       targetStats: new TargetStatisticsBook(),
       ruleSequence: new Map(),
       random: Math.random,
+      instanceId: marker.id,
       cursorSecret: createHmac("sha256", masterKey.key).update("floopy list cursors v1").digest(),
       secrets: providers.map((provider) => provider.apiKey).filter((key): key is string => key !== null),
     };
@@ -191,6 +193,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     }
     let generatedKey: string | null;
     try {
+      // A provider pointed at the gateway's own address (known only now, for port 0) would loop.
+      const bound = app.server.address() as AddressInfo;
+      const looping = findSelfLoop(providers, bound);
+      if (looping !== undefined) {
+        throw new ConfigError(
+          `${looping.settings.baseUrl}: ${looping.baseUrl} points back at this gateway (listening on port ${bound.port}); set it to the provider's own URL`,
+        );
+      }
       // From here on this instance is sure to run: write what it owns, then serve.
       if (fileOwnsConfig) await saveConfigRules(stores.control, configRules);
       const bootstrapped = await bootstrapKeys(stores.control, keyOptions);
@@ -224,6 +234,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       await app.close();
       await Promise.all([upstream.close(), images.close()]);
       throw error;
+    }
+    if (providers.length === 0) {
+      logger.warn(
+        "no provider is enabled: set OPENAI_API_KEY (or ANTHROPIC_API_KEY, GEMINI_API_KEY, …), add providers to the config file, or try `floopy serve --demo`",
+      );
     }
     snapshot.startPolling();
     records.start();

@@ -83,11 +83,21 @@ describe("Vercel AI SDK, OpenAI provider (Responses API)", () => {
 });
 
 describe("Vercel AI SDK, Anthropic provider", () => {
+  // Explicit, so the AI SDK does not warn that it does not know the max tokens of "gpt-4o-mini".
+  const maxOutputTokens = 256;
   for (const model of ["claude-sonnet-4-6", "gpt-4o-mini"]) {
     it(`generates and streams text from ${model}`, async () => {
-      const generated = await generateText({ model: anthropic()(model), prompt: "hello claude sdk" });
+      const generated = await generateText({
+        model: anthropic()(model),
+        prompt: "hello claude sdk",
+        maxOutputTokens,
+      });
       expect(generated.text).toBe("Echo: hello claude sdk");
-      const streamed = streamText({ model: anthropic()(model), prompt: "hello claude stream" });
+      const streamed = streamText({
+        model: anthropic()(model),
+        prompt: "hello claude stream",
+        maxOutputTokens,
+      });
       let text = "";
       for await (const delta of streamed.textStream) text += delta;
       expect(text).toBe("Echo: hello claude stream");
@@ -99,6 +109,7 @@ describe("Vercel AI SDK, Anthropic provider", () => {
     const generated = await generateText({
       model: anthropic()("gpt-4o-mini"),
       prompt: "weather in Paris?",
+      maxOutputTokens,
       tools: { weather },
       stopWhen: stepCountIs(3),
     });

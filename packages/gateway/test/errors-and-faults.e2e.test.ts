@@ -264,9 +264,10 @@ describe("upstream errors and fallback", () => {
   });
 
   it("never echoes a provider credential, in the error body or the record", async () => {
-    test.fake.pushFault({ kind: "echo-credentials", status: 401 });
+    // A relayed error (a 401 would be PROVIDER_AUTH_FAILED, which relays nothing of the provider's).
+    test.fake.pushFault({ kind: "echo-credentials", status: 400 });
     const { response, body } = await raw("/v1/chat/completions", { body: JSON.stringify(chat()) });
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(400);
     const text = JSON.stringify(body);
     expect(text).not.toContain(PROVIDER_KEY);
     expect(text).not.toContain(TEST_KEY);

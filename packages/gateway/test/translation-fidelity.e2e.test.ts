@@ -28,7 +28,7 @@ afterAll(async () => {
 type Body = Record<string, unknown>;
 const lastBody = (requests: readonly RecordedRequest[]): Body => requests.at(-1)?.body as Body;
 
-const CLAUDE = "claude-sonnet-4-5";
+const CLAUDE = "claude-sonnet-4-6";
 const GEMINI = "gemini-2.5-flash";
 
 const citySchema = {

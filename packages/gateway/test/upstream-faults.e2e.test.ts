@@ -240,7 +240,9 @@ describe("with low caps and short rule deadlines", () => {
 
   describe("no provider credential reaches a caller", () => {
     const faults: Array<[string, Fault, boolean]> = [
-      ["an error body", { kind: "echo-credentials", status: 401 }, false],
+      // Not a 401/403 (those are PROVIDER_AUTH_FAILED, whose message relays nothing): a relayed error.
+      ["an error body", { kind: "echo-credentials", status: 422 }, false],
+      ["a refused key's error body", { kind: "echo-credentials", status: 401 }, false],
       ["an error under a 200", { kind: "in-band-echo-credentials", afterChunks: 0 }, false],
       [
         "a stream's in-band error split inside the key",
@@ -256,7 +258,11 @@ describe("with low caps and short rule deadlines", () => {
         // The fake really did quote it.
         expect(fake.lastRequest()).toBeDefined();
         expect(answer.text).not.toContain(keys[protocol]);
-        expect(answer.text).toContain("[REDACTED]");
+        if (fault.kind === "echo-credentials" && fault.status === 401) {
+          expect(answer.text).toContain("PROVIDER_AUTH_FAILED");
+        } else {
+          expect(answer.text).toContain("[REDACTED]");
+        }
         for (const [name, value] of answer.headers) expect(`${name}: ${value}`).not.toContain(keys[protocol]);
         const record = await storedRecord(bench.test, answer.headers.get("floopy-request-id") ?? "");
         expect(JSON.stringify(record)).not.toContain(keys[protocol]);

@@ -30,6 +30,12 @@ export const errorCodes = {
   CLIENT_CLOSED_REQUEST: { status: 499, type: "invalid_request_error", retryable: true },
   INTERNAL: { status: 500, type: "server_error", retryable: true },
   PROVIDER_ERROR: { status: 502, type: "server_error", retryable: true },
+  // The provider refused the key the gateway holds: the operator's configuration is at fault, not
+  // the caller's key, so never a 401/403 (SDKs would raise AuthenticationError), and sending the
+  // same request again does not help until the operator fixes the key.
+  PROVIDER_AUTH_FAILED: { status: 502, type: "server_error", retryable: false },
+  // WebDAV's "Loop Detected": a provider base URL leads back to this gateway.
+  LOOP_DETECTED: { status: 508, type: "server_error", retryable: false },
   SERVICE_UNAVAILABLE: { status: 503, type: "server_error", retryable: true },
   GATEWAY_TIMEOUT: { status: 504, type: "server_error", retryable: true },
   // Floopy's own API (`/v1/…` beyond generation, `/admin/…`).

@@ -20,6 +20,7 @@ import { adminRoutes } from "../admin/routes.js";
 import { GatewayError, isGatewayError } from "../errors/gateway-error.js";
 import { authenticateCaller, type Caller } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
+import { refuseLoop } from "../pipeline/request-loop.js";
 import { type IngressRequest, rejectRequest, runPipeline } from "../pipeline/run-pipeline.js";
 import type { GatewayServices } from "../pipeline/services.js";
 import { platformRoutes } from "../platform/routes.js";
@@ -126,6 +127,8 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
     // `/v1/models` serves three SDKs; the key's presentation says whose shape, errors included.
     const protocol = callerProtocolOf(request, config as RouteConfig);
     try {
+      // Before the key: a looped request carries the gateway's provider key, not a Floopy key.
+      refuseLoop(services, request.headers);
       const caller = authenticateCaller(services, {
         protocol,
         operation: config.operation,

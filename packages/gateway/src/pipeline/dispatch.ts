@@ -1,6 +1,8 @@
 /**
  * Stage: dispatch. Tries the targets in order until one answers: connection errors, timeouts,
  * 5xx, 429 and malformed answers move on to the next target; a caller-caused 4xx does not. A
+ * 401/403 is the provider refusing the gateway's own key: PROVIDER_AUTH_FAILED, never retried on
+ * that target but failed over (the caller's key was fine, another target may serve). A
  * stream counts as answered only once its first chunk arrived, so a stream that dies before
  * anything reached the caller still fails over. Targets whose circuit is open are tried last,
  * anyway, in routing/router.ts's `lastResortOrder`. Exhaustion is a 502 listing the attempts (or
@@ -29,6 +31,7 @@ import type { UpstreamResponse } from "../upstream/upstream-client.js";
 import { clientGoneError } from "./abort-reasons.js";
 import { inlineRemoteImages, mayNeedInlineImages } from "./inline-images.js";
 import type { RequestContext, UpstreamResult } from "./request-context.js";
+import { HOP_HEADER, hopValue } from "./request-loop.js";
 import { targetKey } from "./route.js";
 import { prepareUpstreamRequest } from "./upstream-request.js";
 
@@ -37,6 +40,8 @@ interface Failure {
   error: GatewayError;
   /** The provider's Retry-After, clamped (null when it sent none that could be read). */
   retryAfterMs: number | null;
+  /** The provider refused the gateway's credentials (401/403). */
+  providerAuth: boolean;
 }
 
 export async function dispatch(context: RequestContext): Promise<undefined> {
@@ -133,6 +138,7 @@ async function attemptTarget(
   const started = performance.now();
   if (mayNeedInlineImages(context, target)) await inlineRemoteImages(context, target);
   const prepared = prepareUpstreamRequest(context, target);
+  prepared.headers[HOP_HEADER] = hopValue(context.services, context.headers, target.provider);
   const firstByteLimit = Math.min(
     attemptTimeoutMs ?? context.services.settings.upstreamFirstByteTimeoutMs,
     Math.max(1, deadlineAt - started),
@@ -152,8 +158,8 @@ async function attemptTarget(
     });
     if (response.statusCode >= 400) {
       const failure = await httpFailure(context, target, prepared.protocol, response);
-      recordAttempt(context, target, response.statusCode, failure.errorClass, started);
-      if (!isFailoverable(failure.errorClass)) {
+      recordAttempt(context, target, response.statusCode, failure.errorClass, started, failure.providerAuth);
+      if (!isFailoverable(failure.errorClass) && !failure.providerAuth) {
         warnFailure(context, { action: "give_up" });
         callersFault = failure.error;
         throw callersFault;
@@ -213,6 +219,8 @@ async function attemptTarget(
  */
 function retryDelay(retry: RoutingRule["retry"], attempt: number, failed: FailedAttempt): number | null {
   if (attempt >= retry.attempts) return null;
+  // The same key is refused again: only another target can help.
+  if (failed.failure?.providerAuth) return null;
   if (!retry.on.some((kind) => matchesRetryKind(kind, failed))) return null;
   const backoff = retry.backoffMs * 2 ** attempt;
   const retryAfterMs = failed.failure?.retryAfterMs ?? null;
@@ -258,6 +266,7 @@ function recordAttempt(
   status: number | null,
   errorClass: UpstreamErrorClass | null,
   started: number,
+  providerAuth = false,
 ): void {
   const attempt: AttemptRecord = {
     provider: target.provider.id,
@@ -277,7 +286,7 @@ function recordAttempt(
   if (errorClass === null) {
     breakers.get(key).recordSuccess();
     targetStats.recordOutcome(key, { ok: true, latencyMs: attempt.latencyMs });
-  } else if (isFailoverable(errorClass)) {
+  } else if (isFailoverable(errorClass) || providerAuth) {
     breakers.get(key).recordFailure();
     targetStats.recordOutcome(key, { ok: false, latencyMs: attempt.latencyMs });
   }
@@ -299,6 +308,9 @@ async function httpFailure(
   } catch {
     parsed = undefined;
   }
+  if (refusesCredentials(protocol, status, parsed)) {
+    return providerAuthFailure(context, target, protocol, status, parsed);
+  }
   const details = upstreamCodecs[protocol].parseError(
     parsed,
     `The provider '${target.provider.id}' answered with HTTP ${status}.`,
@@ -319,7 +331,60 @@ async function httpFailure(
     ...(param === null ? {} : { param }),
     ...(retryAfterMs === null ? {} : { retryAfterSeconds: retryAfterMs / 1000 }),
   });
-  return { errorClass, error, retryAfterMs };
+  return { errorClass, error, retryAfterMs, providerAuth: false };
+}
+
+/**
+ * The provider refused the key the gateway sent. Passing its 401 on would make the caller's SDK
+ * raise AuthenticationError, as if the caller's Floopy key were wrong; the caller gets a 502 that
+ * says whose credentials failed, the operator a log line naming the provider and the setting (never
+ * the key, nor the provider's message, which may quote part of it).
+ */
+function providerAuthFailure(
+  context: RequestContext,
+  target: ResolvedModel,
+  protocol: UpstreamProtocol,
+  status: number,
+  parsed: unknown,
+): Failure {
+  const { provider } = target;
+  const details = upstreamCodecs[protocol].parseError(parsed, "");
+  const secrets = secretsOf(context);
+  const setting = provider.settings.apiKey;
+  context.services.logger.warn(
+    {
+      requestId: context.id,
+      provider: provider.id,
+      model: target.model,
+      status,
+      upstreamType: details.type === null ? null : redactSecrets(details.type, secrets),
+      upstreamCode: details.code === null ? null : redactSecrets(details.code, secrets),
+      setting,
+    },
+    `provider '${provider.id}' rejected the gateway's credentials (HTTP ${status}); check ${setting}`,
+  );
+  const error = new GatewayError(
+    "PROVIDER_AUTH_FAILED",
+    `The provider '${provider.id}' rejected the gateway's credentials (HTTP ${status}). ` +
+      `Your API key was accepted: the gateway's key for '${provider.id}' (${setting}) must be fixed by its operator.`,
+  );
+  return { errorClass: classifyStatus(status) ?? "http_4xx", error, retryAfterMs: null, providerAuth: true };
+}
+
+/**
+ * Whether an upstream error is the provider refusing the gateway's key: a 401 or 403, or Google's
+ * 400 for a key it does not know (`API_KEY_INVALID`, "API key not valid").
+ */
+function refusesCredentials(protocol: UpstreamProtocol, status: number, body: unknown): boolean {
+  if (status === 401 || status === 403) return true;
+  if (status !== 400 || protocol !== "gemini") return false;
+  const error = (Array.isArray(body) ? body[0] : body) as { error?: unknown } | undefined;
+  const detail = error?.error as { message?: unknown; details?: unknown } | undefined;
+  if (typeof detail?.message === "string" && detail.message.startsWith("API key not valid")) return true;
+  return (
+    Array.isArray(detail?.details) &&
+    detail.details.some((entry) => (entry as { reason?: unknown } | null)?.reason === "API_KEY_INVALID")
+  );
 }
 
 /** The warn line for the attempt just recorded, when it failed. */

@@ -1,8 +1,11 @@
 /**
  * Stage: read-metadata. Reads the `floopy-*` request headers (session, user, project, properties,
  * model override, fallbacks) into the context, enforcing the header limits of RELIABILITY.md and
- * the key's project lock. No value may carry a control character.
+ * the key's project lock. No value may carry a control character. Every header here but
+ * `floopy-fallback` (a list) takes one value: Node joins a repeated header into one "a, b" string,
+ * so a value with a comma is checked against the raw headers, to say it was sent more than once.
  */
+import type { IncomingMessage } from "node:http";
 import { GatewayError } from "../errors/gateway-error.js";
 import { hasControlCharacter } from "./control-characters.js";
 import { emptyMetadata, type RequestContext } from "./request-context.js";
@@ -11,7 +14,12 @@ const PROPERTY_PREFIX = "floopy-property-";
 const MAX_ID_LENGTH = 256;
 
 export function readMetadata(context: RequestContext): undefined {
-  const headers = context.headers;
+  const request = context.response.req as IncomingMessage | undefined;
+  // The raw list only when the headers are this request's own (the dry run takes them from a body).
+  const headers: Headers = {
+    values: context.headers,
+    raw: request?.headers === context.headers ? request.rawHeaders : undefined,
+  };
   const { maxProperties, maxPropertyValueBytes } = context.services.settings;
   const metadata = emptyMetadata();
   metadata.sessionId = identifier(headers, "floopy-session-id");
@@ -22,7 +30,7 @@ export function readMetadata(context: RequestContext): undefined {
     identifier(headers, "floopy-user-id") ??
     (typeof bodyUser === "string" && bodyUser !== "" ? bodyUser : null);
   metadata.modelOverride = text(headers, "floopy-model-override", MAX_ID_LENGTH);
-  metadata.fallbackModels = list(text(headers, "floopy-fallback", 4096));
+  metadata.fallbackModels = list(text(headers, "floopy-fallback", 4096, true));
   metadata.routingRule = identifier(headers, "floopy-routing-rule");
 
   const requestedProject = identifier(headers, "floopy-project-id");
@@ -35,7 +43,7 @@ export function readMetadata(context: RequestContext): undefined {
   metadata.projectId = requestedProject ?? lockedProject;
 
   let count = 0;
-  for (const name in headers) {
+  for (const name in headers.values) {
     if (!name.startsWith(PROPERTY_PREFIX)) continue;
     const property = name.slice(PROPERTY_PREFIX.length);
     if (property === "") throw badHeader(name, "the property name is empty");
@@ -54,17 +62,32 @@ export function readMetadata(context: RequestContext): undefined {
   return undefined;
 }
 
-type Headers = RequestContext["headers"];
+interface Headers {
+  values: RequestContext["headers"];
+  /** Node's raw name/value list, when the values came off the wire. */
+  raw: readonly string[] | undefined;
+}
 
-function single(headers: Headers, name: string): string | null {
-  const value = headers[name];
+function single(headers: Headers, name: string, isList: boolean): string | null {
+  const value = headers.values[name];
   if (value === undefined) return null;
-  if (Array.isArray(value)) throw badHeader(name, "it was sent more than once");
+  if (Array.isArray(value) || (!isList && value.includes(",") && sentMoreThanOnce(headers.raw, name))) {
+    throw badHeader(name, "it was sent more than once; send it once, with one value");
+  }
   return value;
 }
 
-function text(headers: Headers, name: string, maxBytes: number): string | null {
-  const value = single(headers, name);
+function sentMoreThanOnce(raw: readonly string[] | undefined, name: string): boolean {
+  if (raw === undefined) return false;
+  let seen = 0;
+  for (let index = 0; index < raw.length; index += 2) {
+    if (raw[index]?.toLowerCase() === name && ++seen > 1) return true;
+  }
+  return false;
+}
+
+function text(headers: Headers, name: string, maxBytes: number, isList = false): string | null {
+  const value = single(headers, name, isList);
   if (value === null) return null;
   // Node refuses CR, LF and NUL in headers off the wire, but the dry run takes its headers from a
   // JSON body, and every value here is echoed into records (the model override into Floopy-Model).

@@ -44,6 +44,8 @@ export interface GatewayServices {
   random: () => number;
   /** Signs the cursors of Floopy's own API lists (derived from the master key, so every instance agrees). */
   cursorSecret: Buffer;
+  /** This process's instance id: names it in `floopy-hop`, so a request loop is recognised. */
+  instanceId: string;
   /** Requests not yet through their after-response stages (graceful stop waits for them). */
   inFlight: InFlightRequests;
 }

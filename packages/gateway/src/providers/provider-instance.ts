@@ -19,6 +19,8 @@ export interface ProviderInstance {
   /** Models configured for this instance, in addition to the declaration's catalogue. */
   models: readonly string[];
   allowLinkLocal: boolean;
+  /** Where the operator sets this instance's base URL and key, for messages that say what to fix. */
+  settings: { baseUrl: string; apiKey: string };
 }
 
 export function resolveProviders(
@@ -30,10 +32,13 @@ export function resolveProviders(
     [ProviderType, ProviderDeclaration]
   >) {
     if (declaration.envPrefix === null || declaration.defaultBaseUrl === null) continue;
-    const apiKey = [`${declaration.envPrefix}_API_KEY`, ...(declaration.extraKeyEnv ?? [])]
-      .map((name) => env[name]?.trim())
-      .find((value) => value !== undefined && value !== "");
-    if (apiKey === undefined) continue;
+    const keyNames = [`${declaration.envPrefix}_API_KEY`, ...(declaration.extraKeyEnv ?? [])];
+    const keyName = keyNames.find((name) => {
+      const value = env[name]?.trim();
+      return value !== undefined && value !== "";
+    });
+    const apiKey = keyName === undefined ? undefined : env[keyName]?.trim();
+    if (keyName === undefined || apiKey === undefined) continue;
     const baseUrl = env[`${declaration.envPrefix}_BASE_URL`]?.trim() || declaration.defaultBaseUrl;
     instances.set(type, {
       id: type,
@@ -43,6 +48,7 @@ export function resolveProviders(
       apiKey,
       models: [],
       allowLinkLocal: false,
+      settings: { baseUrl: `${declaration.envPrefix}_BASE_URL`, apiKey: keyName },
     });
   }
   for (const [id, entry] of Object.entries(configured ?? {})) {
@@ -81,6 +87,10 @@ export function resolveProviders(
       apiKey: apiKey === "" ? null : apiKey,
       models: entry.models ?? [],
       allowLinkLocal: entry.allow_link_local ?? false,
+      settings: {
+        baseUrl: entry.base_url === undefined && fromEnv ? fromEnv.settings.baseUrl : `${where}.base_url`,
+        apiKey: entry.api_key === undefined && fromEnv ? fromEnv.settings.apiKey : `${where}.api_key`,
+      },
     });
   }
   return [...instances.values()];
@@ -96,6 +106,7 @@ export function demoProvider(baseUrl: string): ProviderInstance {
     apiKey: null,
     models: [],
     allowLinkLocal: false,
+    settings: { baseUrl: "--demo", apiKey: "--demo" },
   };
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeOpenAI, startFakeOpenAI } from "@floopy/testkit";
 import OpenAI from "openai";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { vi } from "vitest";
 import { loadConfig } from "../../src/config/load-config.js";
 import { type Gateway, startGateway } from "../../src/gateway.js";
@@ -29,6 +29,8 @@ export interface TestGatewayOptions {
   env?: Record<string, string>;
   /** The config file; a function gets the backup fake's URL to point providers at. */
   configText?: string | ((backupUrl: string) => string);
+  /** The gateway's logger (silent by default, or at FLOOPY_TEST_LOG's level). */
+  logger?: Logger;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -59,7 +61,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     OPENAI_BASE_URL: fake.url,
     ...options.env,
   };
-  const logger = pino({ level: process.env.FLOOPY_TEST_LOG ?? "silent" });
+  const logger = options.logger ?? pino({ level: process.env.FLOOPY_TEST_LOG ?? "silent" });
   const gateway = await startGateway({ config: loadConfig(env), logger });
   const client = new OpenAI({
     baseURL: `${gateway.url}/v1`,

@@ -12,7 +12,7 @@ const schema = {
 
 function request(extra: Partial<GenerateRequest>): GenerateRequest {
   return {
-    model: "claude-sonnet-4-5",
+    model: "claude-sonnet-4-6",
     system: [],
     messages: [{ role: "user", content: [{ type: "text", text: "capital of France?" }] }],
     maxTokens: 100,
@@ -34,7 +34,7 @@ describe("Anthropic JSON answers", () => {
   it("reads an Anthropic caller's output_config.format as a JSON-schema response format", () => {
     const body = anthropicIngressCodec.validate(
       {
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         max_tokens: 10,
         messages: [{ role: "user", content: "x" }],
         output_config: { format: { type: "json_schema", schema } },
@@ -66,7 +66,7 @@ describe("Anthropic JSON answers", () => {
       id: "msg_1",
       type: "message",
       role: "assistant",
-      model: "claude-sonnet-4-5",
+      model: "claude-sonnet-4-6",
       content: [{ type: "tool_use", id: "toolu_1", name: "json_answer", input: { city: "Paris" } }],
       stop_reason: "tool_use",
       stop_sequence: null,
@@ -83,7 +83,7 @@ describe("Anthropic JSON answers", () => {
     const frames = [
       {
         type: "message_start",
-        message: { id: "msg_1", model: "claude-sonnet-4-5", usage: { input_tokens: 5 } },
+        message: { id: "msg_1", model: "claude-sonnet-4-6", usage: { input_tokens: 5 } },
       },
       {
         type: "content_block_start",
