@@ -244,8 +244,15 @@ describe("the JSON log (stdout is not a terminal)", () => {
       status: 401,
       next: "give_up",
     });
+    // The provider refused the gateway's key: the caller gets 502 PROVIDER_AUTH_FAILED, not a 401.
     const line = await lineOf(gateway, "request", id);
-    expect(line).toMatchObject({ status: 401, provider: "openai", attempts: 1, fallbackUsed: false });
+    expect(line).toMatchObject({
+      status: 502,
+      provider: "openai",
+      attempts: 1,
+      fallbackUsed: false,
+      errorCode: "PROVIDER_AUTH_FAILED",
+    });
   });
 
   it("logs refused callers and query-string keys without the key", async () => {

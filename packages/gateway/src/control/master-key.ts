@@ -1,7 +1,8 @@
 /**
- * The master key that seals provider credentials stored in the control store (AES-256-GCM).
+ * The master key. Today it signs the own API's list cursors; `seal`/`unseal` (AES-256-GCM) are
+ * ready for provider credentials stored in the control store, which nothing stores yet.
  * From `FLOOPY_MASTER_KEY` (32 bytes, base64 or hex); in the embedded default, generated once into
- * the data dir (mode 0600) with a warning, since losing it makes stored credentials unreadable.
+ * the data dir (mode 0600), and every instance of a fleet must share it.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -34,7 +35,7 @@ export function loadMasterKey(options: {
     return { key: parseMasterKey(options.fromEnv, "FLOOPY_MASTER_KEY"), generatedAt: null };
   if (options.distributed) {
     throw new ConfigError(
-      "FLOOPY_MASTER_KEY: required with FLOOPY_DATABASE_URL (every instance must seal and unseal with the same key)",
+      "FLOOPY_MASTER_KEY: required with FLOOPY_DATABASE_URL (every instance must sign, and later seal, with the same key)",
     );
   }
   const path = join(options.dataDir, "master.key");
