@@ -66,6 +66,12 @@ interface Figures {
   saturated: Load;
   oneConnection: Load;
   firstByteP50Ms: number;
+  /**
+   * The same one-connection figures with the proxy moved onto the load core: no request crosses
+   * between cores, so what is left over direct is the proxy's own work on the request's path, not
+   * the wake-up of an idle core (which on a virtual machine costs 50–500 µs, varying with the host).
+   */
+  oneCore: { p50Ms: number; firstByteP50Ms: number };
 }
 
 const messages = [
@@ -167,7 +173,20 @@ async function measure(target: Target, mode: Mode): Promise<Figures> {
   const saturated = await wrk(target, mode, 32, duration);
   const oneConnection = await wrk(target, mode, 1, Math.max(2, Math.ceil(duration / 2)));
   const firstByteP50Ms = await firstByte(target, mode, sequential);
-  return { saturated, oneConnection, firstByteP50Ms };
+  // Direct is on the load core already.
+  if (target.name !== "direct") target.process.pin(loadCore);
+  try {
+    const oneCoreLoad = await wrk(target, mode, 1, Math.max(2, Math.ceil(duration / 2)));
+    const oneCoreFirstByte = await firstByte(target, mode, sequential);
+    return {
+      saturated,
+      oneConnection,
+      firstByteP50Ms,
+      oneCore: { p50Ms: oneCoreLoad.p50Ms, firstByteP50Ms: oneCoreFirstByte },
+    };
+  } finally {
+    if (target.name !== "direct") target.process.pin(proxyCore);
+  }
 }
 
 /** Exactly what `npm start` runs (its node flags included), so the benchmark measures that. */
@@ -286,6 +305,8 @@ function table(
     row(mode, "p99 latency at c=32 (ms)", values, (f) => f.saturated.p99Ms, 3);
     row(mode, "p50 latency at c=1 (ms)", values, (f) => f.oneConnection.p50Ms, 3);
     row(mode, "p50 first body byte, 1 connection (ms)", values, (f) => f.firstByteP50Ms, 3);
+    row(mode, "p50 latency at c=1, one core (ms)", values, (f) => f.oneCore.p50Ms, 3);
+    row(mode, "p50 first body byte, one core (ms)", values, (f) => f.oneCore.firstByteP50Ms, 3);
     row(
       mode,
       "failed (non-2xx + socket errors)",
@@ -304,12 +325,14 @@ function table(
       );
       notes.push(
         `${mode}: added p50 at c=1 over direct: gateway ${fixed(gateway.oneConnection.p50Ms - direct.oneConnection.p50Ms, 3)} ms` +
-          (bare ? `, bare proxy ${fixed(bare.oneConnection.p50Ms - direct.oneConnection.p50Ms, 3)} ms` : ""),
+          (bare ? `, bare proxy ${fixed(bare.oneConnection.p50Ms - direct.oneConnection.p50Ms, 3)} ms` : "") +
+          `; on one core: gateway ${fixed(gateway.oneCore.p50Ms - direct.oneCore.p50Ms, 3)} ms` +
+          (bare ? `, bare proxy ${fixed(bare.oneCore.p50Ms - direct.oneCore.p50Ms, 3)} ms` : ""),
       );
     }
     if (bare && gateway) {
       notes.push(
-        `${mode}: first body byte, gateway − bare proxy: ${fixed(gateway.firstByteP50Ms - bare.firstByteP50Ms, 3)} ms`,
+        `${mode}: first body byte, gateway − bare proxy: ${fixed(gateway.firstByteP50Ms - bare.firstByteP50Ms, 3)} ms; on one core: ${fixed(gateway.oneCore.firstByteP50Ms - bare.oneCore.firstByteP50Ms, 3)} ms`,
       );
     }
   }

@@ -2,7 +2,7 @@
  * Child processes for benchmarks: spawn pinned to a core, wait for readiness, read CPU time and
  * peak memory from /proc, stop.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
@@ -13,6 +13,8 @@ export interface BenchProcess {
   cpuMs(): number;
   /** Peak resident memory so far, in MiB. */
   peakRssMiB(): number;
+  /** Moves the process, every thread of it, to another core. */
+  pin(core: number): void;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,9 @@ export function spawnPinned(core: number, command: string[], env: NodeJS.Process
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
       const match = /VmHWM:\s+(\d+) kB/.exec(status);
       return match ? Number(match[1]) / 1024 : Number.NaN;
+    },
+    pin(core) {
+      execFileSync("taskset", ["-a", "-p", "-c", String(core), String(pid)], { stdio: "ignore" });
     },
     stop() {
       return new Promise((resolve) => {
