@@ -80,7 +80,7 @@ describe("floopy --version and --help", () => {
     expect(run.code).toBe(0);
     for (const command of commands) {
       expect(run.stdout).toMatch(
-        new RegExp(`^  ${command.words.join(" ")} +${escape(command.summary)}$`, "m"),
+        new RegExp(`^  ${command.words.join(" ")} +${escapeRegExp(command.summary)}$`, "m"),
       );
     }
     expect(run.stdout).toContain("--version");
@@ -105,7 +105,9 @@ describe("floopy --version and --help", () => {
       expect(run.stdout).toContain(`Usage: floopy ${command.words.join(" ")}`);
       for (const [name, flag] of Object.entries(command.flags)) {
         const left = `--${name}${flag.type === "string" ? ` ${flag.value}` : ""}`;
-        expect(run.stdout).toMatch(new RegExp(`^  ${escape(left)} +${escape(flag.description)}$`, "m"));
+        expect(run.stdout).toMatch(
+          new RegExp(`^  ${escapeRegExp(left)} +${escapeRegExp(flag.description)}$`, "m"),
+        );
       }
       for (const argument of command.arguments) expect(run.stdout).toContain(argument.name);
       expect(run.stdout).toMatch(/^ {2}-h, --help +show this help$/m);
@@ -316,6 +318,6 @@ describe("one-line startup errors naming the setting to change", () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
