@@ -109,7 +109,7 @@ function describeDataDir(error: SystemError, dataDir: string): string | undefine
     path !== undefined &&
     (path === root || path.startsWith(`${root}${sep}`) || root.startsWith(`${path}${sep}`));
   // better-sqlite3 reports the database file it could not open or write without a path.
-  const sqlite = /^SQLITE_(CANTOPEN|READONLY|PERM|IOERR|FULL)/.test(code);
+  const sqlite = /^SQLITE_(CANTOPEN|READONLY|PERM|IOERR|FULL|NOTADB|CORRUPT)/.test(code);
   if (!underDataDir && !sqlite) return undefined;
   const reason = fileReasons[code] ?? oneLine(error.message);
   return `cannot use the data directory "${dataDir}" (${reason}${code && !sqlite ? `, ${code}` : ""}); set FLOOPY_DATA_DIR to a directory floopy can create and write`;

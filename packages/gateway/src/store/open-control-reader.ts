@@ -2,7 +2,8 @@
  * A read-only view of the control store, for `floopy config validate`: what a start reads before
  * it writes (routing rules by name, keys by hash), without creating, migrating or writing
  * anything. A database that does not exist yet, or whose tables do not, reads as empty — as it
- * would on the first start, which creates them.
+ * would on the first start, which creates them. (A SQLite reader of a WAL database may leave the
+ * shared-memory index and an empty log beside the file; they hold no data.)
  */
 import { existsSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
