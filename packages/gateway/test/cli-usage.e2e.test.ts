@@ -140,6 +140,10 @@ describe.concurrent("mistyped commands and flags", () => {
     [["serve", "--prot", "1"], "serve: unknown option '--prot'; did you mean '--port'?"],
     [["keys", "update", "key_1", "--no-routing-rul"], "did you mean '--no-routing-rule'?"],
     [["--verison"], "unknown option '--verison'; did you mean '--version'?"],
+    [
+      ["keys", "--json"],
+      "floopy: keys: expected a command (create, list, update, revoke, hash) before '--json'",
+    ],
   ])("answers floopy %j with the nearest valid one", async (args, expected) => {
     expect(expectOneLineFailure(await floopy(args))).toContain(expected);
   });

@@ -38,7 +38,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     if (next === "--help" || next === "-h") return groupHelp(found.group, commands, 0);
     if (next === undefined) return groupHelp(found.group, commands, 2);
     throw new UsageError(
-      `floopy ${found.group}: expected a command (${subcommands(found.group, commands).join(", ")}) before '${next}'; see floopy ${found.group} --help`,
+      `${found.group}: expected a command (${subcommands(found.group, commands).join(", ")}) before '${next}'; see floopy ${found.group} --help`,
     );
   }
   const { command } = found;
