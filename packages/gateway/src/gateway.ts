@@ -14,8 +14,9 @@ import type { Logger } from "pino";
 import { ConfigError } from "./config/config-error.js";
 import type { LoadedConfig } from "./config/load-config.js";
 import { notEnforcedYet, notEnforcedYetMessage } from "./config/not-enforced-yet.js";
-import { bootstrapKeys, checkBootstrapKeys } from "./control/bootstrap-keys.js";
-import { checkConfigRules, removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
+import { bootstrapKeys } from "./control/bootstrap-keys.js";
+import { checkStartup, planStartup } from "./control/check-startup.js";
+import { removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
 import { ControlSnapshot } from "./control/control-snapshot.js";
 import { loadMasterKey } from "./control/master-key.js";
 import { type MockUpstream, startMockUpstream } from "./demo/mock-upstream.js";
@@ -29,7 +30,6 @@ import { ThrottledWarning } from "./observability/throttled-warning.js";
 import { InFlightRequests } from "./pipeline/in-flight.js";
 import { ModelDirectory } from "./pipeline/model-directory.js";
 import type { GatewayServices } from "./pipeline/services.js";
-import { ModelCatalogue } from "./providers/model-catalogue.js";
 import { demoProvider, resolveProviders } from "./providers/provider-instance.js";
 import { findSelfLoop } from "./providers/self-loop.js";
 import { InstanceMarker } from "./records/instance-marker.js";
@@ -44,8 +44,11 @@ import { UpstreamClient } from "./upstream/upstream-client.js";
 export interface StartGatewayOptions {
   config: LoadedConfig;
   logger?: Logger;
-  /** Called with a key generated on the very first start (no key existed); it must be shown once. */
-  onGeneratedKey?: (key: string) => void;
+  /**
+   * Called with a key generated on the very first start (no key existed), which must be shown
+   * once, and the URL the gateway listens on.
+   */
+  onGeneratedKey?: (key: string, url: string) => void;
 }
 
 export interface Gateway {
@@ -86,23 +89,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         "DEMO MODE: the built-in demo provider is enabled; its answers are canned, not a model's",
       );
     }
-    const catalogue = new ModelCatalogue(providers, config.file.models ?? {});
-    const configRules = {
-      rules: config.file.routing_rules,
-      keys: config.file.keys ?? [],
-      catalogue,
-      logger,
-    };
-    // A config file owns its keys and rules (a file listing none removes them); with no config
-    // file at all they are left as they are, whoever wrote them.
-    const fileOwnsConfig = config.sourcePath !== undefined;
-    const keyOptions = {
-      configKeys: fileOwnsConfig ? configRules.keys : undefined,
-      bootstrapKey: settings.bootstrapKey,
-      adminKey: settings.adminKey,
-    };
-    if (fileOwnsConfig) await checkConfigRules(stores.control, configRules);
-    await checkBootstrapKeys(stores.control, keyOptions);
+    // The same checks `floopy config validate` runs (control/check-startup.ts).
+    const plan = planStartup(config, providers);
+    const { catalogue, fileOwnsConfig, keyOptions } = plan;
+    const configRules = { ...plan.configRules, logger };
+    await checkStartup(stores.control, plan);
     const metrics = new GatewayMetrics();
     const snapshot = new ControlSnapshot({
       store: stores.control,
@@ -243,13 +234,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     snapshot.startPolling();
     records.start();
     held.release();
-    if (generatedKey !== null) options.onGeneratedKey?.(generatedKey);
-
+    // The bound address, not the configured one: with port 0 the system chose the port.
     const address = app.server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+    if (generatedKey !== null) options.onGeneratedKey?.(generatedKey, url);
+
     logger.info(
       {
-        url: `http://${host}:${address.port}`,
+        url,
         store: stores.kind,
         providers: providers.map((provider) => provider.id),
       },
@@ -290,7 +283,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       return closing;
     };
     return {
-      url: `http://${host}:${address.port}`,
+      url,
       port: address.port,
       services,
       stores,

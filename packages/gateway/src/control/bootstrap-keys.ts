@@ -32,7 +32,10 @@ export interface BootstrapKeysOptions {
 }
 
 /** Refuses, before anything is written, what `bootstrapKeys` would refuse. */
-export async function checkBootstrapKeys(store: ControlStore, options: BootstrapKeysOptions): Promise<void> {
+export async function checkBootstrapKeys(
+  store: Pick<ControlStore, "findApiKeyByHash">,
+  options: BootstrapKeysOptions,
+): Promise<void> {
   if (options.adminKey === undefined) return;
   const existing = await store.findApiKeyByHash(hashApiKey(options.adminKey));
   if (existing !== undefined && existing.scope !== "admin") {

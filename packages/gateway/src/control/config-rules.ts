@@ -23,7 +23,10 @@ export interface ConfigRulesOptions {
  * Refuses, before anything is written, a file whose rules name models no provider serves or whose
  * keys name a default rule that exists nowhere (neither in the file nor made through the admin API).
  */
-export async function checkConfigRules(store: ControlStore, options: ConfigRulesOptions): Promise<void> {
+export async function checkConfigRules(
+  store: Pick<ControlStore, "getRoutingRule">,
+  options: Omit<ConfigRulesOptions, "logger">,
+): Promise<void> {
   const rules = options.rules ?? {};
   checkConfigRuleTargets(rules, options.catalogue);
   for (const [index, key] of options.keys.entries()) {

@@ -26,24 +26,35 @@ export interface MasterKeyResult {
   generatedAt: string | null;
 }
 
-export function loadMasterKey(options: {
+export interface MasterKeyOptions {
   fromEnv: string | undefined;
   dataDir: string;
   distributed: boolean;
-}): MasterKeyResult {
-  if (options.fromEnv !== undefined)
-    return { key: parseMasterKey(options.fromEnv, "FLOOPY_MASTER_KEY"), generatedAt: null };
+}
+
+export function loadMasterKey(options: MasterKeyOptions): MasterKeyResult {
+  const found = findMasterKey(options);
+  if (found !== undefined) return { key: found, generatedAt: null };
+  const path = join(options.dataDir, "master.key");
+  mkdirSync(options.dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(path, `${key.toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+  return { key, generatedAt: path };
+}
+
+/**
+ * The key `loadMasterKey` would use, without writing anything (`floopy config validate`):
+ * undefined when it would generate one. Refuses what `loadMasterKey` refuses.
+ */
+export function findMasterKey(options: MasterKeyOptions): Buffer | undefined {
+  if (options.fromEnv !== undefined) return parseMasterKey(options.fromEnv, "FLOOPY_MASTER_KEY");
   if (options.distributed) {
     throw new ConfigError(
       "FLOOPY_MASTER_KEY: required with FLOOPY_DATABASE_URL (every instance must sign, and later seal, with the same key)",
     );
   }
   const path = join(options.dataDir, "master.key");
-  if (existsSync(path)) return { key: parseMasterKey(readFileSync(path, "utf8"), path), generatedAt: null };
-  mkdirSync(options.dataDir, { recursive: true });
-  const key = randomBytes(32);
-  writeFileSync(path, `${key.toString("base64")}\n`, { mode: 0o600, flag: "wx" });
-  return { key, generatedAt: path };
+  return existsSync(path) ? parseMasterKey(readFileSync(path, "utf8"), path) : undefined;
 }
 
 const VERSION = "v1";

@@ -84,9 +84,10 @@ async function prepareStores(
   }
 }
 
-type DatabaseTarget = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+export type DatabaseTarget = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
 
-function databaseTarget(options: OpenStoresOptions): DatabaseTarget {
+/** Which database the options name; refuses a URL of a scheme no backend serves. */
+export function databaseTarget(options: OpenStoresOptions): DatabaseTarget {
   const url = options.databaseUrl;
   if (url === undefined) return { kind: "sqlite", path: join(options.dataDir, "floopy.db") };
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();

@@ -52,6 +52,9 @@ export type NewApiKey = Omit<ApiKeyRecord, "createdAt" | "revokedAt" | "scope"> 
   scope?: ApiKeyScope;
 };
 
+/** The fields of a key that may change after it is made (`floopy keys update`); absent ones stay. */
+export type ApiKeyChanges = Partial<Pick<ApiKeyRecord, "name" | "projectId" | "routingRule" | "expiresAt">>;
+
 /** Where a routing rule came from: the config file (which owns it) or the admin API. */
 export type RoutingRuleSource = "config" | "admin";
 
@@ -102,6 +105,11 @@ export interface ControlStore {
   listApiKeys(): Promise<ApiKeyRecord[]>;
   getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * Changes the given fields of one key; undefined when no such key exists. A change to nothing
+   * (the same values again) leaves the version alone.
+   */
+  updateApiKey(id: string, changes: ApiKeyChanges): Promise<ApiKeyRecord | undefined>;
   /** Returns false when no such key exists; revoking twice keeps the first revocation time. */
   revokeApiKey(id: string, at: Date): Promise<boolean>;
   /** Counts every key, or the keys of one scope. */

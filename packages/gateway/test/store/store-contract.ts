@@ -135,6 +135,44 @@ export function storeContract(open: () => Promise<Stores>): void {
     expect(await stores.control.controlVersion()).toBe(versionAfter);
   });
 
+  it("updates the mutable fields of a key in place, bumping the version only on change", async () => {
+    const orgId = unique("org");
+    await stores.control.ensureOrg({ id: orgId, name: orgId });
+    const projectId = unique("project");
+    await stores.control.ensureProject({ id: projectId, orgId, name: projectId });
+    const key = await stores.control.insertApiKey(newKey({ orgId, rpm: 30 }));
+    const expiresAt = new Date("2031-02-03T04:05:06.007Z");
+
+    const before = await stores.control.controlVersion();
+    const updated = await stores.control.updateApiKey(key.id, {
+      name: "renamed",
+      projectId,
+      routingRule: "cheap-first",
+      expiresAt,
+    });
+    expect(updated).toEqual({ ...key, name: "renamed", projectId, routingRule: "cheap-first", expiresAt });
+    expect(await stores.control.getApiKey(key.id)).toEqual(updated);
+    expect(await stores.control.findApiKeyByHash(key.hash)).toEqual(updated);
+    const afterUpdate = await stores.control.controlVersion();
+    expect(afterUpdate).toBeGreaterThan(before);
+
+    // Fields not given stay as they are; null clears.
+    const cleared = await stores.control.updateApiKey(key.id, { routingRule: null, expiresAt: null });
+    expect(cleared).toEqual({ ...updated, routingRule: null, expiresAt: null });
+    const afterClear = await stores.control.controlVersion();
+    expect(afterClear).toBeGreaterThan(afterUpdate);
+
+    // The same values again change nothing, so instances need not reload.
+    expect(await stores.control.updateApiKey(key.id, { name: "renamed", routingRule: null })).toEqual(
+      cleared,
+    );
+    expect(await stores.control.updateApiKey(key.id, {})).toEqual(cleared);
+    expect(await stores.control.controlVersion()).toBe(afterClear);
+
+    expect(await stores.control.updateApiKey(unique("missing"), { name: "x" })).toBeUndefined();
+    expect(await stores.control.controlVersion()).toBe(afterClear);
+  });
+
   it("upserts by hash: inserts, then updates name and rpm in place, keeping id and creation time", async () => {
     const key = newKey({ source: "config", name: "first", rpm: 10 });
     const inserted = await stores.control.upsertApiKeyByHash(key);

@@ -5,8 +5,9 @@
  * upsert with identical fields) leave the version alone, so restarts do not make every instance
  * rebuild its snapshot.
  */
-import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
+import type { Insertable, Kysely, Selectable, Transaction, Updateable } from "kysely";
 import type {
+  ApiKeyChanges,
   ApiKeyRecord,
   ApiKeyScope,
   ApiKeySource,
@@ -179,6 +180,34 @@ export class SqlControlStore implements ControlStore {
   async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
     const row = await this.db.selectFrom("api_keys").selectAll().where("hash", "=", hash).executeTakeFirst();
     return row === undefined ? undefined : toApiKey(row);
+  }
+
+  async updateApiKey(id: string, changes: ApiKeyChanges): Promise<ApiKeyRecord | undefined> {
+    const set: Updateable<ApiKeysTable> = {};
+    if (changes.name !== undefined) set.name = changes.name;
+    if (changes.projectId !== undefined) set.project_id = changes.projectId;
+    if (changes.routingRule !== undefined) set.routing_rule = changes.routingRule;
+    if (changes.expiresAt !== undefined) set.expires_at = toEpochMsOrNull(changes.expiresAt);
+    return this.db.transaction().execute(async (transaction) => {
+      const existing = await transaction
+        .selectFrom("api_keys")
+        .selectAll()
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (existing === undefined) return undefined;
+      const changed = (Object.keys(set) as Array<keyof typeof set>).some(
+        (column) => existing[column] !== set[column],
+      );
+      if (!changed) return toApiKey(existing);
+      const updated = await transaction
+        .updateTable("api_keys")
+        .set(set)
+        .where("id", "=", id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await bumpVersion(transaction);
+      return toApiKey(updated);
+    });
   }
 
   async revokeApiKey(id: string, at: Date): Promise<boolean> {

@@ -1,0 +1,29 @@
+/** `floopy keys revoke ID`: the key stops working on every running gateway within seconds. */
+import type { CommandSpec } from "../command-spec.js";
+import { UsageError } from "../command-spec.js";
+import { withStores } from "../with-stores.js";
+
+export const keysRevokeCommand: CommandSpec = {
+  words: ["keys", "revoke"],
+  summary: "revoke a key (running gateways refuse it within seconds)",
+  usage: "ID",
+  description:
+    "Revokes a key: every running gateway refuses it within one control poll (1 s by default).\n" +
+    "Revoking twice keeps the first revocation time. A revoked key cannot be restored.",
+  arguments: [{ name: "ID", description: "the key's id (key_…), as `floopy keys list` shows it" }],
+  flags: {},
+  environment: "FLOOPY_DATA_DIR or FLOOPY_DATABASE_URL (the gateway's store)",
+  async run(input) {
+    const [id] = input.arguments;
+    if (id === undefined)
+      throw new UsageError(`${input.name}: the key ID is required (see floopy keys list)`);
+    return withStores(input, async ({ control }) => {
+      if (!(await control.revokeApiKey(id, new Date()))) {
+        process.stderr.write(`floopy: no key with id '${id}' (see floopy keys list)\n`);
+        return 1;
+      }
+      process.stdout.write(`revoked ${id}\n`);
+      return 0;
+    });
+  },
+};

@@ -1,0 +1,127 @@
+/**
+ * `floopy keys update ID`: changes what may change about a key after it is made — its name,
+ * project lock, default routing rule and expiry — without handing out a new key. Running gateways
+ * apply the change within one control poll.
+ */
+import { ConfigError } from "../../config/config-error.js";
+import type { ApiKeyChanges } from "../../store/types.js";
+import type { CommandSpec } from "../command-spec.js";
+import { UsageError } from "../command-spec.js";
+import { keyStatus, keySummary } from "../key-summary.js";
+import { parseExpiry } from "../parse-expiry.js";
+import { withStores } from "../with-stores.js";
+
+export const keysUpdateCommand: CommandSpec = {
+  words: ["keys", "update"],
+  summary: "change a key's name, project, routing rule or expiry",
+  usage:
+    "ID [--name NAME] [--project P | --no-project] [--routing-rule R | --no-routing-rule] [--expires-at ISO-8601|never]",
+  description:
+    "Changes a key in place: the key itself stays the same, so applications need no new one.\n" +
+    "Running gateways apply the change within one control poll (1 s by default). Keys from the\n" +
+    "config file are changed in the file; revoked keys cannot be changed.",
+  arguments: [{ name: "ID", description: "the key's id (key_…), as `floopy keys list` shows it" }],
+  flags: {
+    name: { type: "string", value: "NAME", description: "a new name" },
+    project: {
+      type: "string",
+      value: "PROJECT",
+      description: "lock the key to this project of its org (created if new)",
+    },
+    "no-project": { type: "boolean", description: "unlock the key: any project of its org" },
+    "routing-rule": {
+      type: "string",
+      value: "RULE",
+      description: "the default routing rule for its requests that name none; it must exist",
+    },
+    "no-routing-rule": { type: "boolean", description: "remove the key's default routing rule" },
+    "expires-at": {
+      type: "string",
+      value: "ISO-8601",
+      description: "a new expiry (a future date), or never to remove the expiry",
+    },
+    json: { type: "boolean", description: "print the updated key as JSON (every field but the hash)" },
+  },
+  environment: "FLOOPY_DATA_DIR or FLOOPY_DATABASE_URL (the gateway's store)",
+  async run(input) {
+    const [id] = input.arguments;
+    if (id === undefined)
+      throw new UsageError(`${input.name}: the key ID is required (see floopy keys list)`);
+    const changes = requestedChanges(input.name, input);
+    return withStores(input, async ({ control }) => {
+      const key = await control.getApiKey(id);
+      if (key === undefined) {
+        process.stderr.write(`floopy: no key with id '${id}' (see floopy keys list)\n`);
+        return 1;
+      }
+      if (key.source === "config") {
+        throw new ConfigError(
+          `${input.name}: ${id} is a config-file key; change it in the config file, which owns it`,
+        );
+      }
+      if (key.revokedAt !== null)
+        throw new ConfigError(`${input.name}: ${id} is revoked; create a new key instead`);
+      if (key.scope === "admin" && (changes.projectId || changes.routingRule)) {
+        throw new ConfigError(
+          `${input.name}: ${id} is an admin key, which takes no --project or --routing-rule`,
+        );
+      }
+      if (changes.routingRule && !(await control.getRoutingRule(changes.routingRule))) {
+        throw new ConfigError(`${input.name}: there is no routing rule named "${changes.routingRule}"`);
+      }
+      if (changes.projectId) {
+        try {
+          await control.ensureProject({ id: changes.projectId, orgId: key.orgId, name: changes.projectId });
+        } catch (error) {
+          throw new ConfigError(`${input.name}: --project: ${(error as Error).message}`);
+        }
+      }
+      const updated = await control.updateApiKey(id, changes);
+      if (updated === undefined) {
+        process.stderr.write(`floopy: no key with id '${id}' (see floopy keys list)\n`);
+        return 1;
+      }
+      if (input.boolean("json")) {
+        process.stdout.write(`${JSON.stringify(keySummary(updated))}\n`);
+      } else {
+        process.stdout.write(
+          `updated ${id}: name '${updated.name}', project ${updated.projectId ?? "*"}, routing rule ${updated.routingRule ?? "-"}, ` +
+            `expires ${updated.expiresAt?.toISOString() ?? "never"} (${keyStatus(updated)})\n`,
+        );
+      }
+      return 0;
+    });
+  },
+};
+
+function requestedChanges(
+  command: string,
+  input: { string(flag: string): string | undefined; boolean(flag: string): boolean },
+): ApiKeyChanges {
+  const changes: ApiKeyChanges = {};
+  const name = input.string("name");
+  if (name !== undefined) {
+    if (name.trim() === "") throw new ConfigError(`${command}: --name must not be empty`);
+    changes.name = name.trim();
+  }
+  const project = input.string("project");
+  if (project !== undefined && input.boolean("no-project")) {
+    throw new UsageError(`${command}: give --project or --no-project, not both`);
+  }
+  if (project !== undefined) changes.projectId = project;
+  if (input.boolean("no-project")) changes.projectId = null;
+  const rule = input.string("routing-rule");
+  if (rule !== undefined && input.boolean("no-routing-rule")) {
+    throw new UsageError(`${command}: give --routing-rule or --no-routing-rule, not both`);
+  }
+  if (rule !== undefined) changes.routingRule = rule;
+  if (input.boolean("no-routing-rule")) changes.routingRule = null;
+  const expires = input.string("expires-at");
+  if (expires !== undefined) changes.expiresAt = parseExpiry(command, expires, { allowNever: true });
+  if (Object.keys(changes).length === 0) {
+    throw new UsageError(
+      `${command}: nothing to change; give --name, --project, --no-project, --routing-rule, --no-routing-rule or --expires-at`,
+    );
+  }
+  return changes;
+}
