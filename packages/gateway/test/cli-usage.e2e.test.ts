@@ -310,7 +310,7 @@ describe("one-line startup errors naming the setting to change", () => {
     for (const args of [["serve"], ["config", "validate"]]) {
       const line = expectOneLineFailure(await floopy(args, { FLOOPY_LOG_LEVEL: "loud" }));
       expect(line).toBe(
-        'floopy: FLOOPY_LOG_LEVEL: "loud" is not a log level; use one of trace, debug, info, warn, error, fatal, silent',
+        "floopy: FLOOPY_LOG_LEVEL: 'loud' is not a log level; use one of trace, debug, info, warn, error, fatal, silent",
       );
     }
   });

@@ -63,7 +63,8 @@ export function logFormatOf(env: Readonly<Record<string, string | undefined>>, i
   return format as LogFormat;
 }
 
-function logLevelOf(env: Readonly<Record<string, string | undefined>>): string {
+/** `FLOOPY_LOG_LEVEL`, any case, or a ConfigError of one line naming the levels that exist. */
+export function logLevelOf(env: Readonly<Record<string, string | undefined>>): string {
   const given = env.FLOOPY_LOG_LEVEL;
   if (given === undefined || given === "") return "info";
   const level = given.toLowerCase();

@@ -7,9 +7,9 @@
 import { notEnforcedYet, notEnforcedYetMessage } from "../../config/not-enforced-yet.js";
 import { checkStartup, planStartup } from "../../control/check-startup.js";
 import { findMasterKey } from "../../control/master-key.js";
+import { logFormatOf, logLevelOf } from "../../observability/logger.js";
 import { demoProvider, resolveProviders } from "../../providers/provider-instance.js";
 import { openControlReader } from "../../store/open-control-reader.js";
-import { checkLogLevel } from "../check-log-level.js";
 import type { CommandSpec } from "../command-spec.js";
 
 // The demo provider's models are checked by name only; nothing is sent to this address.
@@ -40,7 +40,9 @@ export const configValidateCommand: CommandSpec = {
     "FLOOPY_CONFIG, FLOOPY_DATA_DIR, FLOOPY_DATABASE_URL, FLOOPY_LOG_LEVEL, FLOOPY_MASTER_KEY, FLOOPY_BOOTSTRAP_KEY,\n" +
     "FLOOPY_ADMIN_KEY, FLOOPY_DEMO, FLOOPY_PORT, FLOOPY_HOST, <PROVIDER>_API_KEY, <PROVIDER>_BASE_URL",
   async run(input) {
-    checkLogLevel(input.env);
+    // Checked before anything else, as the logger would: one line naming the levels and formats.
+    logLevelOf(input.env);
+    logFormatOf(input.env, Boolean(process.stdout.isTTY));
     const configPath = input.string("config");
     const config = input.loadConfig({
       ...(configPath === undefined ? {} : { config: configPath }),

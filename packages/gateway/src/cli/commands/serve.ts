@@ -3,8 +3,7 @@
  * (in-flight requests finish, records are flushed).
  */
 import { startGateway } from "../../gateway.js";
-import { createLogger } from "../../observability/logger.js";
-import { checkLogLevel } from "../check-log-level.js";
+import { createLogger, logFormatOf, logLevelOf } from "../../observability/logger.js";
 import type { CommandSpec } from "../command-spec.js";
 import { parsePort } from "../parse-port.js";
 
@@ -32,9 +31,12 @@ export const serveCommand: CommandSpec = {
   },
   environment:
     "FLOOPY_PORT, FLOOPY_HOST, FLOOPY_CONFIG, FLOOPY_DATA_DIR, FLOOPY_DATABASE_URL, FLOOPY_LOG_LEVEL,\n" +
-    "FLOOPY_BOOTSTRAP_KEY, FLOOPY_ADMIN_KEY, FLOOPY_MASTER_KEY, FLOOPY_DEMO, <PROVIDER>_API_KEY, <PROVIDER>_BASE_URL",
+    "FLOOPY_LOG_FORMAT, FLOOPY_BOOTSTRAP_KEY, FLOOPY_ADMIN_KEY, FLOOPY_MASTER_KEY, FLOOPY_DEMO,\n" +
+    "FLOOPY_REDIS_URL (accepted, not used yet), <PROVIDER>_API_KEY, <PROVIDER>_BASE_URL",
   async run(input) {
-    checkLogLevel(input.env);
+    // Checked before anything else, as the logger would: one line naming the levels and formats.
+    logLevelOf(input.env);
+    logFormatOf(input.env, Boolean(process.stdout.isTTY));
     const port = parsePort(input.string("port"));
     const host = input.string("host");
     const configPath = input.string("config");
