@@ -70,6 +70,33 @@ describe("limits before any route runs", () => {
     const big = "x".repeat(20 * 1024);
     const { text } = await rawExchange(port, `GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: ${big}\r\n\r\n`);
     expect(text.startsWith("HTTP/1.1 431")).toBe(true);
+    expect(text).toMatch(/\r\nfloopy-request-id: [0-9a-f-]{36}\r\n/);
+  });
+
+  it.each([
+    [
+      "/v1/chat/completions",
+      (body: Record<string, unknown>) => (body.error as { code?: unknown }).code,
+      "BAD_REQUEST",
+    ],
+    ["/v1/messages", (body: Record<string, unknown>) => body.type, "error"],
+    [
+      "/v1beta/models/gemini-2.5-flash:generateContent",
+      (body: Record<string, unknown>) => (body.error as { code?: unknown }).code,
+      400,
+    ],
+  ])("answers what Node refuses on %s in that route's protocol", async (path, pick, expected) => {
+    const gateway = await gatewayWith({});
+    const port = Number(new URL(gateway.gateway.url).port);
+    const big = "x".repeat(20 * 1024);
+    const { text } = await rawExchange(port, `POST ${path} HTTP/1.1\r\nHost: a\r\nX-Big: ${big}\r\n\r\n`);
+    // Anthropic's and Google's protocols have no 431: the one status map answers 400 for them,
+    // head and body alike.
+    const status = Number(text.slice(9, 12));
+    expect(status).toBe(path === "/v1/chat/completions" ? 431 : 400);
+    const body = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)) as Record<string, unknown>;
+    expect(pick(body)).toBe(expected);
+    expect(JSON.stringify(body)).toContain("max_header_bytes");
   });
 
   it("closes a connection whose headers do not arrive within the headers timeout", async () => {

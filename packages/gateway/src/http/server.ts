@@ -26,6 +26,7 @@ import type { GatewayServices } from "../pipeline/services.js";
 import { platformRoutes } from "../platform/routes.js";
 import type { IngressProtocol } from "../protocol/ingress-protocol.js";
 import type { Operation } from "../providers/declaration.js";
+import { answerClientError } from "./client-error-answer.js";
 import { closeAfterAnswer } from "./close-after-answer.js";
 import { newRequestId } from "./request-id.js";
 import { routeFamily } from "./route-family.js";
@@ -77,6 +78,7 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
     requestTimeout: Math.max(settings.headersTimeoutMs, 120_000),
     forceCloseConnections: "idle",
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
     // A URL the router cannot decode: a 400 in the URL's protocol family, not Fastify's own shape.
     frameworkErrors: (error, request, reply) => {
       const protocol = routeFamily(request.raw.url ?? "");
