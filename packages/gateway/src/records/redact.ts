@@ -32,9 +32,18 @@ export function redactKnownSecrets(text: string, knownSecrets: readonly string[]
 
 const REDACTED = Buffer.from("[REDACTED]");
 
+// The gateway's own list of secrets is one array for its whole life: its bytes are made once,
+// not on every answer and every stream.
+const secretBytes = new WeakMap<readonly string[], Buffer[]>();
+
 /** Secrets short enough to match by accident are left alone, as in `redactSecrets`. */
 function usableSecrets(secrets: readonly string[]): Buffer[] {
-  return secrets.filter((secret) => secret.length >= 6).map((secret) => Buffer.from(secret));
+  let bytes = secretBytes.get(secrets);
+  if (bytes === undefined) {
+    bytes = secrets.filter((secret) => secret.length >= 6).map((secret) => Buffer.from(secret));
+    secretBytes.set(secrets, bytes);
+  }
+  return bytes;
 }
 
 /**

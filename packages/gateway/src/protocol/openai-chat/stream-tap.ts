@@ -14,7 +14,7 @@
  */
 import { emptyStreamSummary, observeStreamEvent, type StreamSummary } from "../stream-summary.js";
 import { decodeChatFinishReason } from "./finish-reason.js";
-import { createChatStreamDecoder } from "./stream.js";
+import { type ChatStreamDecoder, createChatStreamDecoder } from "./stream.js";
 import type { ChatCompletionChunk, OpenAIErrorBody } from "./types.js";
 
 export interface ChatStreamSummary extends StreamSummary {
@@ -29,7 +29,8 @@ export interface ChatStreamTap {
 }
 
 export function createChatStreamTap(options: { hideUsage: boolean }): ChatStreamTap {
-  const decode = createChatStreamDecoder();
+  // Only frames a scan cannot summarise need the decoder: most streams never make one.
+  let decode: ChatStreamDecoder | null = null;
   const summary: ChatStreamSummary = {
     ...emptyStreamSummary(),
     sawDone: false,
@@ -66,6 +67,7 @@ export function createChatStreamTap(options: { hideUsage: boolean }): ChatStream
         return data;
       }
       summary.chunks++;
+      decode ??= createChatStreamDecoder();
       for (const event of decode(chunk)) observeStreamEvent(summary, event);
       if (!hideUsage) return data;
       const choices = (chunk as ChatCompletionChunk).choices;
