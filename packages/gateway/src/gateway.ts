@@ -145,6 +145,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         ttlMs: settings.modelListTtlMs,
         waitMs: settings.modelListTimeoutMs,
         logger,
+        instanceId: marker.id,
       }),
       prices: new PriceBook(config.file.models ?? {}),
       upstream,

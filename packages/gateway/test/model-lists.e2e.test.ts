@@ -49,6 +49,10 @@ describe("asking the providers", () => {
     expect(firstListing.anthropic[0]?.headers["anthropic-version"]).toBeDefined();
     expect(seen(firstListing.google)).toEqual(["GET /v1beta/models"]);
     expect(firstListing.google[0]?.headers["x-goog-api-key"]).toBe(GEMINI_PROVIDER_KEY);
+    // Marked with this gateway's hop, so a base URL pointing back at it is refused, not looped.
+    const instance = test.gateway.services.instanceId;
+    expect(firstListing.openai[0]?.headers["floopy-hop"]).toBe(`${instance}:openai`);
+    expect(firstListing.anthropic[0]?.headers["floopy-hop"]).toBe(`${instance}:anthropic`);
     // Never the caller's key.
     expect(
       JSON.stringify(

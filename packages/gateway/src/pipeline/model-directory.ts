@@ -13,6 +13,7 @@ import type { ServedModels } from "../providers/model-catalogue.js";
 import type { ProviderInstance } from "../providers/provider-instance.js";
 import { readBody } from "../upstream/read-body.js";
 import type { UpstreamClient } from "../upstream/upstream-client.js";
+import { HOP_HEADER } from "./request-loop.js";
 
 export interface ModelDirectoryOptions {
   providers: readonly ProviderInstance[];
@@ -21,6 +22,8 @@ export interface ModelDirectoryOptions {
   /** How long a list request waits for a provider before using what it has. */
   waitMs: number;
   logger: Logger;
+  /** This gateway's instance id, sent in `floopy-hop` so a base URL pointing back here is caught. */
+  instanceId?: string;
   now?: () => number;
 }
 
@@ -107,6 +110,9 @@ export class ModelDirectory {
           accept: "application/json",
           "user-agent": USER_AGENT,
           ...wire.headers(provider.apiKey, null),
+          ...(this.options.instanceId === undefined
+            ? {}
+            : { [HOP_HEADER]: `${this.options.instanceId}:${provider.id}` }),
         },
         signal,
         allowLinkLocal: provider.allowLinkLocal,
