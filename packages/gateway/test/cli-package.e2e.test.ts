@@ -4,13 +4,14 @@
  * then `npx floopy serve --demo` answers a chat request. Slow (npm install builds better-sqlite3),
  * hence its own file and a generous timeout.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startProcess } from "./support/spawn-gateway.js";
 
 const run = promisify(execFile);
 const gatewayDir = new URL("..", import.meta.url).pathname;
@@ -75,35 +76,23 @@ describe("the packed gateway package", () => {
   });
 
   it("answers a chat request with npx floopy serve --demo", async () => {
-    child = spawn("npx", ["--no", "--", "floopy", "serve", "--demo"], {
-      cwd: project,
-      env: {
-        ...process.env,
-        FLOOPY_PORT: "0",
-        FLOOPY_HOST: "127.0.0.1",
-        FLOOPY_DATA_DIR: join(scratch, "data"),
-        FLOOPY_LOG_LEVEL: "info",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
+    const started = startProcess(
+      { FLOOPY_DATA_DIR: join(scratch, "data") },
+      { command: ["npx", "--no", "--", "floopy", "serve", "--demo"], cwd: project },
+    );
+    child = started.child;
     const { url, key } = await vi.waitFor(
       () => {
-        const listening = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"floopy gateway listening"/.exec(output)?.[1];
-        const generated = /(fp_[A-Za-z0-9_-]{16,})/.exec(output)?.[1];
-        if (!listening || !generated) throw new Error(`not listening yet: ${output}`);
+        const listening = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"floopy gateway listening"/.exec(
+          started.output(),
+        )?.[1];
+        const generated = /(fp_[A-Za-z0-9_-]{16,})/.exec(started.output())?.[1];
+        if (!listening || !generated) throw new Error(`not listening yet: ${started.output()}`);
         return { url: listening, key: generated };
       },
       { timeout: 60_000, interval: 100 },
     );
-    expect(output).toContain(`(base URL ${url}/v1)`);
+    expect(started.output()).toContain(`(base URL ${url}/v1)`);
     const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0, timeout: 10_000 });
     const answer = await openai.chat.completions.create({
       model: "mock/echo",
@@ -113,7 +102,7 @@ describe("the packed gateway package", () => {
 
     const pid = child.pid ?? 0;
     process.kill(-pid, "SIGTERM");
-    await vi.waitFor(() => expect(output).toContain("floopy gateway stopped"), {
+    await vi.waitFor(() => expect(started.output()).toContain("floopy gateway stopped"), {
       timeout: 15_000,
       interval: 100,
     });

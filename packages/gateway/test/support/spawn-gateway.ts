@@ -89,9 +89,17 @@ export async function runGatewayToExit(
   return { code, output: started.output() };
 }
 
-function startProcess(env: Record<string, string>): { child: ChildProcess; output(): string } {
-  const child = spawn("npm", ["start", "--silent"], {
-    cwd: root,
+/**
+ * Starts the gateway in its own process group, its stdout and stderr collected: `npm start` at the
+ * root by default, or another command (an installed package's `npx floopy serve`).
+ */
+export function startProcess(
+  env: Record<string, string>,
+  how: { command: string[]; cwd: string } = { command: ["npm", "start", "--silent"], cwd: root },
+): { child: ChildProcess; output(): string } {
+  const [program = "npm", ...args] = how.command;
+  const child = spawn(program, args, {
+    cwd: how.cwd,
     env: {
       ...process.env,
       FLOOPY_PORT: "0",
