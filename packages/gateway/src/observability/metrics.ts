@@ -65,6 +65,22 @@ export class GatewayMetrics {
     labelNames: ["target"] as const,
     registers: [this.registry],
   });
+  readonly limitRefusals = new Counter({
+    name: "floopy_limit_refusals_total",
+    help: "Requests refused with a 429 by a rate limit (requests, tokens) or a monthly budget (spend)",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly sharedStateFallbacks = new Counter({
+    name: "floopy_shared_state_fallbacks_total",
+    help: "Shared-state operations answered from this instance's memory because Redis failed",
+    registers: [this.registry],
+  });
+  readonly sharedStateDegraded = new Gauge({
+    name: "floopy_shared_state_degraded",
+    help: "1 while Redis is unreachable and limits are counted per instance, 0 otherwise",
+    registers: [this.registry],
+  });
   readonly uncleanStops = new Counter({
     name: "floopy_unclean_stops_total",
     help: "Gateway processes found, at start, to have stopped without a clean shutdown (records may be missing)",

@@ -9,6 +9,7 @@ import type { IngressProtocol } from "../protocol/ingress-protocol.js";
 import type { JsonObject } from "../protocol/shared/validation.js";
 import type { Operation, UpstreamProtocol } from "../providers/declaration.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
+import type { LimitReservation } from "../limits/limit-plan.js";
 import type { RoutingDecision, RoutingRule } from "../routing/router.js";
 import type { ApiKeyRecord, AttemptRecord } from "../store/types.js";
 import type { UpstreamResponse } from "../upstream/upstream-client.js";
@@ -81,6 +82,8 @@ export interface RequestContext {
   status: number; // respond, or the error renderer
   error: GatewayError | null; // the pipeline runner (the error the caller got, in-band ones included)
   costUsd: number | null; // settle-usage
+  limitHeaders: Record<string, string> | null; // enforce-limits (the `x-ratelimit-*` headers)
+  reservation: LimitReservation | null; // enforce-limits (settled by settle-limits)
 }
 
 export function emptyMetadata(): RequestMetadata {

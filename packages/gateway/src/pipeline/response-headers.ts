@@ -19,6 +19,7 @@ export function floopyHeaders(context: RequestContext): Record<string, string> {
     "floopy-provider": headerSafe(target?.provider ?? "none"),
     "floopy-model": headerSafe(target?.model ?? "none"),
     "floopy-fallback-used": String(fallbackUsed(context)),
+    ...context.limitHeaders,
   };
 }
 

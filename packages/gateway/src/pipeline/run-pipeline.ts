@@ -89,6 +89,8 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     status: 0,
     error: null,
     costUsd: null,
+    limitHeaders: null,
+    reservation: null,
   };
 }
 

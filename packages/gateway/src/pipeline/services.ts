@@ -4,12 +4,14 @@
 import type { Logger } from "pino";
 import type { Settings } from "../config/settings.js";
 import type { ControlSnapshot } from "../control/control-snapshot.js";
+import type { OrgLimits } from "../limits/limit-plan.js";
 import type { PriceBook } from "../limits/pricing.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import type { ModelCatalogue } from "../providers/model-catalogue.js";
 import type { RecordQueue } from "../records/record-queue.js";
 import type { BreakerBook } from "../routing/breaker-book.js";
 import type { TargetStatisticsBook } from "../routing/target-stats.js";
+import type { SharedState } from "../store/shared-state.js";
 import type { RequestLogRecord, Stores } from "../store/types.js";
 import type { ImageFetcher } from "../upstream/image-fetcher.js";
 import type { UpstreamClient } from "../upstream/upstream-client.js";
@@ -23,6 +25,10 @@ export interface GatewayServices {
   /** What the enabled providers report serving (their model lists, cached), for the model routes. */
   models: ModelDirectory;
   prices: PriceBook;
+  /** Rate-limit and budget counters and change notifications: memory, or Redis for a fleet. */
+  sharedState: SharedState;
+  /** The config file's `limits:`, applied to each org on its own. */
+  orgLimits: OrgLimits;
   upstream: UpstreamClient;
   /**
    * For Floopy's own API: decisions are read from the events store (request records are written

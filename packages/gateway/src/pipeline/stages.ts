@@ -6,11 +6,13 @@ import { authenticate } from "./authenticate.js";
 import { countTokens } from "./count-tokens.js";
 import { decode } from "./decode.js";
 import { dispatch } from "./dispatch.js";
+import { enforceLimits } from "./enforce-limits.js";
 import { readMetadata } from "./read-metadata.js";
 import { recordRequest } from "./record-request.js";
 import type { AfterStage, Stage } from "./request-context.js";
 import { respond } from "./respond.js";
 import { route } from "./route.js";
+import { settleLimits } from "./settle-limits.js";
 import { settleUsage } from "./settle-usage.js";
 
 /** Hot path: each stage returns nothing (go on) or a response (short-circuit). */
@@ -21,10 +23,12 @@ export const hotPathStages: readonly Stage[] = [
   decode,
   readMetadata,
   route,
+  // After route: a spend reservation needs the target's price (routing is in-memory and free).
+  enforceLimits,
   countTokens,
   dispatch,
   respond,
 ];
 
 /** After the response is sent, off the hot path. */
-export const afterResponseStages: readonly AfterStage[] = [settleUsage, recordRequest];
+export const afterResponseStages: readonly AfterStage[] = [settleUsage, settleLimits, recordRequest];

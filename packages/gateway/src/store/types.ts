@@ -210,6 +210,12 @@ export interface RequestLogQuery {
   orgId?: string;
 }
 
+export interface KeySpend {
+  keyId: string;
+  orgId: string;
+  costUsd: number;
+}
+
 /** A running gateway process, as its marker row says (see records/instance-marker.ts). */
 export interface GatewayInstanceRecord {
   id: string;
@@ -229,6 +235,12 @@ export interface EventStore {
   listRequestLogs(query: RequestLogQuery): Promise<RequestLogRecord[]>;
   /** Routed requests of one org, newest first, filtered; keyset-paginated by (created_at, id). */
   listDecisions(query: DecisionQuery): Promise<RequestLogRecord[]>;
+  /**
+   * What each key spent since `from` (its org alongside), summed from the request records: seeds
+   * the month's budget counters of an instance that keeps them in memory, so a restart does not
+   * hand every key a fresh budget.
+   */
+  spendSince(from: Date): Promise<KeySpend[]>;
   /** Marker rows of gateway processes that have not stopped cleanly (running, or crashed). */
   listGatewayInstances(): Promise<GatewayInstanceRecord[]>;
   /** Inserts or updates the row of one process. */

@@ -547,6 +547,25 @@ export function storeContract(open: () => Promise<Stores>): void {
     expect(outcomes.filter((outcome) => outcome.outcome === "exists")).toHaveLength(4);
   });
 
+  it("sums each key's spend since a time, ignoring unpriced and older records", async () => {
+    const orgId = unique("org");
+    const [keyA, keyB] = [unique("key"), unique("key")];
+    const since = new Date("2031-03-01T00:00:00.000Z");
+    const at = (iso: string) => new Date(iso);
+    await stores.events.insertRequestLogs([
+      newLog({ orgId, keyId: keyA, costUsd: 0.25, createdAt: at("2031-03-01T00:00:00.000Z") }),
+      newLog({ orgId, keyId: keyA, costUsd: 0.5, createdAt: at("2031-03-15T10:00:00.000Z") }),
+      newLog({ orgId, keyId: keyA, costUsd: 9, createdAt: at("2031-02-28T23:59:59.999Z") }),
+      newLog({ orgId, keyId: keyA, costUsd: null, createdAt: at("2031-03-02T00:00:00.000Z") }),
+      newLog({ orgId, keyId: keyB, costUsd: 1.125, createdAt: at("2031-03-03T00:00:00.000Z") }),
+    ]);
+    const spend = (await stores.events.spendSince(since)).filter((entry) => entry.orgId === orgId);
+    expect(spend.sort((a, b) => a.costUsd - b.costUsd)).toEqual([
+      { keyId: keyA, orgId, costUsd: 0.75 },
+      { keyId: keyB, orgId, costUsd: 1.125 },
+    ]);
+  });
+
   it("keeps gateway instance markers: saved, updated in place, listed, removed once", async () => {
     const marker = {
       id: "gw_contract",

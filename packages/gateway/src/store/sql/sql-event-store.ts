@@ -11,6 +11,7 @@ import type {
   DecisionRecord,
   EventStore,
   GatewayInstanceRecord,
+  KeySpend,
   RequestLogQuery,
   RequestLogRecord,
   TokenUsage,
@@ -106,6 +107,23 @@ export class SqlEventStore implements EventStore {
       .limit(query.limit)
       .execute();
     return rows.map(toRequestLog);
+  }
+
+  async spendSince(from: Date): Promise<KeySpend[]> {
+    const rows = await this.db
+      .selectFrom("request_logs")
+      .select(["key_id", "org_id", (eb) => eb.fn.sum<number | string>("cost_usd").as("cost")])
+      .where("created_at", ">=", toEpochMs(from))
+      .where("key_id", "is not", null)
+      .where("org_id", "is not", null)
+      .where("cost_usd", "is not", null)
+      .groupBy(["key_id", "org_id"])
+      .execute();
+    return rows.flatMap((row) =>
+      row.key_id === null || row.org_id === null
+        ? []
+        : [{ keyId: row.key_id, orgId: row.org_id, costUsd: Number(row.cost) }],
+    );
   }
 
   async listGatewayInstances(): Promise<GatewayInstanceRecord[]> {
