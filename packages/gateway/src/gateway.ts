@@ -13,6 +13,8 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { ConfigError } from "./config/config-error.js";
 import type { LoadedConfig } from "./config/load-config.js";
+import { openSharedState } from "./store/open-shared-state.js";
+import type { SharedState } from "./store/shared-state.js";
 import { notEnforcedYet, notEnforcedYetMessage } from "./config/not-enforced-yet.js";
 import { bootstrapKeys } from "./control/bootstrap-keys.js";
 import { checkStartup, planStartup } from "./control/check-startup.js";
@@ -24,6 +26,7 @@ import { trackConnections } from "./http/connection-tracker.js";
 import { holdRequests } from "./http/hold-requests.js";
 import { buildServer } from "./http/server.js";
 import { PriceBook } from "./limits/pricing.js";
+import { seedMonthlySpend } from "./limits/seed-spend.js";
 import { createLogger } from "./observability/logger.js";
 import { GatewayMetrics } from "./observability/metrics.js";
 import { ThrottledWarning } from "./observability/throttled-warning.js";
@@ -80,6 +83,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   if (unenforced.length > 0) logger.warn({ settings: unenforced }, notEnforcedYetMessage(unenforced));
   const stores = await openStores({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
   let demo: MockUpstream | null = null;
+  let sharedState: SharedState | undefined;
   try {
     if (settings.demo) {
       demo = await startMockUpstream();
@@ -95,11 +99,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const configRules = { ...plan.configRules, logger };
     await checkStartup(stores.control, plan);
     const metrics = new GatewayMetrics();
+    const shared = await openSharedState({
+      redisUrl: settings.redisUrl,
+      logger,
+      onDegraded: (degraded) => metrics.sharedStateDegraded.set(degraded ? 1 : 0),
+      onFallback: () => metrics.sharedStateFallbacks.inc(),
+    });
+    sharedState = shared;
     const snapshot = new ControlSnapshot({
       store: stores.control,
       pollMs: settings.controlPollMs,
       logger,
       onReloadError: () => metrics.storeErrors.inc({ store: "control", operation: "snapshot_reload" }),
+      notifyOthers: () => shared.notifier.publish("control"),
     });
     const dropWarnings = new ThrottledWarning(logger, "request records dropped", 10_000);
     const marker = new InstanceMarker({
@@ -148,6 +160,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         instanceId: marker.id,
       }),
       prices: new PriceBook(config.file.models ?? {}),
+      sharedState: shared,
+      orgLimits: {
+        rpm: config.file.limits?.org_rpm ?? null,
+        tpm: config.file.limits?.org_tpm ?? null,
+        monthlyBudgetUsd: config.file.limits?.org_monthly_budget_usd ?? null,
+      },
       upstream,
       stores,
       records,
@@ -172,7 +190,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       services,
       checkReady: async () => {
         await withTimeout(stores.ping(), 2_000, "the database did not answer within 2 s");
-        return { control: stores.kind, events: stores.kind, shared_state: "memory" };
+        // A Redis outage degrades limits to per-instance counting; requests keep flowing.
+        const healthy = shared.health() === "ok";
+        return {
+          status: healthy ? "ready" : "degraded",
+          stores: {
+            control: stores.kind,
+            events: stores.kind,
+            shared_state: healthy ? shared.kind : `${shared.kind} (degraded: counting in memory)`,
+          },
+        };
       },
     });
     const connections = trackConnections(app.server);
@@ -205,6 +232,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       }
       if (fileOwnsConfig) await removeStaleConfigRules(stores.control, configRules);
       await snapshot.load();
+      // One machine counts budgets in memory: start from the month's recorded spend.
+      if (shared.kind === "memory") await seedMonthlySpend(shared.counters, (from) => stores.events.spendSince(from), Date.now());
+      shared.notifier.subscribe(() => void snapshot.refresh());
       for (const stop of await marker.claimUncleanStops()) {
         metrics.uncleanStops.inc();
         metrics.recordsMissingSince.set(Math.floor(stop.flushedAt.getTime() / 1000));
@@ -272,6 +302,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         await upstream.close();
         await images.close();
         await demo?.close();
+        await shared.close();
         await stores.close();
         logger.info(
           {
@@ -292,6 +323,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       close,
     };
   } catch (error) {
+    await sharedState?.close();
     await stores.close();
     await demo?.close();
     throw error;

@@ -45,6 +45,7 @@ export function loadConfig(
   settings.host = flags.host ?? nonEmpty(env.FLOOPY_HOST) ?? server.host ?? defaultSettings.host;
   settings.dataDir = nonEmpty(env.FLOOPY_DATA_DIR) ?? defaultSettings.dataDir;
   settings.databaseUrl = nonEmpty(env.FLOOPY_DATABASE_URL);
+  settings.redisUrl = redisUrl(nonEmpty(env.FLOOPY_REDIS_URL));
   settings.masterKey = nonEmpty(env.FLOOPY_MASTER_KEY);
   settings.bootstrapKey = gatewayKeyFromEnv(env, "FLOOPY_BOOTSTRAP_KEY");
   settings.adminKey = gatewayKeyFromEnv(env, "FLOOPY_ADMIN_KEY");
@@ -169,5 +170,20 @@ function parsePositiveInteger(name: string, text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0)
     throw new ConfigError(`${name}: expected a positive integer, got "${text}"`);
+  return value;
+}
+
+/** A URL ioredis can use; anything else is a start-up error naming the variable. */
+function redisUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`FLOOPY_REDIS_URL: not a URL (expected redis://host:port or rediss://…)`);
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new ConfigError(`FLOOPY_REDIS_URL: expected a redis:// or rediss:// URL, got ${url.protocol}//…`);
+  }
   return value;
 }

@@ -8,6 +8,8 @@ export interface Settings {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** FLOOPY_REDIS_URL: shared state (limits, change notifications) for a fleet; unset → memory. */
+  redisUrl: string | undefined;
   masterKey: string | undefined;
   bootstrapKey: string | undefined;
   /** FLOOPY_ADMIN_KEY: an admin-scoped key for automation, created at start if absent. */
@@ -60,6 +62,7 @@ export const defaultSettings: Settings = {
   host: "127.0.0.1",
   dataDir: "./.floopy",
   databaseUrl: undefined,
+  redisUrl: undefined,
   masterKey: undefined,
   bootstrapKey: undefined,
   adminKey: undefined,

@@ -21,6 +21,11 @@ export interface ControlSnapshotOptions {
   pollMs: number;
   logger: Logger;
   onReloadError?: (error: unknown) => void;
+  /**
+   * Tells the other instances a write happened (Redis pub/sub in a fleet), so they reload now
+   * rather than at their next poll. A failure is theirs to cover: the poll still runs.
+   */
+  notifyOthers?: () => Promise<void>;
 }
 
 export class ControlSnapshot {
@@ -61,6 +66,9 @@ export class ControlSnapshot {
   async reloadAfterWrite(): Promise<void> {
     if (this.reloading) await this.reloading;
     await this.refresh();
+    await this.options.notifyOthers?.().catch((error: unknown) => {
+      this.options.logger.warn({ err: error }, "could not notify other instances of a control change; they reload at their next poll");
+    });
   }
 
   /** Every rule was validated when written; one edited by hand into something invalid is skipped, loudly. */

@@ -37,7 +37,8 @@ const REFUSED_BODY_LINGER_MS = 2_000;
 export interface ServerOptions {
   services: GatewayServices;
   /** Readiness: resolves when the stores answer. */
-  checkReady: () => Promise<Record<string, string>>;
+  /** Throws when a store this instance cannot serve without is unreachable; `degraded` still serves. */
+  checkReady: () => Promise<{ status: "ready" | "degraded"; stores: Record<string, string> }>;
 }
 
 interface RouteConfig {
@@ -233,8 +234,7 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   app.get("/readyz", async (request, reply) => {
     withRequestId(request, reply);
     try {
-      const stores = await options.checkReady();
-      return reply.send({ status: "ready", stores });
+      return reply.send(await options.checkReady());
     } catch (error) {
       return reply.code(503).send({ status: "unavailable", error: (error as Error).message });
     }
