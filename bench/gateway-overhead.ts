@@ -19,16 +19,14 @@
  *   BENCH_MODES=stream npm run bench       # … or only some modes (json, stream)
  *   BENCH_GATEWAY_BUNDLE=path/to/other.mjs # the gateway from another build (before/after comparisons)
  */
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { promisify } from "node:util";
 import { request } from "undici";
 import { type BenchProcess, firstLine, spawnPinned, waitForHealthy } from "./processes.js";
+import { type Load, wrk } from "./wrk-load.js";
 
-const run = promisify(execFile);
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const sequential = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
 const profile = process.env.BENCH_PROFILE;
@@ -53,15 +51,6 @@ interface Target {
   key: string;
 }
 
-interface Load {
-  throughput: number;
-  requests: number;
-  p50Ms: number;
-  p99Ms: number;
-  failed: number;
-  cpuUsPerRequest: number;
-}
-
 interface Figures {
   saturated: Load;
   oneConnection: Load;
@@ -83,63 +72,17 @@ function requestBody(mode: Mode): string {
   return JSON.stringify({ model: "gpt-4o-mini", messages, ...(mode === "stream" ? { stream: true } : {}) });
 }
 
-/** A wrk script that POSTs the body and prints its summary as one JSON line. */
-function wrkScript(target: Target, mode: Mode): string {
-  const path = join(out, `wrk-${target.name}-${mode}.lua`);
-  writeFileSync(
-    path,
-    [
-      'wrk.method = "POST"',
-      `wrk.body = [==[${requestBody(mode)}]==]`,
-      'wrk.headers["content-type"] = "application/json"',
-      `wrk.headers["authorization"] = "Bearer ${target.key}"`,
-      "done = function(summary, latency, requests)",
-      "  local e = summary.errors",
-      '  io.write(string.format("BENCH %d %d %d %d %f %f\\n", summary.requests, summary.duration,',
-      "    e.status, e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))",
-      "end",
-      "",
-    ].join("\n"),
-  );
-  return path;
-}
-
-async function wrk(target: Target, mode: Mode, connections: number, seconds: number): Promise<Load> {
-  const script = wrkScript(target, mode);
-  const cpuBefore = target.process.cpuMs();
-  const { stdout } = await run(
-    "taskset",
-    [
-      "-c",
-      String(loadCore),
-      "wrk",
-      "-t1",
-      `-c${connections}`,
-      `-d${seconds}s`,
-      "--timeout",
-      "10s",
-      "-s",
-      script,
-      target.url,
-    ],
-    { maxBuffer: 1 << 20 },
-  );
-  const cpuMs = target.process.cpuMs() - cpuBefore;
-  const line = stdout.split("\n").find((text) => text.startsWith("BENCH "));
-  if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
-  const [requests = 0, durationUs = 1, non2xx = 0, socketErrors = 0, p50Us = 0, p99Us = 0] = line
-    .slice(6)
-    .split(" ")
-    .map(Number);
-  served[target.name] = (served[target.name] ?? 0) + requests;
-  return {
-    throughput: requests / (durationUs / 1e6),
-    requests,
-    p50Ms: p50Us / 1000,
-    p99Ms: p99Us / 1000,
-    failed: non2xx + socketErrors,
-    cpuUsPerRequest: requests > 0 ? (cpuMs * 1000) / requests : Number.NaN,
-  };
+async function load(target: Target, mode: Mode, connections: number, seconds: number): Promise<Load> {
+  const result = await wrk({
+    target: { ...target, name: `${target.name}-${mode}` },
+    body: requestBody(mode),
+    connections,
+    seconds,
+    core: loadCore,
+    dir: out,
+  });
+  served[target.name] = (served[target.name] ?? 0) + result.requests;
+  return result;
 }
 
 /** One connection, one request after another: time to the first body byte, median. */
@@ -169,14 +112,14 @@ function percentile(values: number[], p: number): number {
 async function measure(target: Target, mode: Mode): Promise<Figures> {
   process.stderr.write(`  ${target.name} ${mode} …\n`);
   await firstByte(target, mode, 200); // warm-up: JIT, connection pools
-  await wrk(target, mode, 32, 2);
-  const saturated = await wrk(target, mode, 32, duration);
-  const oneConnection = await wrk(target, mode, 1, Math.max(2, Math.ceil(duration / 2)));
+  await load(target, mode, 32, 2);
+  const saturated = await load(target, mode, 32, duration);
+  const oneConnection = await load(target, mode, 1, Math.max(2, Math.ceil(duration / 2)));
   const firstByteP50Ms = await firstByte(target, mode, sequential);
   // Direct is on the load core already.
   if (target.name !== "direct") target.process.pin(loadCore);
   try {
-    const oneCoreLoad = await wrk(target, mode, 1, Math.max(2, Math.ceil(duration / 2)));
+    const oneCoreLoad = await load(target, mode, 1, Math.max(2, Math.ceil(duration / 2)));
     const oneCoreFirstByte = await firstByte(target, mode, sequential);
     return {
       saturated,
@@ -251,7 +194,7 @@ async function main() {
     const peak: Partial<Record<TargetName, number>> = {};
     for (const target of targets.filter((each) => each.name !== "direct")) {
       process.stderr.write(`  ${target.name} at 64 connections …\n`);
-      for (const mode of modes) await wrk(target, mode, 64, duration);
+      for (const mode of modes) await load(target, mode, 64, duration);
       peak[target.name] = target.process.peakRssMiB();
     }
     const report = table(results, peak);
