@@ -170,10 +170,11 @@ for (const backend of sharedStateBackends()) {
         }
       }
       expect(refusal).toBeDefined();
-      const body = (await refusal?.json()) as { error: { code: string; message: string } };
+      if (!refusal) throw new Error("the budget never refused");
+      const body = (await refusal.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe("MONTHLY_LIMIT_EXCEEDED");
       expect(body.error.message).toContain("60.00 USD");
-      expect(refusal?.headers.get("x-should-retry")).toBe("false");
+      expect(refusal.headers.get("x-should-retry")).toBe("false");
       expect(spent.length).toBeGreaterThan(0);
       expect(spent.reduce((sum, cost) => sum + cost, 0)).toBeLessThanOrEqual(60);
 
@@ -240,7 +241,8 @@ for (const backend of sharedStateBackends()) {
       );
       expect(answers.filter((answer) => answer.status === 200)).toHaveLength(3);
       const refused = answers.find((answer) => answer.status === 429);
-      expect(((await refused?.json()) as { error: { message: string } }).error.message).toContain(
+      if (!refused) throw new Error("no request was refused");
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
         "organization's limit is 3 requests per minute",
       );
     });
