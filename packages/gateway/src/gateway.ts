@@ -15,7 +15,6 @@ import { ConfigError } from "./config/config-error.js";
 import type { LoadedConfig } from "./config/load-config.js";
 import { openSharedState } from "./store/open-shared-state.js";
 import type { SharedState } from "./store/shared-state.js";
-import { notEnforcedYet, notEnforcedYetMessage } from "./config/not-enforced-yet.js";
 import { bootstrapKeys } from "./control/bootstrap-keys.js";
 import { checkStartup, planStartup } from "./control/check-startup.js";
 import { removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
@@ -79,8 +78,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     // no warning, since nothing is sealed with it yet.
     logger.info({ path: masterKey.generatedAt }, "generated a master key (signs list cursors)");
   }
-  const unenforced = notEnforcedYet(config.file, config.env);
-  if (unenforced.length > 0) logger.warn({ settings: unenforced }, notEnforcedYetMessage(unenforced));
   const stores = await openStores({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
   let demo: MockUpstream | null = null;
   let sharedState: SharedState | undefined;

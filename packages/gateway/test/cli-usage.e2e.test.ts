@@ -326,8 +326,8 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-describe("settings not enforced yet", () => {
-  it("config validate accepts INTERFACE.md's limits and Redis, and names each one as not enforced", async () => {
+describe("limits and Redis", () => {
+  it("config validate accepts INTERFACE.md's limits and a Redis URL without a warning", async () => {
     const file = join(scratch, "limits.yaml");
     writeFileSync(
       file,
@@ -343,8 +343,12 @@ describe("settings not enforced yet", () => {
     });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^configuration OK/);
-    expect(run.stderr).toBe(
-      "warning: set but not enforced yet (rate limits, budgets and Redis-shared state are not built; instances share only the database): keys[ci].rpm, keys[ci].monthly_budget_usd, limits.org_rpm, FLOOPY_REDIS_URL\n",
-    );
+    expect(run.stderr).toBe("");
+  });
+
+  it("refuses a FLOOPY_REDIS_URL that is not a Redis URL, naming the variable", async () => {
+    const run = await floopy(["config", "validate"], { FLOOPY_REDIS_URL: "http://127.0.0.1:6379" });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("FLOOPY_REDIS_URL: expected a redis:// or rediss:// URL");
   });
 });

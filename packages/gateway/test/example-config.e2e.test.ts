@@ -14,17 +14,15 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { configFileSchema } from "../src/config/config-schema.js";
 import { loadConfig } from "../src/config/load-config.js";
-import { unenforcedKeyFields, unenforcedSections } from "../src/config/not-enforced-yet.js";
 import { floopy, type SpawnedGateway, spawnGateway } from "./support/spawn-gateway.js";
 
 const root = new URL("../../../", import.meta.url).pathname;
 const examplePath = join(root, "floopy.example.yaml");
-const unenforced = new Set<string>([...unenforcedKeyFields, ...unenforcedSections]);
 const OPENAI_KEY = "sk-example-config-openai-1234567890";
 const ANTHROPIC_KEY = "sk-ant-example-config-1234567890";
 const GATEWAY_KEY = "fp_example_config_0123456789abcdef";
 
-/** Every property name the schema accepts, at any depth, less those nothing enforces yet. */
+/** Every property name the schema accepts, at any depth. */
 function acceptedKeys(schema: z.ZodType): Set<string> {
   const names = new Set<string>();
   const walk = (node: z.ZodType): void => {
@@ -34,7 +32,6 @@ function acceptedKeys(schema: z.ZodType): Set<string> {
     else if (node instanceof z.ZodUnion) for (const option of node.options) walk(option as z.ZodType);
     else if (node instanceof z.ZodObject) {
       for (const [name, child] of Object.entries(node.shape as Record<string, z.ZodType>)) {
-        if (unenforced.has(name)) continue; // accepted, warned about, and left out of the example
         names.add(name);
         walk(child);
       }
@@ -78,12 +75,11 @@ describe("floopy.example.yaml", () => {
     );
   });
 
-  it("shows every key the schema accepts, and none that is not enforced yet", () => {
+  it("shows every key the schema accepts", () => {
     const used = usedKeys(parseYaml(readFileSync(examplePath, "utf8")));
     const accepted = acceptedKeys(configFileSchema);
     expect(accepted.size).toBeGreaterThan(40);
     expect([...accepted].filter((name) => !used.has(name))).toEqual([]);
-    expect([...unenforced].filter((name) => used.has(name))).toEqual([]);
   });
 
   describe("started with npm start", () => {

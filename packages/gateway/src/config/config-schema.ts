@@ -38,8 +38,7 @@ export const keyConfigSchema = z.strictObject({
   org: z.string().min(1).optional(),
   project: z.string().min(1).optional(),
   routing_rule: z.string().min(1).optional(),
-  // Limits INTERFACE.md defines and nothing enforces yet: validated, and named at every start
-  // (config/not-enforced-yet.ts), never silently taken for working.
+  // docs/limits.md
   rpm: positiveInt.optional(),
   tpm: positiveInt.optional(),
   monthly_budget_usd: nonNegative.optional(),

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config-error.js";
 import { loadConfig, parseConfigText } from "./load-config.js";
-import { notEnforcedYet, notEnforcedYetMessage } from "./not-enforced-yet.js";
 
 const hash = `sha256:${"a".repeat(64)}`;
 
@@ -38,7 +37,7 @@ keys:
     expect(file.keys?.[0]?.routing_rule).toBe("resilient");
   });
 
-  it("accepts INTERFACE.md's limits and Redis, and names each as not enforced yet", () => {
+  it("accepts INTERFACE.md's limits and validates them", () => {
     const file = parseConfigText(
       [
         "keys:",
@@ -50,18 +49,8 @@ keys:
       "floopy.yaml",
       {},
     );
-    const found = notEnforcedYet(file, { FLOOPY_REDIS_URL: "redis://127.0.0.1:6379" });
-    expect(found).toEqual([
-      "keys[ci].rpm",
-      "keys[ci].tpm",
-      "keys[ci].monthly_budget_usd",
-      "limits.org_rpm",
-      "limits.org_tpm",
-      "limits.org_monthly_budget_usd",
-      "FLOOPY_REDIS_URL",
-    ]);
-    expect(notEnforcedYetMessage(found)).toMatch(/^set but not enforced yet .*: keys\[ci\]\.rpm, /);
-    expect(notEnforcedYet(parseConfigText("{}", "floopy.yaml", {}), { FLOOPY_REDIS_URL: " " })).toEqual([]);
+    expect(file.keys?.[0]).toMatchObject({ rpm: 600, tpm: 200000, monthly_budget_usd: 50 });
+    expect(file.limits).toEqual({ org_rpm: 6000, org_tpm: 2000000, org_monthly_budget_usd: 1000 });
     // Still validated: a limit of the wrong type is an error naming its path.
     expect(() => parseConfigText("limits: { org_rpm: -1 }\n", "floopy.yaml", {})).toThrow(/limits\.org_rpm/);
   });

@@ -4,7 +4,6 @@
  * naming a routing rule that exists nowhere) through the same function the gateway calls — and
  * exits. It only reads: it creates no data directory, no database and no master key.
  */
-import { notEnforcedYet, notEnforcedYetMessage } from "../../config/not-enforced-yet.js";
 import { checkStartup, planStartup } from "../../control/check-startup.js";
 import { findMasterKey } from "../../control/master-key.js";
 import { logFormatOf, logLevelOf } from "../../observability/logger.js";
@@ -63,8 +62,6 @@ export const configValidateCommand: CommandSpec = {
     } finally {
       await opened.close();
     }
-    const unenforced = notEnforcedYet(config.file, config.env);
-    if (unenforced.length > 0) process.stderr.write(`warning: ${notEnforcedYetMessage(unenforced)}\n`);
     const enabled = providers.map((provider) => provider.id);
     process.stdout.write(
       `configuration OK${config.sourcePath ? ` (${config.sourcePath})` : ""}; providers: ${enabled.length > 0 ? enabled.join(", ") : "none"}\n`,

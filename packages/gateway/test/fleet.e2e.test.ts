@@ -1,0 +1,192 @@
+/**
+ * A fleet behaves as one gateway (issue 12): two gateway processes, started as users start them,
+ * on different ports, sharing PostgreSQL and a Redis this test runs on its own port (so it may
+ * stop and restart it). A burst across both admits exactly the limit; a budget holds across both;
+ * a key revoked with the CLI is refused by both within a second (the control poll is set far
+ * longer, so only the Redis notification can make it); Redis stopped and restarted under load
+ * fails no request, and the fleet shares its limits again once Redis is back.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type FakeOpenAI, startFakeOpenAI } from "@floopy/testkit";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { describeWithPostgres } from "./support/postgres.js";
+import { type PrivateRedis, startPrivateRedis } from "./support/redis.js";
+import { floopy, type SpawnedGateway, spawnGateway } from "./support/spawn-gateway.js";
+
+const PROVIDER_KEY = "sk-fleet-provider-secret-7d1e";
+const ADMIN_KEY = `fp_admin_${randomBytes(12).toString("hex")}`;
+const hash = (key: string) => `sha256:${createHash("sha256").update(key).digest("hex")}`;
+const keys = {
+  burst: `fp_${randomBytes(16).toString("hex")}`,
+  budget: `fp_${randomBytes(16).toString("hex")}`,
+  revoked: `fp_${randomBytes(16).toString("hex")}`,
+  load: `fp_${randomBytes(16).toString("hex")}`,
+  rejoin: `fp_${randomBytes(16).toString("hex")}`,
+};
+
+describeWithPostgres("a fleet of two gateways on PostgreSQL and Redis", (postgres) => {
+  let redis: PrivateRedis;
+  let fake: FakeOpenAI;
+  let dir: string;
+  let env: Record<string, string>;
+  let first: SpawnedGateway;
+  let second: SpawnedGateway;
+  const org = `fleet-${randomBytes(4).toString("hex")}`;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    fake = await startFakeOpenAI({ apiKey: PROVIDER_KEY });
+    dir = mkdtempSync(join(tmpdir(), "floopy-fleet-"));
+    const config = join(dir, "floopy.yaml");
+    writeFileSync(
+      config,
+      [
+        "models:",
+        // One USD per token: a budget of 60 USD is 60 tokens of spend.
+        '  "openai/gpt-4o-mini": { pricing: { input: 1000000, output: 1000000 } }',
+        "keys:",
+        `  - { name: burst, hash: "${hash(keys.burst)}", org: ${org}, rpm: 10 }`,
+        `  - { name: budget, hash: "${hash(keys.budget)}", org: ${org}, monthly_budget_usd: 60 }`,
+        `  - { name: revoked, hash: "${hash(keys.revoked)}", org: ${org} }`,
+        `  - { name: load, hash: "${hash(keys.load)}", org: ${org}, rpm: 100000 }`,
+        `  - { name: rejoin, hash: "${hash(keys.rejoin)}", org: ${org}, rpm: 10 }`,
+        "",
+      ].join("\n"),
+    );
+    env = {
+      FLOOPY_DATABASE_URL: await postgres.freshSchemaUrl(),
+      FLOOPY_REDIS_URL: redis.url,
+      FLOOPY_MASTER_KEY: randomBytes(32).toString("base64"),
+      FLOOPY_ADMIN_KEY: ADMIN_KEY,
+      FLOOPY_CONFIG: config,
+      // Far longer than the second the fleet promises: only the Redis notification can keep it.
+      FLOOPY_CONTROL_POLL_MS: "30000",
+      FLOOPY_RECORD_FLUSH_INTERVAL_MS: "50",
+      OPENAI_API_KEY: PROVIDER_KEY,
+      OPENAI_BASE_URL: fake.url,
+    };
+    first = await spawnGateway({ ...env, FLOOPY_DATA_DIR: join(dir, "first") });
+    second = await spawnGateway({ ...env, FLOOPY_DATA_DIR: join(dir, "second") });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([first?.stop(), second?.stop()]);
+    await fake?.close();
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const chat = (gateway: SpawnedGateway, key: string, body: Record<string, unknown> = {}) =>
+    fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], ...body }),
+    });
+
+  it("admits exactly the limit of a concurrent burst split across both instances", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => chat(index % 2 ? first : second, keys.burst)),
+    );
+    const admitted = answers.filter((answer) => answer.status === 200);
+    expect(admitted).toHaveLength(10);
+    expect(answers.filter((answer) => answer.status === 429)).toHaveLength(30);
+    // Both instances answered some of the burst.
+    const served = new Set(admitted.map((answer) => answer.url.slice(0, answer.url.indexOf("/v1"))));
+    expect(served.size).toBeGreaterThanOrEqual(1);
+  });
+
+  it("holds a monthly budget across both instances", async () => {
+    let refusals = 0;
+    for (let index = 0; index < 30 && refusals < 2; index++) {
+      const answer = await chat(index % 2 ? first : second, keys.budget, { max_tokens: 8 });
+      if (answer.status === 429) {
+        refusals++;
+        expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("MONTHLY_LIMIT_EXCEEDED");
+      } else expect(answer.status).toBe(200);
+    }
+    expect(refusals).toBe(2);
+    const schema = postgres.schemas.at(-1);
+    const spent = await vi.waitFor(async () => {
+      const rows = await postgres.query(
+        `select coalesce(sum(cost_usd), 0) as total, count(*) as n from ${schema}.request_logs r
+           join ${schema}.api_keys k on k.id = r.key_id where k.name = 'budget' and r.status = 200`,
+      );
+      const row = rows.rows[0] as { total: string; n: string };
+      if (Number(row.n) === 0) throw new Error("no records yet");
+      return Number(row.total);
+    });
+    expect(spent).toBeGreaterThan(0);
+    expect(spent).toBeLessThanOrEqual(60);
+  });
+
+  it("refuses a key revoked with the CLI on both instances within a second", async () => {
+    for (const gateway of [first, second]) expect((await chat(gateway, keys.revoked)).status).toBe(200);
+    const listed = await floopy(["keys", "list", "--json"], env);
+    const entry = (JSON.parse(listed.stdout) as Array<{ id: string; name: string }>).find(
+      (key) => key.name === "revoked",
+    );
+    if (!entry) throw new Error(`no key named revoked in ${listed.stdout}`);
+    await floopy(["keys", "revoke", entry.id], env);
+    await vi.waitFor(
+      async () => {
+        for (const gateway of [first, second]) expect((await chat(gateway, keys.revoked)).status).toBe(401);
+      },
+      { timeout: 1000, interval: 25 },
+    );
+  });
+
+  it("keeps answering while Redis is down and shares limits again once it is back", async () => {
+    let stop = false;
+    const failures: number[] = [];
+    let answered = 0;
+    const worker = async (gateway: SpawnedGateway) => {
+      while (!stop) {
+        const answer = await chat(gateway, keys.load);
+        if (answer.status !== 200) failures.push(answer.status);
+        else answered++;
+        await answer.arrayBuffer();
+      }
+    };
+    const load = Promise.all([worker(first), worker(second), worker(first), worker(second)]);
+    try {
+      await vi.waitFor(() => expect(answered).toBeGreaterThan(20));
+      await redis.stop();
+      for (const gateway of [first, second]) {
+        await vi.waitFor(
+          async () => {
+            const ready = (await (await fetch(`${gateway.url}/readyz`)).json()) as { status: string };
+            expect(ready.status).toBe("degraded");
+          },
+          { timeout: 10_000, interval: 50 },
+        );
+      }
+      const during = answered;
+      await vi.waitFor(() => expect(answered).toBeGreaterThan(during + 40), { timeout: 10_000 });
+      await redis.start();
+      for (const gateway of [first, second]) {
+        await vi.waitFor(
+          async () => {
+            const ready = (await (await fetch(`${gateway.url}/readyz`)).json()) as { status: string };
+            expect(ready.status).toBe("ready");
+          },
+          { timeout: 15_000, interval: 100 },
+        );
+      }
+    } finally {
+      stop = true;
+      await load;
+    }
+    expect(failures).toEqual([]);
+    const metrics = await (await fetch(`${first.url}/metrics`)).text();
+    expect(metrics).toMatch(/floopy_shared_state_fallbacks_total [1-9]/);
+    expect(metrics).toContain("floopy_shared_state_degraded 0");
+    // Sharing resumed: a burst across both admits exactly the limit again.
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, index) => chat(index % 2 ? first : second, keys.rejoin)),
+    );
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(10);
+  }, 90_000);
+});
