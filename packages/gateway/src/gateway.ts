@@ -13,8 +13,6 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { ConfigError } from "./config/config-error.js";
 import type { LoadedConfig } from "./config/load-config.js";
-import { openSharedState } from "./store/open-shared-state.js";
-import type { SharedState } from "./store/shared-state.js";
 import { bootstrapKeys } from "./control/bootstrap-keys.js";
 import { checkStartup, planStartup } from "./control/check-startup.js";
 import { removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
@@ -38,7 +36,10 @@ import { InstanceMarker } from "./records/instance-marker.js";
 import { RecordQueue } from "./records/record-queue.js";
 import { BreakerBook } from "./routing/breaker-book.js";
 import { TargetStatisticsBook } from "./routing/target-stats.js";
+import { openSharedState } from "./store/open-shared-state.js";
 import { openStores } from "./store/open-stores.js";
+import type { SharedState } from "./store/shared-state.js";
+import { isStoreUnreachable } from "./store/store-unreachable.js";
 import type { RequestLogRecord, Stores } from "./store/types.js";
 import { ImageFetcher } from "./upstream/image-fetcher.js";
 import { UpstreamClient } from "./upstream/upstream-client.js";
@@ -111,6 +112,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       notifyOthers: () => shared.notifier.publish("control"),
     });
     const dropWarnings = new ThrottledWarning(logger, "request records dropped", 10_000);
+    // During an outage every flush fails: one line per interval, not one per flush.
+    const writeWarnings = new ThrottledWarning(
+      logger,
+      "writing request records failed; they stay queued while the store is unreachable (up to record_queue_capacity), other failures are retried once",
+      10_000,
+    );
     const marker = new InstanceMarker({
       store: stores.events,
       heartbeatMs: Math.max(10_000, settings.recordFlushIntervalMs),
@@ -128,9 +135,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         metrics.recordsDropped.inc({ reason }, count);
         dropWarnings.note(count, reason);
       },
+      isUnreachable: isStoreUnreachable,
       onWriteError: (error) => {
         metrics.storeErrors.inc({ store: "events", operation: "insert_request_logs" });
-        logger.warn({ err: error }, "writing request records failed; will retry once");
+        writeWarnings.note(1, isStoreUnreachable(error) ? "store_unreachable" : "write_failed");
       },
       onFlushed: (upTo, written) => marker.noteFlushed(upTo, written),
     });
@@ -230,7 +238,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       if (fileOwnsConfig) await removeStaleConfigRules(stores.control, configRules);
       await snapshot.load();
       // One machine counts budgets in memory: start from the month's recorded spend.
-      if (shared.kind === "memory") await seedMonthlySpend(shared.counters, (from) => stores.events.spendSince(from), Date.now());
+      if (shared.kind === "memory")
+        await seedMonthlySpend(shared.counters, (from) => stores.events.spendSince(from), Date.now());
       shared.notifier.subscribe(() => void snapshot.refresh());
       for (const stop of await marker.claimUncleanStops()) {
         metrics.uncleanStops.inc();

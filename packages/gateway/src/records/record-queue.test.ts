@@ -82,6 +82,34 @@ describe("record queue", () => {
   });
 });
 
+describe("record queue during a store outage", () => {
+  it("keeps batches the store could not be reached for, up to capacity, and writes them once it is back", async () => {
+    let down = true;
+    const written: number[] = [];
+    const drops: Array<[number, string]> = [];
+    const queue = new RecordQueue<number>({
+      capacity: 5,
+      flushIntervalMs: 60_000,
+      batchSize: 2,
+      write: async (batch) => {
+        if (down) throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+        written.push(...batch);
+      },
+      isUnreachable: (error) => (error as { code?: string }).code === "ECONNREFUSED",
+      onDrop: (count, reason) => drops.push([count, reason]),
+    });
+    for (const item of [1, 2, 3]) queue.enqueue(item);
+    for (let attempt = 0; attempt < 5; attempt++) await queue.flush();
+    expect(queue.counters.droppedWriteFailed).toBe(0);
+    expect(queue.size).toBe(3);
+    expect([queue.enqueue(4), queue.enqueue(5), queue.enqueue(6)]).toEqual([true, true, false]);
+    expect(drops).toEqual([[1, "full"]]);
+    down = false;
+    await queue.close();
+    expect(written).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
 describe("secret redaction", () => {
   it("removes known secrets and credential-shaped strings", () => {
     const text =

@@ -1,8 +1,10 @@
 /**
  * The bounded record queue and its batch writer. Enqueueing never blocks and never fails a
- * response: a full queue drops the record and counts it. A background timer flushes batches; a
- * failed batch is retried once on the next flush, then dropped and counted, so a store outage
- * degrades recording without growing memory. `close()` flushes everything still queued.
+ * response: a full queue drops the record and counts it. A background timer flushes batches. A
+ * batch that fails because the store is unreachable stays queued and is retried at every flush,
+ * so an outage is bridged up to the queue's capacity (beyond it new records are dropped and
+ * counted); any other failure is retried once, then the batch is dropped and counted, so one bad
+ * batch cannot stop recording. `close()` flushes everything still queued.
  */
 
 export interface RecordQueueCounters {
@@ -20,6 +22,11 @@ export interface RecordQueueOptions<T> {
   write: (batch: readonly T[]) => Promise<void>;
   onDrop?: (count: number, reason: "full" | "write_failed") => void;
   onWriteError?: (error: unknown) => void;
+  /**
+   * Whether a write failed because the store could not be reached (connection refused, reset,
+   * timed out): such a batch is kept for the next flush however often it fails.
+   */
+  isUnreachable?: (error: unknown) => boolean;
   /**
    * After a flush that left nothing behind: every record enqueued before `upTo` (epoch ms) is
    * written; `written` counts this flush's records (0 for a tick with nothing queued).
@@ -95,8 +102,10 @@ export class RecordQueue<T> {
     if (this.retry) {
       const pending = this.retry;
       this.retry = undefined;
-      if (!(await this.writeBatch(pending.batch))) {
-        if (pending.tries >= 1) this.dropFailed(pending.batch);
+      const failure = await this.writeBatch(pending.batch);
+      if (failure !== null) {
+        if (this.unreachable(failure)) this.retry = pending;
+        else if (pending.tries >= 1) this.dropFailed(pending.batch);
         else this.retry = { batch: pending.batch, tries: pending.tries + 1 };
         return;
       }
@@ -104,8 +113,9 @@ export class RecordQueue<T> {
     }
     while (this.items.length > 0) {
       const batch = this.items.splice(0, batchSize);
-      if (!(await this.writeBatch(batch))) {
-        this.retry = { batch, tries: 1 };
+      const failure = await this.writeBatch(batch);
+      if (failure !== null) {
+        this.retry = { batch, tries: this.unreachable(failure) ? 0 : 1 };
         return;
       }
       written += batch.length;
@@ -115,16 +125,21 @@ export class RecordQueue<T> {
     this.options.onFlushed?.(upTo, written);
   }
 
-  private async writeBatch(batch: T[]): Promise<boolean> {
+  /** Null when the batch was written, else what the write threw. */
+  private async writeBatch(batch: T[]): Promise<{ error: unknown } | null> {
     try {
       await this.options.write(batch);
       this.counters.written += batch.length;
-      return true;
+      return null;
     } catch (error) {
       this.counters.writeFailures++;
       this.options.onWriteError?.(error);
-      return false;
+      return { error };
     }
+  }
+
+  private unreachable(failure: { error: unknown }): boolean {
+    return this.options.isUnreachable?.(failure.error) ?? false;
   }
 
   private dropFailed(batch: T[]): void {
