@@ -194,15 +194,25 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const app = buildServer({
       services,
       checkReady: async () => {
-        await withTimeout(stores.ping(), 2_000, "the database did not answer within 2 s");
-        // A Redis outage degrades limits to per-instance counting; requests keep flowing.
-        const healthy = shared.health() === "ok";
+        // This instance has its snapshot: an unreachable database or Redis degrades it (the last
+        // snapshot serves, records wait in the queue, limits count in memory), it never stops
+        // it serving — so a fleet that loses a store keeps its instances in the load balancer.
+        const database = await withTimeout(
+          stores.ping(),
+          2_000,
+          "the database did not answer within 2 s",
+        ).then(
+          () => stores.kind,
+          (error: unknown) =>
+            `${stores.kind} (unreachable: ${(error as Error).message}; serving the last snapshot)`,
+        );
+        const sharedHealthy = shared.health() === "ok";
         return {
-          status: healthy ? "ready" : "degraded",
+          status: sharedHealthy && database === stores.kind ? "ready" : "degraded",
           stores: {
-            control: stores.kind,
-            events: stores.kind,
-            shared_state: healthy ? shared.kind : `${shared.kind} (degraded: counting in memory)`,
+            control: database,
+            events: database,
+            shared_state: sharedHealthy ? shared.kind : `${shared.kind} (degraded: counting in memory)`,
           },
         };
       },

@@ -104,7 +104,9 @@ describeWithPostgres("a fleet of two gateways on PostgreSQL and Redis", (postgre
       const answer = await chat(index % 2 ? first : second, keys.budget, { max_tokens: 8 });
       if (answer.status === 429) {
         refusals++;
-        expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("MONTHLY_LIMIT_EXCEEDED");
+        expect(((await answer.json()) as { error: { code: string } }).error.code).toBe(
+          "MONTHLY_LIMIT_EXCEEDED",
+        );
       } else expect(answer.status).toBe(200);
     }
     expect(refusals).toBe(2);

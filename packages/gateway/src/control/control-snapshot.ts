@@ -67,7 +67,10 @@ export class ControlSnapshot {
     if (this.reloading) await this.reloading;
     await this.refresh();
     await this.options.notifyOthers?.().catch((error: unknown) => {
-      this.options.logger.warn({ err: error }, "could not notify other instances of a control change; they reload at their next poll");
+      this.options.logger.warn(
+        { err: error },
+        "could not notify other instances of a control change; they reload at their next poll",
+      );
     });
   }
 

@@ -37,7 +37,7 @@ const REFUSED_BODY_LINGER_MS = 2_000;
 export interface ServerOptions {
   services: GatewayServices;
   /** Readiness: resolves when the stores answer. */
-  /** Throws when a store this instance cannot serve without is unreachable; `degraded` still serves. */
+  /** `degraded`: a store is unreachable and this instance serves without it (the answer says which). */
   checkReady: () => Promise<{ status: "ready" | "degraded"; stores: Record<string, string> }>;
 }
 

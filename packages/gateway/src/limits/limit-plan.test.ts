@@ -8,7 +8,9 @@ const now = Date.UTC(2026, 11, 2, 19, 30);
 
 describe("planCharges", () => {
   it("charges nothing when no limit applies", () => {
-    expect(planCharges({ key, org: noOrg, constraints: null }, { tokens: 10, costMicroUsd: 5 }, now)).toEqual([]);
+    expect(planCharges({ key, org: noOrg, constraints: null }, { tokens: 10, costMicroUsd: 5 }, now)).toEqual(
+      [],
+    );
   });
 
   it("charges one request, the token estimate and the spend estimate against the key's limits", () => {
@@ -75,7 +77,12 @@ describe("limitOutcome", () => {
     { tokens: 100, costMicroUsd: null },
     now,
   );
-  const state = (id: string, limit: number, used: number, resetMs = 0): CounterState => ({ id, limit, used, resetMs });
+  const state = (id: string, limit: number, used: number, resetMs = 0): CounterState => ({
+    id,
+    limit,
+    used,
+    resetMs,
+  });
 
   it("names the tightest limit of each kind in the headers", () => {
     const outcome = limitOutcome(

@@ -6,8 +6,9 @@
  * in-memory, so a refused request has cost nothing. The reservation is settled with the real
  * usage after the response (settle-limits).
  */
-import { GatewayError } from "../errors/gateway-error.js";
+
 import type { ErrorCode } from "../errors/error-codes.js";
+import { GatewayError } from "../errors/gateway-error.js";
 import { hasSpendLimit, type LimitKind, limitOutcome, planCharges } from "../limits/limit-plan.js";
 import { estimateCostMicroUsd, estimateRequestTokens } from "../limits/request-estimate.js";
 import type { RequestContext } from "./request-context.js";

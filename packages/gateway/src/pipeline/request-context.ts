@@ -4,12 +4,12 @@
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { GenerateRequest, Usage } from "../canonical/types.js";
 import type { GatewayError } from "../errors/gateway-error.js";
+import type { LimitReservation } from "../limits/limit-plan.js";
 import type { RouteFacts } from "../protocol/codec.js";
 import type { IngressProtocol } from "../protocol/ingress-protocol.js";
 import type { JsonObject } from "../protocol/shared/validation.js";
 import type { Operation, UpstreamProtocol } from "../providers/declaration.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
-import type { LimitReservation } from "../limits/limit-plan.js";
 import type { RoutingDecision, RoutingRule } from "../routing/router.js";
 import type { ApiKeyRecord, AttemptRecord } from "../store/types.js";
 import type { UpstreamResponse } from "../upstream/upstream-client.js";

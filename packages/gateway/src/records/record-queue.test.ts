@@ -92,7 +92,8 @@ describe("record queue during a store outage", () => {
       flushIntervalMs: 60_000,
       batchSize: 2,
       write: async (batch) => {
-        if (down) throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+        if (down)
+          throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
         written.push(...batch);
       },
       isUnreachable: (error) => (error as { code?: string }).code === "ECONNREFUSED",
