@@ -618,6 +618,8 @@ function newKey(overrides: Partial<NewApiKey> = {}): NewApiKey & { createdAt: Da
     scope: "gateway",
     routingRule: null,
     rpm: null,
+    tpm: null,
+    monthlyBudgetUsd: null,
     expiresAt: null,
     createdAt: new Date("2025-02-03T04:05:06.789Z"),
     ...overrides,
