@@ -17,8 +17,8 @@ export interface Project {
   createdAt: Date;
 }
 
-/** Where a key came from: the CLI/admin API, the config file (by hash), or the bootstrap env var. */
-export type ApiKeySource = "cli" | "config" | "bootstrap" | "generated";
+/** Where a key came from: the CLI, the config file (by hash), the bootstrap env var, or the admin API. */
+export type ApiKeySource = "cli" | "config" | "bootstrap" | "generated" | "admin";
 
 /**
  * What a key may call: `gateway` keys call the traffic and platform routes (`/v1/…`), `admin` keys
@@ -58,10 +58,7 @@ export type NewApiKey = Omit<ApiKeyRecord, "createdAt" | "revokedAt" | "scope"> 
 
 /** The fields of a key that may change after it is made (`floopy keys update`); absent ones stay. */
 export type ApiKeyChanges = Partial<
-  Pick<
-    ApiKeyRecord,
-    "name" | "projectId" | "routingRule" | "expiresAt" | "rpm" | "tpm" | "monthlyBudgetUsd"
-  >
+  Pick<ApiKeyRecord, "name" | "projectId" | "routingRule" | "expiresAt" | "rpm" | "tpm" | "monthlyBudgetUsd">
 >;
 
 /** Where a routing rule came from: the config file (which owns it) or the admin API. */

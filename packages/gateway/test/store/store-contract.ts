@@ -180,7 +180,11 @@ export function storeContract(open: () => Promise<Stores>): void {
   it("updates a key's own limits (rpm, tpm, monthly budget), null clearing each", async () => {
     const key = await stores.control.insertApiKey(newKey({ rpm: 30 }));
     const before = await stores.control.controlVersion();
-    const limited = await stores.control.updateApiKey(key.id, { rpm: 60, tpm: 90_000, monthlyBudgetUsd: 0.5 });
+    const limited = await stores.control.updateApiKey(key.id, {
+      rpm: 60,
+      tpm: 90_000,
+      monthlyBudgetUsd: 0.5,
+    });
     expect(limited).toEqual({ ...key, rpm: 60, tpm: 90_000, monthlyBudgetUsd: 0.5 });
     expect(await stores.control.getApiKey(key.id)).toEqual(limited);
     const afterLimit = await stores.control.controlVersion();
@@ -199,12 +203,16 @@ export function storeContract(open: () => Promise<Stores>): void {
     expect(inserted).toMatchObject({ id: key.id, name: "first", rpm: 10, source: "config", revokedAt: null });
 
     // The key's token and spend limits are the file's too: a change to either alone is a change.
-    const tokenLimited = await stores.control.upsertApiKeyByHash({ ...key, tpm: 5_000, monthlyBudgetUsd: 9.5 });
+    const tokenLimited = await stores.control.upsertApiKeyByHash({
+      ...key,
+      tpm: 5_000,
+      monthlyBudgetUsd: 9.5,
+    });
     expect(tokenLimited).toEqual({ ...inserted, tpm: 5_000, monthlyBudgetUsd: 9.5 });
     const budgetVersion = await stores.control.controlVersion();
-    expect(await stores.control.upsertApiKeyByHash({ ...key, tpm: 5_000, monthlyBudgetUsd: 10 })).toMatchObject(
-      { monthlyBudgetUsd: 10 },
-    );
+    expect(
+      await stores.control.upsertApiKeyByHash({ ...key, tpm: 5_000, monthlyBudgetUsd: 10 }),
+    ).toMatchObject({ monthlyBudgetUsd: 10 });
     expect(await stores.control.controlVersion()).toBeGreaterThan(budgetVersion);
     await stores.control.upsertApiKeyByHash(key);
 

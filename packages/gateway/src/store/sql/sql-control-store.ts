@@ -364,7 +364,11 @@ export class SqlControlStore implements ControlStore {
 
   async renameOrg(id: string, name: string): Promise<Org | undefined> {
     return this.db.transaction().execute(async (transaction) => {
-      const existing = await transaction.selectFrom("orgs").selectAll().where("id", "=", id).executeTakeFirst();
+      const existing = await transaction
+        .selectFrom("orgs")
+        .selectAll()
+        .where("id", "=", id)
+        .executeTakeFirst();
       if (existing === undefined) return undefined;
       if (existing.name === name) return toOrg(existing);
       const renamed = await transaction
@@ -617,6 +621,7 @@ const apiKeySources: Record<ApiKeySource, true> = {
   config: true,
   bootstrap: true,
   generated: true,
+  admin: true,
 };
 
 function isApiKeySource(value: string): value is ApiKeySource {
