@@ -1,13 +1,23 @@
 /**
  * The admin API's routes (`/admin/…`), answered after authenticate has accepted an admin key and
- * refused every other. Writes go to the control store, then this instance's snapshot reloads, so
- * the caller's next request already routes by the change.
+ * refused every other. Each resource is one module of this room; writes go to the control store,
+ * append an entry to the audit log (who, what, hashes before and after), then this instance's
+ * snapshot reloads, so the caller's next request already sees the change.
  */
 import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { parseJsonBody } from "../pipeline/json-body.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
+import { auditEntry } from "../protocol/floopy-api/audit-entry.js";
+import type { AdminAnswer, AdminDependencies, AdminRequest } from "./admin-request.js";
+import { auditAdmin } from "./audit.js";
+import { constraintsAdmin } from "./constraints.js";
+import { keysAdmin } from "./keys.js";
+import { orgsAdmin } from "./orgs.js";
+import { projectsAdmin } from "./projects.js";
 import { type AdminCall, routingRulesAdmin } from "./routing-rules.js";
+
+type Handler = (request: AdminRequest, deps: AdminDependencies) => Promise<AdminAnswer>;
 
 export const adminRoutes: readonly IngressRoute[] = [
   routingRules("GET", "/admin/routing_rules", "list"),
@@ -15,7 +25,52 @@ export const adminRoutes: readonly IngressRoute[] = [
   routingRules("GET", "/admin/routing_rules/:id", "get"),
   routingRules("PUT", "/admin/routing_rules/:id", "replace"),
   routingRules("DELETE", "/admin/routing_rules/:id", "delete"),
+  admin("GET", "/admin/orgs", "admin_orgs", orgsAdmin.list),
+  admin("POST", "/admin/orgs", "admin_orgs", orgsAdmin.create),
+  admin("GET", "/admin/orgs/:id", "admin_orgs", orgsAdmin.get),
+  admin("PATCH", "/admin/orgs/:id", "admin_orgs", orgsAdmin.update),
+  admin("GET", "/admin/projects", "admin_projects", projectsAdmin.list),
+  admin("POST", "/admin/projects", "admin_projects", projectsAdmin.create),
+  admin("GET", "/admin/projects/:id", "admin_projects", projectsAdmin.get),
+  admin("GET", "/admin/keys", "admin_keys", keysAdmin.list),
+  admin("POST", "/admin/keys", "admin_keys", keysAdmin.create),
+  admin("GET", "/admin/keys/:id", "admin_keys", keysAdmin.get),
+  admin("PATCH", "/admin/keys/:id", "admin_keys", keysAdmin.update),
+  admin("DELETE", "/admin/keys/:id", "admin_keys", keysAdmin.revoke),
+  // `:id` is the org's id (the server passes a route's `:id` on).
+  admin("GET", "/admin/constraints/:id", "admin_constraints", constraintsAdmin.get),
+  admin("PUT", "/admin/constraints/:id", "admin_constraints", constraintsAdmin.replace),
+  admin("GET", "/admin/audit", "admin_audit", auditAdmin.list),
 ];
+
+function admin(method: IngressRoute["method"], url: string, route: string, handler: Handler): IngressRoute {
+  const hasBody = method === "POST" || method === "PUT" || method === "PATCH";
+  return {
+    method,
+    url,
+    protocol: "floopy-api",
+    operation: "admin",
+    route,
+    bodyLimit: "admin",
+    stages: [
+      authenticate,
+      async (context): Promise<StageResponse> => {
+        const { id, ...query } = context.params;
+        const request: AdminRequest = {
+          id,
+          query,
+          headers: context.headers,
+          body: hasBody
+            ? parseJsonBody(context.rawBody, context.services.settings.maxJsonDepth, "invalid_body")
+            : undefined,
+          key: context.key,
+        };
+        const answer = await handler(request, dependencies(context));
+        return { status: answer.status, body: answer.body };
+      },
+    ],
+  };
+}
 
 function routingRules(
   method: IngressRoute["method"],
@@ -50,12 +105,29 @@ async function answerRoutingRules(
         : undefined,
     key: context.key,
   };
-  const answer = await routingRulesAdmin(call, {
+  const answer = await routingRulesAdmin(call, dependencies(context));
+  return { status: answer.status, body: answer.body };
+}
+
+function dependencies(context: RequestContext): AdminDependencies {
+  const { services } = context;
+  return {
     store: services.stores.control,
     snapshot: services.snapshot,
     catalogue: services.catalogue,
     cursorSecret: services.cursorSecret,
-    audit: (event) => services.logger.info({ ...event, requestId: context.id }, "admin: routing rule"),
-  });
-  return { status: answer.status, body: answer.body };
+    audit: async (change) => {
+      const entry = auditEntry(change, context.key?.id ?? null, context.id);
+      await services.stores.control.appendAudit(entry);
+      services.logger.info(
+        {
+          action: entry.action,
+          resourceId: entry.resourceId,
+          keyId: entry.actorKeyId,
+          requestId: context.id,
+        },
+        "admin: control change",
+      );
+    },
+  };
 }

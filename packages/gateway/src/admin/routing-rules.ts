@@ -5,13 +5,13 @@
  * `X-Floopy-Confirm: routing_rules`, since they change live routing; a rule the config file defines
  * is owned by the file and cannot be changed here.
  */
-import type { ControlSnapshot } from "../control/control-snapshot.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import { hasControlCharacter } from "../pipeline/control-characters.js";
 import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
 import type { ModelCatalogue } from "../providers/model-catalogue.js";
 import { parseRuleDefinition, unresolvedTargets } from "../routing/rule-definitions.js";
-import type { ApiKeyRecord, ControlStore, RoutingRuleRecord } from "../store/types.js";
+import type { ApiKeyRecord, RoutingRuleRecord } from "../store/types.js";
+import type { AdminAnswer, AdminDependencies } from "./admin-request.js";
 
 export interface AdminCall {
   action: "list" | "get" | "create" | "replace" | "delete";
@@ -23,20 +23,6 @@ export interface AdminCall {
   body: unknown;
   /** The authenticated caller, checked again here (authorization in the handler, not only at the gate). */
   key: ApiKeyRecord | null;
-}
-
-export interface AdminDependencies {
-  store: ControlStore;
-  snapshot: ControlSnapshot;
-  catalogue: ModelCatalogue;
-  cursorSecret: Buffer;
-  /** Who changed what, for the operator's log. */
-  audit: (event: { action: string; rule: string; keyId: string; outcome: string }) => void;
-}
-
-export interface AdminAnswer {
-  status: number;
-  body?: unknown;
 }
 
 const CONFIRM = "routing_rules";
@@ -68,7 +54,6 @@ export async function routingRulesAdmin(call: AdminCall, deps: AdminDependencies
         mode: "create",
         replaceable: [],
       });
-      deps.audit({ action: "create", rule: name, keyId: key.id, outcome: saved.outcome });
       if (saved.outcome !== "created") {
         if (saved.rule.source === "config") throw configOwned(name);
         throw new GatewayError(
@@ -76,6 +61,7 @@ export async function routingRulesAdmin(call: AdminCall, deps: AdminDependencies
           `A routing rule named '${name}' already exists; use PUT to replace it.`,
         );
       }
+      await deps.audit(ruleChange("create", name, null, saved.rule));
       await deps.snapshot.reloadAfterWrite();
       return { status: 201, body: ruleObject(saved.rule) };
     }
@@ -83,6 +69,7 @@ export async function routingRulesAdmin(call: AdminCall, deps: AdminDependencies
       requireConfirmation(call);
       const name = call.name ?? "";
       const { definition } = validBody(call.body, name, deps.catalogue);
+      const before = await deps.store.getRoutingRule(name);
       const saved = await deps.store.saveRoutingRule({
         name,
         definition,
@@ -90,16 +77,20 @@ export async function routingRulesAdmin(call: AdminCall, deps: AdminDependencies
         mode: "upsert",
         replaceable: ["admin"],
       });
-      deps.audit({ action: "replace", rule: name, keyId: key.id, outcome: saved.outcome });
       if (saved.outcome === "exists") throw configOwned(name);
+      if (saved.outcome !== "unchanged") {
+        // A rule created between the read and the write has no "before" we saw: audited as new.
+        const previous = saved.outcome === "replaced" ? (before ?? null) : null;
+        await deps.audit(ruleChange(previous === null ? "create" : "replace", name, previous, saved.rule));
+      }
       await deps.snapshot.reloadAfterWrite();
       return { status: saved.outcome === "created" ? 201 : 200, body: ruleObject(saved.rule) };
     }
     case "delete": {
       requireConfirmation(call);
       const name = call.name ?? "";
+      const before = await deps.store.getRoutingRule(name);
       const deleted = await deps.store.deleteRoutingRule(name, ["admin"]);
-      deps.audit({ action: "delete", rule: name, keyId: key.id, outcome: deleted.outcome });
       switch (deleted.outcome) {
         case "not_found":
           throw notFound(name);
@@ -112,6 +103,7 @@ export async function routingRulesAdmin(call: AdminCall, deps: AdminDependencies
               `(${deleted.keyIds.join(", ")}); give them another rule or revoke them first.`,
           );
         case "deleted":
+          await deps.audit(ruleChange("delete", name, before ?? null, null));
           await deps.snapshot.reloadAfterWrite();
           return { status: 204 };
       }
@@ -192,6 +184,21 @@ function requireConfirmation(call: AdminCall): void {
       { param: "X-Floopy-Confirm" },
     );
   }
+}
+
+function ruleChange(
+  verb: "create" | "replace" | "delete",
+  name: string,
+  before: RoutingRuleRecord | null,
+  after: RoutingRuleRecord | null,
+) {
+  return {
+    resource: "routing_rules",
+    verb,
+    resourceId: name,
+    before: before === null ? null : ruleObject(before),
+    after: after === null ? null : ruleObject(after),
+  };
 }
 
 function ruleObject(rule: RoutingRuleRecord) {

@@ -82,6 +82,8 @@ async function syncConfigKeys(store: ControlStore, configKeys: readonly KeyConfi
       source: "config",
       routingRule: key.routing_rule ?? null,
       rpm: key.rpm ?? null,
+      tpm: key.tpm ?? null,
+      monthlyBudgetUsd: key.monthly_budget_usd ?? null,
       expiresAt: key.expires_at === undefined ? null : new Date(key.expires_at),
     });
   }
@@ -112,6 +114,8 @@ export function newKeyRecord(
     source,
     routingRule: null,
     rpm: null,
+    tpm: null,
+    monthlyBudgetUsd: null,
     expiresAt: scope.expiresAt ?? null,
   };
 }

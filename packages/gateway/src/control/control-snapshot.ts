@@ -1,6 +1,6 @@
 /**
  * The in-memory snapshot of the control plane the hot path reads (no database round trip per
- * request). Rebuilt when the store's control version moves: polled on an interval, so a key
+ * request): keys by hash, routing rules, and orgs' constraints. Rebuilt when the store's control version moves: polled on an interval, so a key
  * created or revoked by `floopy keys` in another process, or by another instance sharing the
  * database, takes effect here within one poll interval. A write made through this instance's admin
  * API reloads at once (`reloadAfterWrite`).
@@ -8,12 +8,14 @@
 import type { Logger } from "pino";
 import type { RoutingRule } from "../routing/router.js";
 import { parseRuleDefinition, ruleFromDefinition } from "../routing/rule-definitions.js";
-import type { ApiKeyRecord, ControlStore, RoutingRuleRecord } from "../store/types.js";
+import type { ApiKeyRecord, ControlStore, OrgConstraints, RoutingRuleRecord } from "../store/types.js";
 
 export interface ControlSnapshotData {
   version: number;
   keysByHash: ReadonlyMap<string, ApiKeyRecord>;
   rules: ReadonlyMap<string, RoutingRule>;
+  /** Orgs' own constraints (`PUT /v1/constraints`) by org id; an org without a row has none. */
+  constraintsByOrg: ReadonlyMap<string, OrgConstraints>;
 }
 
 export interface ControlSnapshotOptions {
@@ -29,7 +31,12 @@ export interface ControlSnapshotOptions {
 }
 
 export class ControlSnapshot {
-  private data: ControlSnapshotData = { version: -1, keysByHash: new Map(), rules: new Map() };
+  private data: ControlSnapshotData = {
+    version: -1,
+    keysByHash: new Map(),
+    rules: new Map(),
+    constraintsByOrg: new Map(),
+  };
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
 
@@ -47,14 +54,24 @@ export class ControlSnapshot {
     return this.data.rules.get(name);
   }
 
+  /** One org's constraints; undefined when the org has set none. */
+  constraints(orgId: string): OrgConstraints | undefined {
+    return this.data.constraintsByOrg.get(orgId);
+  }
+
   async load(): Promise<void> {
     const { store } = this.options;
     const version = await store.controlVersion();
-    const [keys, rules] = await Promise.all([store.listApiKeys(), store.listRoutingRules()]);
+    const [keys, rules, constraints] = await Promise.all([
+      store.listApiKeys(),
+      store.listRoutingRules(),
+      store.listConstraints(),
+    ]);
     this.data = {
       version,
       keysByHash: new Map(keys.map((key) => [key.hash, key])),
       rules: this.routingRules(rules),
+      constraintsByOrg: new Map(constraints.map((entry) => [entry.orgId, entry])),
     };
   }
 

@@ -10,7 +10,7 @@ import type { Operation } from "../providers/declaration.js";
 import type { Stage } from "./request-context.js";
 
 export interface IngressRoute {
-  method: "GET" | "POST" | "PUT" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Fastify's path syntax (`/v1/decisions/:id`). */
   url: string;
   /** The protocol whose shape the route's errors take. */

@@ -3,8 +3,14 @@
  * registers these beside the generation routes; none of them is a generation stage.
  */
 import type { IngressRoute } from "../pipeline/ingress-route.js";
+import { constraintsRoutes } from "./constraints.js";
 import { decisionRoutes } from "./decisions.js";
 import { explainRoutes } from "./explain.js";
 import { modelRoutes } from "./models.js";
 
-export const platformRoutes: readonly IngressRoute[] = [...decisionRoutes, ...explainRoutes, ...modelRoutes];
+export const platformRoutes: readonly IngressRoute[] = [
+  ...decisionRoutes,
+  ...explainRoutes,
+  ...modelRoutes,
+  ...constraintsRoutes,
+];

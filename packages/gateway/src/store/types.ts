@@ -17,8 +17,8 @@ export interface Project {
   createdAt: Date;
 }
 
-/** Where a key came from: the CLI/admin API, the config file (by hash), or the bootstrap env var. */
-export type ApiKeySource = "cli" | "config" | "bootstrap" | "generated";
+/** Where a key came from: the CLI, the config file (by hash), the bootstrap env var, or the admin API. */
+export type ApiKeySource = "cli" | "config" | "bootstrap" | "generated" | "admin";
 
 /**
  * What a key may call: `gateway` keys call the traffic and platform routes (`/v1/…`), `admin` keys
@@ -41,6 +41,10 @@ export interface ApiKeyRecord {
   scope: ApiKeyScope;
   routingRule: string | null;
   rpm: number | null;
+  /** Tokens per minute for this key; null: no key-level token limit. */
+  tpm: number | null;
+  /** Spend per calendar month (UTC) for this key; null: no key-level budget. */
+  monthlyBudgetUsd: number | null;
   createdAt: Date;
   expiresAt: Date | null;
   revokedAt: Date | null;
@@ -53,7 +57,9 @@ export type NewApiKey = Omit<ApiKeyRecord, "createdAt" | "revokedAt" | "scope"> 
 };
 
 /** The fields of a key that may change after it is made (`floopy keys update`); absent ones stay. */
-export type ApiKeyChanges = Partial<Pick<ApiKeyRecord, "name" | "projectId" | "routingRule" | "expiresAt">>;
+export type ApiKeyChanges = Partial<
+  Pick<ApiKeyRecord, "name" | "projectId" | "routingRule" | "expiresAt" | "rpm" | "tpm" | "monthlyBudgetUsd">
+>;
 
 /** Where a routing rule came from: the config file (which owns it) or the admin API. */
 export type RoutingRuleSource = "config" | "admin";
@@ -120,6 +126,67 @@ export interface ControlStore {
   saveRoutingRule(rule: SaveRoutingRule): Promise<SaveRoutingRuleResult>;
   /** Deletes a rule of one of `sources`, unless a key that is not revoked names it. */
   deleteRoutingRule(name: string, sources: readonly RoutingRuleSource[]): Promise<DeleteRoutingRuleResult>;
+  /** Every org, oldest first (then by id). */
+  listOrgs(): Promise<Org[]>;
+  /** Creates an org; undefined when the id is taken (nothing is written then). */
+  createOrg(org: { id: string; name: string }): Promise<Org | undefined>;
+  /** Renames an org; undefined when there is none. The same name again leaves the version alone. */
+  renameOrg(id: string, name: string): Promise<Org | undefined>;
+  /** Creates a project; undefined when the id is taken (project ids are global). */
+  createProject(project: { id: string; orgId: string; name: string }): Promise<Project | undefined>;
+  getProject(id: string): Promise<Project | undefined>;
+  /** One org's constraints; undefined when none were ever set. */
+  getConstraints(orgId: string): Promise<OrgConstraints | undefined>;
+  /** Replaces one org's constraints whole (null clears a value); the same values leave the version alone. */
+  putConstraints(orgId: string, values: OrgConstraintValues): Promise<OrgConstraints>;
+  /** Every org's constraints, for the snapshot. */
+  listConstraints(): Promise<OrgConstraints[]>;
+  /** Appends one audit entry; entries are never changed or removed. */
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Newest first, keyset-paged by (createdAt, id). */
+  listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+}
+
+/** An org's own limits (`PUT /v1/constraints`); each null when unset. */
+export interface OrgConstraintValues {
+  costLimitMonthlyUsd: number | null;
+  tokenWindowSeconds: number | null;
+  maxTokensPerWindow: number | null;
+  maxRequestsPerMinute: number | null;
+}
+
+export interface OrgConstraints extends OrgConstraintValues {
+  orgId: string;
+  updatedAt: Date;
+}
+
+/** One control change as the audit log keeps it: who, what, and hashes of the object before and after. */
+export interface AuditEntry {
+  id: string;
+  createdAt: Date;
+  /** The key that made the change; null for the CLI and the start (no key involved). */
+  actorKeyId: string | null;
+  /** `<resource>.<verb>`, e.g. `keys.create`, `routing_rules.replace`. */
+  action: string;
+  /** `orgs`, `projects`, `keys`, `routing_rules`, `constraints`, … */
+  resource: string;
+  resourceId: string;
+  /** sha256 (lowercase hex) of the canonical JSON of the object before; null when it did not exist. */
+  beforeHash: string | null;
+  /** The same after the change; null when the change removed it. */
+  afterHash: string | null;
+  /** What else helps to read the entry (request id, changed fields); never a secret. */
+  detail: Record<string, unknown>;
+}
+
+/** The store assigns the id and, unless given, the time. */
+export type NewAuditEntry = Omit<AuditEntry, "id" | "createdAt"> & { createdAt?: Date };
+
+export interface AuditQuery {
+  limit: number;
+  /** Page after this entry (the last of the previous page). */
+  after?: { createdAt: Date; id: string };
+  resource?: string;
 }
 
 export interface TokenUsage {

@@ -34,6 +34,8 @@ async function seed(options: OpenStoresOptions): Promise<void> {
       source: "cli",
       routingRule: "seeded",
       rpm: null,
+      tpm: null,
+      monthlyBudgetUsd: null,
       expiresAt: null,
     });
   } finally {

@@ -78,6 +78,8 @@ export function storeContract(open: () => Promise<Stores>): void {
       projectId,
       routingRule: "cheap-first",
       rpm: 120,
+      tpm: 200_000,
+      monthlyBudgetUsd: 12.75,
       createdAt: new Date("2025-01-02T03:04:05.678Z"),
       expiresAt: new Date("2030-06-07T08:09:10.123Z"),
     });
@@ -105,6 +107,8 @@ export function storeContract(open: () => Promise<Stores>): void {
       projectId: null,
       routingRule: null,
       rpm: null,
+      tpm: null,
+      monthlyBudgetUsd: null,
       expiresAt: null,
       revokedAt: null,
     });
@@ -173,10 +177,44 @@ export function storeContract(open: () => Promise<Stores>): void {
     expect(await stores.control.controlVersion()).toBe(afterClear);
   });
 
+  it("updates a key's own limits (rpm, tpm, monthly budget), null clearing each", async () => {
+    const key = await stores.control.insertApiKey(newKey({ rpm: 30 }));
+    const before = await stores.control.controlVersion();
+    const limited = await stores.control.updateApiKey(key.id, {
+      rpm: 60,
+      tpm: 90_000,
+      monthlyBudgetUsd: 0.5,
+    });
+    expect(limited).toEqual({ ...key, rpm: 60, tpm: 90_000, monthlyBudgetUsd: 0.5 });
+    expect(await stores.control.getApiKey(key.id)).toEqual(limited);
+    const afterLimit = await stores.control.controlVersion();
+    expect(afterLimit).toBeGreaterThan(before);
+    // A fractional budget survives the round trip exactly (a double, not an integer column).
+    expect(await stores.control.updateApiKey(key.id, { monthlyBudgetUsd: 0.5 })).toEqual(limited);
+    expect(await stores.control.controlVersion()).toBe(afterLimit);
+    const cleared = await stores.control.updateApiKey(key.id, { tpm: null, monthlyBudgetUsd: null });
+    expect(cleared).toEqual({ ...limited, tpm: null, monthlyBudgetUsd: null });
+    expect(await stores.control.controlVersion()).toBeGreaterThan(afterLimit);
+  });
+
   it("upserts by hash: inserts, then updates name and rpm in place, keeping id and creation time", async () => {
     const key = newKey({ source: "config", name: "first", rpm: 10 });
     const inserted = await stores.control.upsertApiKeyByHash(key);
     expect(inserted).toMatchObject({ id: key.id, name: "first", rpm: 10, source: "config", revokedAt: null });
+
+    // The key's token and spend limits are the file's too: a change to either alone is a change.
+    const tokenLimited = await stores.control.upsertApiKeyByHash({
+      ...key,
+      tpm: 5_000,
+      monthlyBudgetUsd: 9.5,
+    });
+    expect(tokenLimited).toEqual({ ...inserted, tpm: 5_000, monthlyBudgetUsd: 9.5 });
+    const budgetVersion = await stores.control.controlVersion();
+    expect(
+      await stores.control.upsertApiKeyByHash({ ...key, tpm: 5_000, monthlyBudgetUsd: 10 }),
+    ).toMatchObject({ monthlyBudgetUsd: 10 });
+    expect(await stores.control.controlVersion()).toBeGreaterThan(budgetVersion);
+    await stores.control.upsertApiKeyByHash(key);
 
     const version = await stores.control.controlVersion();
     // A restart re-reads the config and upserts with a fresh id; the stored id must not change.
@@ -584,6 +622,144 @@ export function storeContract(open: () => Promise<Stores>): void {
     expect((await stores.events.listGatewayInstances()).map((entry) => entry.id)).not.toContain(marker.id);
   });
 
+  it("lists, creates and renames orgs, bumping the version only on change", async () => {
+    const id = unique("org");
+    const before = await stores.control.controlVersion();
+    const created = await stores.control.createOrg({ id, name: "Acme" });
+    expect(created).toEqual({ id, name: "Acme", createdAt: expect.any(Date) });
+    const afterCreate = await stores.control.controlVersion();
+    expect(afterCreate).toBeGreaterThan(before);
+    // A taken id is refused without a write, and keeps its name.
+    expect(await stores.control.createOrg({ id, name: "Other" })).toBeUndefined();
+    expect(await stores.control.controlVersion()).toBe(afterCreate);
+    expect(await stores.control.getOrg(id)).toEqual(created);
+    const listed = await stores.control.listOrgs();
+    expect(listed).toContainEqual(created);
+    expect(listed).toContainEqual(expect.objectContaining({ id: "default" }));
+
+    const renamed = await stores.control.renameOrg(id, "Acme Ltd");
+    expect(renamed).toEqual({ ...created, name: "Acme Ltd" });
+    expect(await stores.control.getOrg(id)).toEqual(renamed);
+    const afterRename = await stores.control.controlVersion();
+    expect(afterRename).toBeGreaterThan(afterCreate);
+    expect(await stores.control.renameOrg(id, "Acme Ltd")).toEqual(renamed);
+    expect(await stores.control.controlVersion()).toBe(afterRename);
+    expect(await stores.control.renameOrg(unique("missing"), "x")).toBeUndefined();
+    expect(await stores.control.controlVersion()).toBe(afterRename);
+  });
+
+  it("creates projects once (ids are global) and gets them by id", async () => {
+    const orgId = unique("org");
+    await stores.control.ensureOrg({ id: orgId, name: orgId });
+    const id = unique("project");
+    const before = await stores.control.controlVersion();
+    const created = await stores.control.createProject({ id, orgId, name: "Web" });
+    expect(created).toEqual({ id, orgId, name: "Web", createdAt: expect.any(Date) });
+    expect(await stores.control.controlVersion()).toBeGreaterThan(before);
+    expect(await stores.control.getProject(id)).toEqual(created);
+    expect(await stores.control.getProject(unique("missing"))).toBeUndefined();
+    const afterCreate = await stores.control.controlVersion();
+    expect(await stores.control.createProject({ id, orgId: "default", name: "Taken" })).toBeUndefined();
+    expect(await stores.control.controlVersion()).toBe(afterCreate);
+    expect(await stores.control.listProjects(orgId)).toEqual([created]);
+  });
+
+  it("replaces an org's constraints whole, null clearing, bumping the version only on change", async () => {
+    const orgId = unique("org");
+    await stores.control.ensureOrg({ id: orgId, name: orgId });
+    expect(await stores.control.getConstraints(orgId)).toBeUndefined();
+    const values = {
+      costLimitMonthlyUsd: 250.25,
+      tokenWindowSeconds: 3600,
+      maxTokensPerWindow: 1_000_000,
+      maxRequestsPerMinute: 120,
+    };
+    const before = await stores.control.controlVersion();
+    const saved = await stores.control.putConstraints(orgId, values);
+    expect(saved).toEqual({ orgId, ...values, updatedAt: expect.any(Date) });
+    expect(await stores.control.getConstraints(orgId)).toEqual(saved);
+    const afterPut = await stores.control.controlVersion();
+    expect(afterPut).toBeGreaterThan(before);
+
+    // The same values again change nothing: not the version, not the time.
+    expect(await stores.control.putConstraints(orgId, { ...values })).toEqual(saved);
+    expect(await stores.control.controlVersion()).toBe(afterPut);
+
+    const partial = await stores.control.putConstraints(orgId, {
+      ...values,
+      tokenWindowSeconds: null,
+      maxTokensPerWindow: null,
+    });
+    expect(partial).toMatchObject({ orgId, ...values, tokenWindowSeconds: null, maxTokensPerWindow: null });
+    expect(await stores.control.controlVersion()).toBeGreaterThan(afterPut);
+    expect(await stores.control.listConstraints()).toContainEqual(partial);
+
+    const cleared = await stores.control.putConstraints(orgId, {
+      costLimitMonthlyUsd: null,
+      tokenWindowSeconds: null,
+      maxTokensPerWindow: null,
+      maxRequestsPerMinute: null,
+    });
+    expect(cleared).toEqual({
+      orgId,
+      costLimitMonthlyUsd: null,
+      tokenWindowSeconds: null,
+      maxTokensPerWindow: null,
+      maxRequestsPerMinute: null,
+      updatedAt: expect.any(Date),
+    });
+    expect(await stores.control.getConstraints(orgId)).toEqual(cleared);
+    // Another org's constraints are its own.
+    expect(await stores.control.getConstraints("default")).not.toMatchObject({ orgId });
+  });
+
+  it("appends audit entries and lists them newest first, by resource, page by page", async () => {
+    const resource = unique("resource");
+    const version = await stores.control.controlVersion();
+    const at = new Date("2032-01-01T00:00:00.000Z");
+    const entry = (index: number, createdAt: Date) => ({
+      actorKeyId: index === 0 ? null : `key_${index}`,
+      action: `${resource}.update`,
+      resource,
+      resourceId: `thing_${index}`,
+      beforeHash: index === 0 ? null : "a".repeat(64),
+      afterHash: index === 3 ? null : "b".repeat(64),
+      detail: { index, request_id: `req_${index}`, nested: { fields: ["name", "rpm"] } },
+      createdAt,
+    });
+    const appended = [];
+    // Three in the same millisecond: they list in the order they were appended.
+    appended.push(await stores.control.appendAudit(entry(0, new Date(at.getTime() - 1_000))));
+    for (const index of [1, 2, 3]) appended.push(await stores.control.appendAudit(entry(index, at)));
+    expect(appended[1]).toEqual({ ...entry(1, at), id: expect.stringMatching(/^aud_/) });
+    expect(new Set(appended.map((item) => item.id)).size).toBe(4);
+    // The log is no control change: instances need not reload for it.
+    expect(await stores.control.controlVersion()).toBe(version);
+
+    const newestFirst = [...appended].reverse();
+    expect(await stores.control.listAudit({ limit: 10, resource })).toEqual(newestFirst);
+    const first = await stores.control.listAudit({ limit: 2, resource });
+    expect(first).toEqual(newestFirst.slice(0, 2));
+    const last = first.at(-1);
+    if (!last) throw new Error("no page");
+    const second = await stores.control.listAudit({
+      limit: 10,
+      resource,
+      after: { createdAt: last.createdAt, id: last.id },
+    });
+    expect(second).toEqual(newestFirst.slice(2));
+    expect(await stores.control.listAudit({ limit: 10, resource: unique("resource") })).toEqual([]);
+    // Unfiltered, these (dated 2032) are among the newest of all.
+    const all = await stores.control.listAudit({ limit: 500 });
+    expect(all.map((item) => item.id)).toEqual(expect.arrayContaining(appended.map((item) => item.id)));
+    const { createdAt: _given, ...unstamped } = entry(4, at);
+    const stampedAfter = Date.now();
+    const stamped = await stores.control.appendAudit(unstamped);
+    expect(stamped.createdAt.getTime()).toBeGreaterThanOrEqual(stampedAfter);
+    expect(stamped.createdAt.getTime()).toBeLessThanOrEqual(Date.now());
+    await expect(stores.control.listAudit({ limit: -1 })).rejects.toThrow(RangeError);
+  });
+
   it("answers ping", async () => {
     await expect(stores.ping()).resolves.toBeUndefined();
   });
@@ -637,6 +813,8 @@ function newKey(overrides: Partial<NewApiKey> = {}): NewApiKey & { createdAt: Da
     scope: "gateway",
     routingRule: null,
     rpm: null,
+    tpm: null,
+    monthlyBudgetUsd: null,
     expiresAt: null,
     createdAt: new Date("2025-02-03T04:05:06.789Z"),
     ...overrides,

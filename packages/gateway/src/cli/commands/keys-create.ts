@@ -4,6 +4,7 @@ import { generateApiKey } from "../../control/api-keys.js";
 import { newKeyRecord } from "../../control/bootstrap-keys.js";
 import type { CommandSpec } from "../command-spec.js";
 import { parseExpiry } from "../parse-expiry.js";
+import { parseCount, parseUsd } from "../parse-limit.js";
 import { withStores } from "../with-stores.js";
 
 export const keysCreateCommand: CommandSpec = {
@@ -40,6 +41,13 @@ export const keysCreateCommand: CommandSpec = {
       value: "ISO-8601",
       description: "when the key stops working, e.g. 2027-01-31 or 2027-01-31T12:00:00Z (a future date)",
     },
+    rpm: { type: "string", value: "N", description: "the key's own limit of requests per minute" },
+    tpm: { type: "string", value: "N", description: "the key's own limit of tokens per minute" },
+    "monthly-budget-usd": {
+      type: "string",
+      value: "USD",
+      description: "the key's own spend limit per calendar month (UTC), in US dollars",
+    },
     admin: { type: "boolean", description: "an admin key: the admin API (/admin/…) only, no traffic" },
     json: { type: "boolean", description: 'print {"id","name","key"} as JSON instead of the bare key' },
   },
@@ -55,6 +63,7 @@ export const keysCreateCommand: CommandSpec = {
     }
     const expiresText = input.string("expires-at");
     const expiresAt = expiresText === undefined ? null : parseExpiry(input.name, expiresText);
+    const limits = requestedLimits(input.name, input);
     return withStores(input, async ({ control }) => {
       if (routingRule !== undefined && !(await control.getRoutingRule(routingRule))) {
         throw new ConfigError(`${input.name}: there is no routing rule named "${routingRule}"`);
@@ -69,6 +78,7 @@ export const keysCreateCommand: CommandSpec = {
       const record = await control.insertApiKey({
         ...newKeyRecord(name, key, "cli", { orgId, projectId: project ?? null, expiresAt }),
         routingRule: routingRule ?? null,
+        ...limits,
         scope: admin ? "admin" : "gateway",
       });
       if (input.boolean("json")) {
@@ -83,3 +93,17 @@ export const keysCreateCommand: CommandSpec = {
     });
   },
 };
+
+function requestedLimits(
+  command: string,
+  input: { string(flag: string): string | undefined },
+): { rpm: number | null; tpm: number | null; monthlyBudgetUsd: number | null } {
+  const rpm = input.string("rpm");
+  const tpm = input.string("tpm");
+  const budget = input.string("monthly-budget-usd");
+  return {
+    rpm: rpm === undefined ? null : parseCount(command, "rpm", rpm),
+    tpm: tpm === undefined ? null : parseCount(command, "tpm", tpm),
+    monthlyBudgetUsd: budget === undefined ? null : parseUsd(command, "monthly-budget-usd", budget),
+  };
+}

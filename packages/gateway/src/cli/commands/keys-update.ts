@@ -1,6 +1,6 @@
 /**
  * `floopy keys update ID`: changes what may change about a key after it is made — its name,
- * project lock, default routing rule and expiry — without handing out a new key. Running gateways
+ * project lock, default routing rule, expiry and its own limits — without handing out a new key. Running gateways
  * apply the change within one control poll.
  */
 import { ConfigError } from "../../config/config-error.js";
@@ -9,13 +9,15 @@ import type { CommandSpec } from "../command-spec.js";
 import { UsageError } from "../command-spec.js";
 import { keyStatus, keySummary } from "../key-summary.js";
 import { parseExpiry } from "../parse-expiry.js";
+import { parseCount, parseUsd } from "../parse-limit.js";
 import { withStores } from "../with-stores.js";
 
 export const keysUpdateCommand: CommandSpec = {
   words: ["keys", "update"],
-  summary: "change a key's name, project, routing rule or expiry",
+  summary: "change a key's name, project, routing rule, expiry or limits",
   usage:
-    "ID [--name NAME] [--project P | --no-project] [--routing-rule R | --no-routing-rule] [--expires-at ISO-8601|never]",
+    "ID [--name NAME] [--project P | --no-project] [--routing-rule R | --no-routing-rule] [--expires-at ISO-8601|never] " +
+    "[--rpm N | --no-rpm] [--tpm N | --no-tpm] [--monthly-budget-usd USD | --no-monthly-budget-usd]",
   description:
     "Changes a key in place: the key itself stays the same, so applications need no new one.\n" +
     "Running gateways apply the change within one control poll (1 s by default). Keys from the\n" +
@@ -40,6 +42,16 @@ export const keysUpdateCommand: CommandSpec = {
       value: "ISO-8601",
       description: "a new expiry (a future date), or never to remove the expiry",
     },
+    rpm: { type: "string", value: "N", description: "the key's own limit of requests per minute" },
+    "no-rpm": { type: "boolean", description: "remove the key's own requests-per-minute limit" },
+    tpm: { type: "string", value: "N", description: "the key's own limit of tokens per minute" },
+    "no-tpm": { type: "boolean", description: "remove the key's own tokens-per-minute limit" },
+    "monthly-budget-usd": {
+      type: "string",
+      value: "USD",
+      description: "the key's own spend limit per calendar month (UTC), in US dollars",
+    },
+    "no-monthly-budget-usd": { type: "boolean", description: "remove the key's own monthly budget" },
     json: { type: "boolean", description: "print the updated key as JSON (every field but the hash)" },
   },
   environment: "FLOOPY_DATA_DIR or FLOOPY_DATABASE_URL (the gateway's store)",
@@ -118,10 +130,31 @@ function requestedChanges(
   if (input.boolean("no-routing-rule")) changes.routingRule = null;
   const expires = input.string("expires-at");
   if (expires !== undefined) changes.expiresAt = parseExpiry(command, expires, { allowNever: true });
+  const rpm = limitChange(command, input, "rpm", parseCount);
+  if (rpm !== undefined) changes.rpm = rpm;
+  const tpm = limitChange(command, input, "tpm", parseCount);
+  if (tpm !== undefined) changes.tpm = tpm;
+  const budget = limitChange(command, input, "monthly-budget-usd", parseUsd);
+  if (budget !== undefined) changes.monthlyBudgetUsd = budget;
   if (Object.keys(changes).length === 0) {
     throw new UsageError(
-      `${command}: nothing to change; give --name, --project, --no-project, --routing-rule, --no-routing-rule or --expires-at`,
+      `${command}: nothing to change; give --name, --project, --routing-rule, --expires-at, --rpm, --tpm or --monthly-budget-usd (or a --no- form)`,
     );
   }
   return changes;
+}
+
+/** `--rpm N` sets, `--no-rpm` clears (null), neither leaves it (undefined). */
+function limitChange(
+  command: string,
+  input: { string(flag: string): string | undefined; boolean(flag: string): boolean },
+  flag: string,
+  parse: (command: string, flag: string, text: string) => number,
+): number | null | undefined {
+  const text = input.string(flag);
+  const clear = input.boolean(`no-${flag}`);
+  if (text !== undefined && clear)
+    throw new UsageError(`${command}: give --${flag} or --no-${flag}, not both`);
+  if (clear) return null;
+  return text === undefined ? undefined : parse(command, flag, text);
 }

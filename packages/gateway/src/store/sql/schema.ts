@@ -34,6 +34,10 @@ export interface ApiKeysTable {
   scope: string;
   routing_rule: string | null;
   rpm: number | null;
+  /** 0005 */
+  tpm: number | null;
+  /** 0005 */
+  monthly_budget_usd: number | null;
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
@@ -108,6 +112,30 @@ export interface GatewayInstancesTable {
   seen_at: number;
 }
 
+/** One org's own limits (`PUT /v1/constraints`), each null when unset (0005). */
+export interface OrgConstraintsTable {
+  org_id: string;
+  cost_limit_monthly_usd: number | null;
+  token_window_seconds: number | null;
+  max_tokens_per_window: number | null;
+  max_requests_per_minute: number | null;
+  updated_at: number;
+}
+
+/** Append-only: one row per control change (0005). */
+export interface AuditLogTable {
+  id: string;
+  created_at: number;
+  actor_key_id: string | null;
+  action: string;
+  resource: string;
+  resource_id: string;
+  before_hash: string | null;
+  after_hash: string | null;
+  /** JSON object. */
+  detail: string;
+}
+
 export interface Database {
   orgs: OrgsTable;
   projects: ProjectsTable;
@@ -116,4 +144,6 @@ export interface Database {
   routing_rules: RoutingRulesTable;
   request_logs: RequestLogsTable;
   gateway_instances: GatewayInstancesTable;
+  org_constraints: OrgConstraintsTable;
+  audit_log: AuditLogTable;
 }

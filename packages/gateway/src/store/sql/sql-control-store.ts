@@ -5,23 +5,37 @@
  * upsert with identical fields) leave the version alone, so restarts do not make every instance
  * rebuild its snapshot.
  */
+import { randomBytes } from "node:crypto";
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from "kysely";
 import type {
   ApiKeyChanges,
   ApiKeyRecord,
   ApiKeyScope,
   ApiKeySource,
+  AuditEntry,
+  AuditQuery,
   ControlStore,
   DeleteRoutingRuleResult,
   NewApiKey,
+  NewAuditEntry,
   Org,
+  OrgConstraints,
+  OrgConstraintValues,
   Project,
   RoutingRuleRecord,
   RoutingRuleSource,
   SaveRoutingRule,
   SaveRoutingRuleResult,
 } from "../types.js";
-import type { ApiKeysTable, Database, OrgsTable, ProjectsTable, RoutingRulesTable } from "./schema.js";
+import type {
+  ApiKeysTable,
+  AuditLogTable,
+  Database,
+  OrgConstraintsTable,
+  OrgsTable,
+  ProjectsTable,
+  RoutingRulesTable,
+} from "./schema.js";
 import { fromEpochMs, fromEpochMsOrNull, toEpochMs, toEpochMsOrNull } from "./sql-values.js";
 
 export class SqlControlStore implements ControlStore {
@@ -131,6 +145,8 @@ export class SqlControlStore implements ControlStore {
               scope: eb.ref("excluded.scope"),
               routing_rule: eb.ref("excluded.routing_rule"),
               rpm: eb.ref("excluded.rpm"),
+              tpm: eb.ref("excluded.tpm"),
+              monthly_budget_usd: eb.ref("excluded.monthly_budget_usd"),
               expires_at: eb.ref("excluded.expires_at"),
             }))
             .where((eb) =>
@@ -143,6 +159,8 @@ export class SqlControlStore implements ControlStore {
                 eb("api_keys.scope", "is distinct from", eb.ref("excluded.scope")),
                 eb("api_keys.routing_rule", "is distinct from", eb.ref("excluded.routing_rule")),
                 eb("api_keys.rpm", "is distinct from", eb.ref("excluded.rpm")),
+                eb("api_keys.tpm", "is distinct from", eb.ref("excluded.tpm")),
+                eb("api_keys.monthly_budget_usd", "is distinct from", eb.ref("excluded.monthly_budget_usd")),
                 eb("api_keys.expires_at", "is distinct from", eb.ref("excluded.expires_at")),
               ]),
             ),
@@ -188,6 +206,9 @@ export class SqlControlStore implements ControlStore {
     if (changes.projectId !== undefined) set.project_id = changes.projectId;
     if (changes.routingRule !== undefined) set.routing_rule = changes.routingRule;
     if (changes.expiresAt !== undefined) set.expires_at = toEpochMsOrNull(changes.expiresAt);
+    if (changes.rpm !== undefined) set.rpm = changes.rpm;
+    if (changes.tpm !== undefined) set.tpm = changes.tpm;
+    if (changes.monthlyBudgetUsd !== undefined) set.monthly_budget_usd = changes.monthlyBudgetUsd;
     return this.db.transaction().execute(async (transaction) => {
       const existing = await transaction
         .selectFrom("api_keys")
@@ -321,6 +342,220 @@ export class SqlControlStore implements ControlStore {
       return { outcome: "deleted" };
     });
   }
+
+  async listOrgs(): Promise<Org[]> {
+    const rows = await this.db.selectFrom("orgs").selectAll().orderBy("created_at").orderBy("id").execute();
+    return rows.map(toOrg);
+  }
+
+  async createOrg(org: { id: string; name: string }): Promise<Org | undefined> {
+    return this.db.transaction().execute(async (transaction) => {
+      const inserted = await transaction
+        .insertInto("orgs")
+        .values({ id: org.id, name: org.name, created_at: Date.now() })
+        .onConflict((conflict) => conflict.column("id").doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted === undefined) return undefined;
+      await bumpVersion(transaction);
+      return toOrg(inserted);
+    });
+  }
+
+  async renameOrg(id: string, name: string): Promise<Org | undefined> {
+    return this.db.transaction().execute(async (transaction) => {
+      const existing = await transaction
+        .selectFrom("orgs")
+        .selectAll()
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (existing === undefined) return undefined;
+      if (existing.name === name) return toOrg(existing);
+      const renamed = await transaction
+        .updateTable("orgs")
+        .set({ name })
+        .where("id", "=", id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await bumpVersion(transaction);
+      return toOrg(renamed);
+    });
+  }
+
+  async createProject(project: { id: string; orgId: string; name: string }): Promise<Project | undefined> {
+    return this.db.transaction().execute(async (transaction) => {
+      const inserted = await transaction
+        .insertInto("projects")
+        .values({ id: project.id, org_id: project.orgId, name: project.name, created_at: Date.now() })
+        .onConflict((conflict) => conflict.column("id").doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted === undefined) return undefined;
+      await bumpVersion(transaction);
+      return toProject(inserted);
+    });
+  }
+
+  async getProject(id: string): Promise<Project | undefined> {
+    const row = await this.db.selectFrom("projects").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : toProject(row);
+  }
+
+  async getConstraints(orgId: string): Promise<OrgConstraints | undefined> {
+    const row = await this.db
+      .selectFrom("org_constraints")
+      .selectAll()
+      .where("org_id", "=", orgId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toConstraints(row);
+  }
+
+  async putConstraints(orgId: string, values: OrgConstraintValues): Promise<OrgConstraints> {
+    const row: Insertable<OrgConstraintsTable> = {
+      org_id: orgId,
+      cost_limit_monthly_usd: values.costLimitMonthlyUsd,
+      token_window_seconds: values.tokenWindowSeconds,
+      max_tokens_per_window: values.maxTokensPerWindow,
+      max_requests_per_minute: values.maxRequestsPerMinute,
+      updated_at: Date.now(),
+    };
+    return this.db.transaction().execute(async (transaction) => {
+      // As for keys by hash: the WHERE makes a replace with the same values write nothing.
+      const changed = await transaction
+        .insertInto("org_constraints")
+        .values(row)
+        .onConflict((conflict) =>
+          conflict
+            .column("org_id")
+            .doUpdateSet((eb) => ({
+              cost_limit_monthly_usd: eb.ref("excluded.cost_limit_monthly_usd"),
+              token_window_seconds: eb.ref("excluded.token_window_seconds"),
+              max_tokens_per_window: eb.ref("excluded.max_tokens_per_window"),
+              max_requests_per_minute: eb.ref("excluded.max_requests_per_minute"),
+              updated_at: eb.ref("excluded.updated_at"),
+            }))
+            .where((eb) =>
+              eb.or(
+                (
+                  [
+                    "cost_limit_monthly_usd",
+                    "token_window_seconds",
+                    "max_tokens_per_window",
+                    "max_requests_per_minute",
+                  ] as const
+                ).map((column) =>
+                  eb(`org_constraints.${column}`, "is distinct from", eb.ref(`excluded.${column}`)),
+                ),
+              ),
+            ),
+        )
+        .returningAll()
+        .executeTakeFirst();
+      if (changed !== undefined) {
+        await bumpVersion(transaction);
+        return toConstraints(changed);
+      }
+      const existing = await transaction
+        .selectFrom("org_constraints")
+        .selectAll()
+        .where("org_id", "=", orgId)
+        .executeTakeFirstOrThrow();
+      return toConstraints(existing);
+    });
+  }
+
+  async listConstraints(): Promise<OrgConstraints[]> {
+    const rows = await this.db.selectFrom("org_constraints").selectAll().orderBy("org_id").execute();
+    return rows.map(toConstraints);
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    const createdAt = toEpochMs(entry.createdAt ?? new Date());
+    // Not a control change: nothing in the snapshot depends on the log, so the version stays.
+    const row = await this.db
+      .insertInto("audit_log")
+      .values({
+        id: auditId(createdAt),
+        created_at: createdAt,
+        actor_key_id: entry.actorKeyId,
+        action: entry.action,
+        resource: entry.resource,
+        resource_id: entry.resourceId,
+        before_hash: entry.beforeHash,
+        after_hash: entry.afterHash,
+        detail: JSON.stringify(entry.detail),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAuditEntry(row);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    if (!Number.isSafeInteger(query.limit) || query.limit < 0) {
+      throw new RangeError(`listAudit: limit must be a non-negative integer, got ${query.limit}`);
+    }
+    const { after, resource } = query;
+    const rows = await this.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .$if(resource !== undefined, (select) => select.where("resource", "=", resource ?? ""))
+      .$if(after !== undefined, (select) =>
+        select.where((eb) =>
+          eb.or([
+            eb("created_at", "<", toEpochMs(after?.createdAt ?? new Date(0))),
+            eb.and([
+              eb("created_at", "=", toEpochMs(after?.createdAt ?? new Date(0))),
+              eb("id", "<", after?.id ?? ""),
+            ]),
+          ]),
+        ),
+      )
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(query.limit)
+      .execute();
+    return rows.map(toAuditEntry);
+  }
+}
+
+let auditSequence = 0;
+
+/**
+ * `aud_<time><sequence><random>`: entries of one process in the same millisecond sort in the
+ * order they were appended (the list breaks ties by id), and instances never collide.
+ */
+function auditId(createdAt: number): string {
+  auditSequence = (auditSequence + 1) % 36 ** 6;
+  return `aud_${createdAt.toString(36).padStart(9, "0")}${auditSequence.toString(36).padStart(6, "0")}${randomBytes(6).toString("hex")}`;
+}
+
+function toConstraints(row: Selectable<OrgConstraintsTable>): OrgConstraints {
+  return {
+    orgId: row.org_id,
+    costLimitMonthlyUsd: row.cost_limit_monthly_usd,
+    tokenWindowSeconds: row.token_window_seconds,
+    maxTokensPerWindow: row.max_tokens_per_window,
+    maxRequestsPerMinute: row.max_requests_per_minute,
+    updatedAt: fromEpochMs(row.updated_at),
+  };
+}
+
+function toAuditEntry(row: Selectable<AuditLogTable>): AuditEntry {
+  const detail: unknown = JSON.parse(row.detail);
+  return {
+    id: row.id,
+    createdAt: fromEpochMs(row.created_at),
+    actorKeyId: row.actor_key_id,
+    action: row.action,
+    resource: row.resource,
+    resourceId: row.resource_id,
+    beforeHash: row.before_hash,
+    afterHash: row.after_hash,
+    detail:
+      typeof detail === "object" && detail !== null && !Array.isArray(detail)
+        ? (detail as Record<string, unknown>)
+        : {},
+  };
 }
 
 async function bumpVersion(transaction: Transaction<Database>): Promise<void> {
@@ -351,6 +586,8 @@ function toApiKeyRow(key: NewApiKey): Insertable<ApiKeysTable> {
     scope: key.scope ?? "gateway",
     routing_rule: key.routingRule,
     rpm: key.rpm,
+    tpm: key.tpm,
+    monthly_budget_usd: key.monthlyBudgetUsd,
     created_at: toEpochMs(key.createdAt ?? new Date()),
     expires_at: toEpochMsOrNull(key.expiresAt),
     revoked_at: null,
@@ -369,6 +606,9 @@ function toApiKey(row: Selectable<ApiKeysTable>): ApiKeyRecord {
     scope: toApiKeyScope(row.scope),
     routingRule: row.routing_rule,
     rpm: row.rpm,
+    // A read-only reader (open-control-reader.ts) may see a database from before 0005.
+    tpm: row.tpm ?? null,
+    monthlyBudgetUsd: row.monthly_budget_usd ?? null,
     createdAt: fromEpochMs(row.created_at),
     expiresAt: fromEpochMsOrNull(row.expires_at),
     revokedAt: fromEpochMsOrNull(row.revoked_at),
@@ -381,6 +621,7 @@ const apiKeySources: Record<ApiKeySource, true> = {
   config: true,
   bootstrap: true,
   generated: true,
+  admin: true,
 };
 
 function isApiKeySource(value: string): value is ApiKeySource {
