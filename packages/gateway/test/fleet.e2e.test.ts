@@ -131,7 +131,8 @@ describeWithPostgres("a fleet of two gateways on PostgreSQL and Redis", (postgre
       (key) => key.name === "revoked",
     );
     if (!entry) throw new Error(`no key named revoked in ${listed.stdout}`);
-    await floopy(["keys", "revoke", entry.id], env);
+    const revoked = await floopy(["keys", "revoke", entry.id], env);
+    expect(revoked.stderr).toBe("");
     await vi.waitFor(
       async () => {
         for (const gateway of [first, second]) expect((await chat(gateway, keys.revoked)).status).toBe(401);

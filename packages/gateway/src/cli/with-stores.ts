@@ -26,7 +26,7 @@ export async function withStores<T>(input: CommandInput, use: (stores: Stores) =
 
 async function notifyFleet(redisUrl: string): Promise<void> {
   const quiet = { warn: () => {}, info: () => {} };
-  const shared = await openSharedState({ redisUrl, logger: quiet, connectWaitMs: 2_000 });
+  const shared = await openSharedState({ redisUrl, logger: quiet, connectWaitMs: 5_000 });
   try {
     await shared.notifier.publish("control");
   } catch {
