@@ -10,6 +10,7 @@ import { initialMigration } from "./0001-initial.js";
 import { routingDecisionsMigration } from "./0002-routing-decisions.js";
 import { routingRulesMigration } from "./0003-routing-rules-and-admin-keys.js";
 import { gatewayInstancesMigration } from "./0004-gateway-instances.js";
+import { providersMigration } from "./0006-providers.js";
 
 /** Names sort in application order; never rename or reorder a released entry. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   "0002-routing-decisions": routingDecisionsMigration,
   "0003-routing-rules-and-admin-keys": routingRulesMigration,
   "0004-gateway-instances": gatewayInstancesMigration,
+  "0006-providers": providersMigration,
 };
 
 const staticProvider: MigrationProvider = {

@@ -108,6 +108,21 @@ export interface GatewayInstancesTable {
   seen_at: number;
 }
 
+/** Providers created through the admin API (0006); the credential only sealed. */
+export interface ProvidersTable {
+  name: string;
+  type: string;
+  base_url: string | null;
+  /** JSON array of model names, or null. */
+  models: string | null;
+  org_id: string | null;
+  /** `seal()` output under the master key; null for a provider that takes no credential. */
+  sealed_api_key: string | null;
+  source: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   orgs: OrgsTable;
   projects: ProjectsTable;
@@ -116,4 +131,5 @@ export interface Database {
   routing_rules: RoutingRulesTable;
   request_logs: RequestLogsTable;
   gateway_instances: GatewayInstancesTable;
+  providers: ProvidersTable;
 }
