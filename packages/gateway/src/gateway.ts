@@ -18,7 +18,8 @@ import { bootstrapKeys } from "./control/bootstrap-keys.js";
 import { checkStartup, planStartup } from "./control/check-startup.js";
 import { removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
 import { ControlSnapshot } from "./control/control-snapshot.js";
-import { loadMasterKey } from "./control/master-key.js";
+import { loadMasterKey, seal } from "./control/master-key.js";
+import { StoredProviders } from "./control/stored-providers.js";
 import { type MockUpstream, startMockUpstream } from "./demo/mock-upstream.js";
 import { trackConnections } from "./http/connection-tracker.js";
 import { holdRequests } from "./http/hold-requests.js";
@@ -31,13 +32,14 @@ import { InFlightRequests } from "./pipeline/in-flight.js";
 import { ModelDirectory } from "./pipeline/model-directory.js";
 import type { GatewayServices } from "./pipeline/services.js";
 import { demoProvider, resolveProviders } from "./providers/provider-instance.js";
+import { ProviderSet } from "./providers/provider-set.js";
 import { findSelfLoop } from "./providers/self-loop.js";
 import { InstanceMarker } from "./records/instance-marker.js";
 import { RecordQueue } from "./records/record-queue.js";
 import { BreakerBook } from "./routing/breaker-book.js";
 import { TargetStatisticsBook } from "./routing/target-stats.js";
 import { openStores } from "./store/open-stores.js";
-import type { RequestLogRecord, Stores } from "./store/types.js";
+import type { ProviderRecord, RequestLogRecord, Stores } from "./store/types.js";
 import { ImageFetcher } from "./upstream/image-fetcher.js";
 import { UpstreamClient } from "./upstream/upstream-client.js";
 
@@ -56,7 +58,7 @@ export interface Gateway {
   port: number;
   services: GatewayServices;
   stores: Stores;
-  /** Signs the cursors of Floopy's own API lists (nothing is sealed with it yet). */
+  /** Seals the credentials of providers stored through the admin API; signs list cursors. */
   masterKey: Buffer;
   close(): Promise<void>;
 }
@@ -72,9 +74,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     distributed: settings.databaseUrl !== undefined,
   });
   if (masterKey.generatedAt !== null) {
-    // Today the key only signs list cursors (a lost key invalidates open cursors, nothing more):
-    // no warning, since nothing is sealed with it yet.
-    logger.info({ path: masterKey.generatedAt }, "generated a master key (signs list cursors)");
+    logger.warn(
+      { path: masterKey.generatedAt },
+      "generated a master key: it seals the credentials of providers created through the admin API, so keep it with the database (without it they cannot be read); set FLOOPY_MASTER_KEY to manage it yourself (docs/secrets.md)",
+    );
   }
   const unenforced = notEnforcedYet(config.file, config.env);
   if (unenforced.length > 0) logger.warn({ settings: unenforced }, notEnforcedYetMessage(unenforced));
@@ -89,9 +92,30 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         "DEMO MODE: the built-in demo provider is enabled; its answers are canned, not a model's",
       );
     }
+    // Providers from the store join the environment's and the file's; they are read again with
+    // every snapshot, so one created through the admin API reaches every instance within a poll.
+    const storedProviders = new StoredProviders({ masterKey: masterKey.key, logger });
+    const providerSet = new ProviderSet({ fixed: providers, aliases: config.file.models ?? {} });
+    const applyStoredProviders = (records: readonly ProviderRecord[]) => {
+      const applied = providerSet.replaceStored(storedProviders.instances(records));
+      for (const id of applied.shadowed) {
+        logger.warn(
+          { provider: id },
+          `the stored provider '${id}' is shadowed by the provider '${id}' from the environment or the config file, which wins; rename or delete one of them`,
+        );
+      }
+      for (const looping of applied.looping) {
+        logger.error(
+          { provider: looping.id, baseUrl: looping.baseUrl },
+          `the stored provider '${looping.id}' points back at this gateway (${looping.baseUrl}); skipped`,
+        );
+      }
+    };
+    // Before the start's checks, so config-file rules may name stored providers.
+    applyStoredProviders(await stores.control.listProviders());
     // The same checks `floopy config validate` runs (control/check-startup.ts).
-    const plan = planStartup(config, providers);
-    const { catalogue, fileOwnsConfig, keyOptions } = plan;
+    const plan = planStartup(config, providerSet.providers);
+    const { fileOwnsConfig, keyOptions } = plan;
     const configRules = { ...plan.configRules, logger };
     await checkStartup(stores.control, plan);
     const metrics = new GatewayMetrics();
@@ -100,6 +124,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       pollMs: settings.controlPollMs,
       logger,
       onReloadError: () => metrics.storeErrors.inc({ store: "control", operation: "snapshot_reload" }),
+      onLoad: (data) => applyStoredProviders(data.providers),
     });
     const dropWarnings = new ThrottledWarning(logger, "request records dropped", 10_000);
     const marker = new InstanceMarker({
@@ -138,9 +163,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       settings,
       images,
       snapshot,
-      catalogue,
+      providers: providerSet,
       models: new ModelDirectory({
-        providers,
         upstream,
         ttlMs: settings.modelListTtlMs,
         waitMs: settings.modelListTimeoutMs,
@@ -166,7 +190,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       random: Math.random,
       instanceId: marker.id,
       cursorSecret: createHmac("sha256", masterKey.key).update("floopy list cursors v1").digest(),
-      secrets: providers.map((provider) => provider.apiKey).filter((key): key is string => key !== null),
+      // A getter: the set grows as stored providers are unsealed.
+      get secrets() {
+        return providerSet.secrets;
+      },
+      seal: (plaintext) => seal(masterKey.key, plaintext),
     };
     const app = buildServer({
       services,
@@ -193,6 +221,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           `${looping.settings.baseUrl}: ${looping.baseUrl} points back at this gateway (listening on port ${bound.port}); set it to the provider's own URL`,
         );
       }
+      // A stored provider that loops is skipped (and logged) when the snapshot loads, not fatal:
+      // the operator fixes it through the admin API of a gateway that runs.
+      providerSet.listening(bound);
       // From here on this instance is sure to run: write what it owns, then serve.
       if (fileOwnsConfig) await saveConfigRules(stores.control, configRules);
       const bootstrapped = await bootstrapKeys(stores.control, keyOptions);
@@ -227,7 +258,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       await Promise.all([upstream.close(), images.close()]);
       throw error;
     }
-    if (providers.length === 0) {
+    if (providerSet.providers.length === 0) {
       logger.warn(
         "no provider is enabled: set OPENAI_API_KEY (or ANTHROPIC_API_KEY, GEMINI_API_KEY, …), add providers to the config file, or try `floopy serve --demo`",
       );
@@ -245,7 +276,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       {
         url,
         store: stores.kind,
-        providers: providers.map((provider) => provider.id),
+        providers: providerSet.providers.map((provider) => provider.id),
       },
       "floopy gateway listening",
     );

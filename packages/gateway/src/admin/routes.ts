@@ -53,7 +53,7 @@ async function answerRoutingRules(
   const answer = await routingRulesAdmin(call, {
     store: services.stores.control,
     snapshot: services.snapshot,
-    catalogue: services.catalogue,
+    catalogue: services.providers.catalogue,
     cursorSecret: services.cursorSecret,
     audit: (event) => services.logger.info({ ...event, requestId: context.id }, "admin: routing rule"),
   });

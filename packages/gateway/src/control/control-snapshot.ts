@@ -4,16 +4,21 @@
  * created or revoked by `floopy keys` in another process, or by another instance sharing the
  * database, takes effect here within one poll interval. A write made through this instance's admin
  * API reloads at once (`reloadAfterWrite`).
+ *
+ * Stored providers are held still sealed; `onLoad` hands each new snapshot to the composition
+ * root, which unseals and swaps in the providers routing uses (control/stored-providers.ts).
  */
 import type { Logger } from "pino";
 import type { RoutingRule } from "../routing/router.js";
 import { parseRuleDefinition, ruleFromDefinition } from "../routing/rule-definitions.js";
-import type { ApiKeyRecord, ControlStore, RoutingRuleRecord } from "../store/types.js";
+import type { ApiKeyRecord, ControlStore, ProviderRecord, RoutingRuleRecord } from "../store/types.js";
 
 export interface ControlSnapshotData {
   version: number;
   keysByHash: ReadonlyMap<string, ApiKeyRecord>;
   rules: ReadonlyMap<string, RoutingRule>;
+  /** Providers created through the admin API, credentials still sealed. */
+  providers: readonly ProviderRecord[];
 }
 
 export interface ControlSnapshotOptions {
@@ -21,10 +26,12 @@ export interface ControlSnapshotOptions {
   pollMs: number;
   logger: Logger;
   onReloadError?: (error: unknown) => void;
+  /** Called with every snapshot loaded, before it serves (must not throw). */
+  onLoad?: (data: ControlSnapshotData) => void;
 }
 
 export class ControlSnapshot {
-  private data: ControlSnapshotData = { version: -1, keysByHash: new Map(), rules: new Map() };
+  private data: ControlSnapshotData = { version: -1, keysByHash: new Map(), rules: new Map(), providers: [] };
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
 
@@ -45,12 +52,19 @@ export class ControlSnapshot {
   async load(): Promise<void> {
     const { store } = this.options;
     const version = await store.controlVersion();
-    const [keys, rules] = await Promise.all([store.listApiKeys(), store.listRoutingRules()]);
-    this.data = {
+    const [keys, rules, providers] = await Promise.all([
+      store.listApiKeys(),
+      store.listRoutingRules(),
+      store.listProviders(),
+    ]);
+    const data = {
       version,
       keysByHash: new Map(keys.map((key) => [key.hash, key])),
       rules: this.routingRules(rules),
+      providers,
     };
+    this.options.onLoad?.(data);
+    this.data = data;
   }
 
   /**
