@@ -5,7 +5,10 @@
  * unsealed (the gateway started with another master key) or no longer passes the checks is left
  * out and logged — never a failed start or a crash loop: the other providers keep serving.
  * Unchanged rows keep their instance, so a reload unseals only what changed and the model lists
- * cached per instance survive it.
+ * cached per instance survive it. A row whose credential was only resealed (a master-key rotation:
+ * same `updated_at`, another sealed value) that this process's key cannot unseal keeps the
+ * instance it had: the credential is the same, so a running gateway serves on until it restarts
+ * with the new key.
  */
 import type { Logger } from "pino";
 import { ConfigError } from "../config/config-error.js";
@@ -38,15 +41,18 @@ export class StoredProviders {
     const instances: ProviderInstance[] = [];
     for (const record of records) {
       let entry = this.built.get(record.name);
+      const updatedAt = record.updatedAt.getTime();
       if (
         entry === undefined ||
-        entry.updatedAt !== record.updatedAt.getTime() ||
+        entry.updatedAt !== updatedAt ||
         entry.sealedApiKey !== record.sealedApiKey
       ) {
+        const resealed = entry !== undefined && entry.updatedAt === updatedAt && entry.instance !== null;
+        const instance = this.build(record, resealed);
         entry = {
-          updatedAt: record.updatedAt.getTime(),
+          updatedAt,
           sealedApiKey: record.sealedApiKey,
-          instance: this.build(record),
+          instance: instance ?? (resealed ? (entry?.instance ?? null) : null),
         };
         this.built.set(record.name, entry);
       }
@@ -55,7 +61,8 @@ export class StoredProviders {
     return instances;
   }
 
-  private build(record: ProviderRecord): ProviderInstance | null {
+  /** `resealed`: the row was resealed under another key; one this key cannot unseal is kept as it was. */
+  private build(record: ProviderRecord, resealed = false): ProviderInstance | null {
     const { logger } = this.options;
     let apiKey: string | null = null;
     if (record.sealedApiKey !== null) {
@@ -64,6 +71,13 @@ export class StoredProviders {
         if (masterKey === undefined) throw new Error("no master key");
         apiKey = unseal(masterKey, record.sealedApiKey);
       } catch {
+        if (resealed) {
+          logger?.warn(
+            { provider: record.name },
+            `the stored provider '${record.name}' was resealed under a new master key; this gateway keeps the credential it already has until it restarts with the new FLOOPY_MASTER_KEY`,
+          );
+          return null;
+        }
         logger?.error(
           { provider: record.name },
           `the stored provider '${record.name}' could not be unsealed with this master key (FLOOPY_MASTER_KEY, or master.key in the data dir); it is skipped until the gateway runs with the key it was sealed with (see docs/secrets.md)`,
