@@ -1,5 +1,5 @@
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { capturedLogger } from "../../test/support/captured-logger.js";
 import type { ProviderRecord } from "../store/types.js";
 import { seal } from "./master-key.js";
 import { StoredProviders } from "./stored-providers.js";
@@ -7,6 +7,24 @@ import { StoredProviders } from "./stored-providers.js";
 const key = Buffer.alloc(32, 1);
 const otherKey = Buffer.alloc(32, 2);
 const SECRET = "sk-stored-canary-0123456789";
+
+/** A real logger whose lines are kept, to check what the operator is told (and that no key is in it). */
+function capturedLogger() {
+  const raw: string[] = [];
+  const lines: Array<{ msg: string; provider?: string }> = [];
+  const logger = pino(
+    {
+      level: "info",
+    },
+    {
+      write(line: string) {
+        raw.push(line);
+        lines.push(JSON.parse(line));
+      },
+    },
+  );
+  return { logger, lines, text: () => raw.join("") };
+}
 
 function record(overrides: Partial<ProviderRecord> = {}): ProviderRecord {
   return {
