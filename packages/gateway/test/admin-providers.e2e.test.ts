@@ -14,6 +14,8 @@ import { join } from "node:path";
 import { type FakeOpenAI, startFakeOpenAI } from "@floopy/testkit";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { loadMasterKey, seal, unseal } from "../src/control/master-key.js";
+import { openStores } from "../src/store/index.js";
 import { floopy, type SpawnedGateway, spawnGateway } from "./support/spawn-gateway.js";
 
 const CANARY = `sk-canary-${randomBytes(12).toString("hex")}`;
@@ -341,5 +343,48 @@ describe("providers from the admin API", () => {
     expect(everything).toContain("floopy gateway listening");
     expect(everything).not.toContain(CANARY);
     expect(everything).not.toContain(ORG_CANARY);
+  });
+});
+
+describe("rotating the master key kept in the data dir", () => {
+  it("reseals under a generated key and rewrites master.key, printing no key", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "floopy-rotate-"));
+    try {
+      const oldKey = loadMasterKey({ fromEnv: undefined, dataDir: directory, distributed: false }).key;
+      const stores = await openStores({ dataDir: directory });
+      try {
+        await stores.control.saveProvider({
+          name: "local",
+          type: "openai-compatible",
+          baseUrl: "http://127.0.0.1:9/v1",
+          models: null,
+          orgId: null,
+          sealedApiKey: seal(oldKey, CANARY),
+          source: "admin",
+          mode: "create",
+        });
+      } finally {
+        await stores.close();
+      }
+      // An empty FLOOPY_MASTER_KEY is unset: the key is the data dir's file.
+      const environment = { FLOOPY_DATA_DIR: directory, FLOOPY_MASTER_KEY: "" };
+      const rotated = await floopy(["secrets", "rotate-master-key", "--generate"], environment);
+      expect(rotated.stdout).toContain("resealed 1 stored provider credential(s)");
+      expect(rotated.stdout).toContain(join(directory, "master.key"));
+      const newKey = loadMasterKey({ fromEnv: undefined, dataDir: directory, distributed: false }).key;
+      expect(newKey.equals(oldKey)).toBe(false);
+      expect(rotated.stdout).not.toContain(newKey.toString("base64"));
+      expect(readdirSync(directory)).not.toContain("master.key.new");
+      const reopened = await openStores({ dataDir: directory });
+      try {
+        const sealed = (await reopened.control.getProvider("local"))?.sealedApiKey ?? "";
+        expect(unseal(newKey, sealed)).toBe(CANARY);
+        expect(() => unseal(oldKey, sealed)).toThrow();
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
