@@ -16,7 +16,9 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadMasterKey, seal, unseal } from "../src/control/master-key.js";
 import { openStores } from "../src/store/index.js";
+import { describeWithPostgres } from "./support/postgres.js";
 import { floopy, type SpawnedGateway, spawnGateway } from "./support/spawn-gateway.js";
+import { startTestGateway, type TestGateway } from "./support/test-gateway.js";
 
 const CANARY = `sk-canary-${randomBytes(12).toString("hex")}`;
 const ORG_CANARY = `sk-orgcanary-${randomBytes(12).toString("hex")}`;
@@ -386,5 +388,59 @@ describe("rotating the master key kept in the data dir", () => {
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
+  });
+});
+
+describeWithPostgres("providers from the admin API on PostgreSQL", (postgres) => {
+  let first: TestGateway;
+  let second: TestGateway;
+  const masterKey = randomBytes(32).toString("base64");
+
+  beforeAll(async () => {
+    const environment = {
+      FLOOPY_DATABASE_URL: await postgres.freshSchemaUrl(),
+      FLOOPY_MASTER_KEY: masterKey,
+      FLOOPY_ADMIN_KEY: ADMIN_KEY,
+    };
+    first = await startTestGateway({ env: environment });
+    second = await startTestGateway({ env: environment });
+  });
+  afterAll(async () => {
+    await Promise.all([first?.close(), second?.close()]);
+  });
+
+  it("serves a provider created on one instance from the other within a poll, sealed in the database", async () => {
+    const response = await fetch(`${first.gateway.url}/admin/providers`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        "content-type": "application/json",
+        "x-floopy-confirm": "providers",
+      },
+      body: JSON.stringify({
+        name: "pg-stored",
+        type: "openai-compatible",
+        base_url: second.backup.url,
+        api_key: "sk-backup-secret-1234567890",
+      }),
+    });
+    expect(response.status).toBe(201);
+    await vi.waitFor(
+      async () => {
+        const { response: answer } = await second.client.chat.completions
+          .create({ model: "pg-stored/any-model", messages: [{ role: "user", content: "hi" }] })
+          .withResponse();
+        expect(answer.headers.get("floopy-provider")).toBe("pg-stored");
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const schema = postgres.schemas.at(-1);
+    const rows = await postgres.query(
+      `select sealed_api_key from ${schema}.providers where name = 'pg-stored'`,
+    );
+    const sealed = String(rows.rows[0]?.sealed_api_key);
+    expect(sealed).toMatch(/^v1:/);
+    expect(sealed).not.toContain("sk-backup-secret-1234567890");
+    expect(unseal(Buffer.from(masterKey, "base64"), sealed)).toBe("sk-backup-secret-1234567890");
   });
 });
