@@ -17,7 +17,8 @@ import { bootstrapKeys } from "./control/bootstrap-keys.js";
 import { checkStartup, planStartup } from "./control/check-startup.js";
 import { removeStaleConfigRules, saveConfigRules } from "./control/config-rules.js";
 import { ControlSnapshot } from "./control/control-snapshot.js";
-import { loadMasterKey } from "./control/master-key.js";
+import { loadMasterKey, seal } from "./control/master-key.js";
+import { StoredProviders } from "./control/stored-providers.js";
 import { type MockUpstream, startMockUpstream } from "./demo/mock-upstream.js";
 import { trackConnections } from "./http/connection-tracker.js";
 import { holdRequests } from "./http/hold-requests.js";
@@ -31,6 +32,7 @@ import { InFlightRequests } from "./pipeline/in-flight.js";
 import { ModelDirectory } from "./pipeline/model-directory.js";
 import type { GatewayServices } from "./pipeline/services.js";
 import { demoProvider, resolveProviders } from "./providers/provider-instance.js";
+import { ProviderSet } from "./providers/provider-set.js";
 import { findSelfLoop } from "./providers/self-loop.js";
 import { InstanceMarker } from "./records/instance-marker.js";
 import { RecordQueue } from "./records/record-queue.js";
@@ -40,7 +42,7 @@ import { openSharedState } from "./store/open-shared-state.js";
 import { openStores } from "./store/open-stores.js";
 import type { SharedState } from "./store/shared-state.js";
 import { isStoreUnreachable } from "./store/store-unreachable.js";
-import type { RequestLogRecord, Stores } from "./store/types.js";
+import type { ProviderRecord, RequestLogRecord, Stores } from "./store/types.js";
 import { ImageFetcher } from "./upstream/image-fetcher.js";
 import { UpstreamClient } from "./upstream/upstream-client.js";
 
@@ -59,7 +61,7 @@ export interface Gateway {
   port: number;
   services: GatewayServices;
   stores: Stores;
-  /** Signs the cursors of Floopy's own API lists (nothing is sealed with it yet). */
+  /** Seals the credentials of providers stored through the admin API; signs list cursors. */
   masterKey: Buffer;
   close(): Promise<void>;
 }
@@ -75,9 +77,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     distributed: settings.databaseUrl !== undefined,
   });
   if (masterKey.generatedAt !== null) {
-    // Today the key only signs list cursors (a lost key invalidates open cursors, nothing more):
-    // no warning, since nothing is sealed with it yet.
-    logger.info({ path: masterKey.generatedAt }, "generated a master key (signs list cursors)");
+    logger.warn(
+      { path: masterKey.generatedAt },
+      "generated a master key: it seals the credentials of providers created through the admin API, so keep it with the database (without it they cannot be read); set FLOOPY_MASTER_KEY to manage it yourself (docs/secrets.md)",
+    );
   }
   const stores = await openStores({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
   let demo: MockUpstream | null = null;
@@ -91,9 +94,30 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         "DEMO MODE: the built-in demo provider is enabled; its answers are canned, not a model's",
       );
     }
+    // Providers from the store join the environment's and the file's; they are read again with
+    // every snapshot, so one created through the admin API reaches every instance within a poll.
+    const storedProviders = new StoredProviders({ masterKey: masterKey.key, logger });
+    const providerSet = new ProviderSet({ fixed: providers, aliases: config.file.models ?? {} });
+    const applyStoredProviders = (records: readonly ProviderRecord[]) => {
+      const applied = providerSet.replaceStored(storedProviders.instances(records));
+      for (const id of applied.shadowed) {
+        logger.warn(
+          { provider: id },
+          `the stored provider '${id}' is shadowed by the provider '${id}' from the environment or the config file, which wins; rename or delete one of them`,
+        );
+      }
+      for (const looping of applied.looping) {
+        logger.error(
+          { provider: looping.id, baseUrl: looping.baseUrl },
+          `the stored provider '${looping.id}' points back at this gateway (${looping.baseUrl}); skipped`,
+        );
+      }
+    };
+    // Before the start's checks, so config-file rules may name stored providers.
+    applyStoredProviders(await stores.control.listProviders());
     // The same checks `floopy config validate` runs (control/check-startup.ts).
-    const plan = planStartup(config, providers);
-    const { catalogue, fileOwnsConfig, keyOptions } = plan;
+    const plan = planStartup(config, providerSet.providers);
+    const { fileOwnsConfig, keyOptions } = plan;
     const configRules = { ...plan.configRules, logger };
     await checkStartup(stores.control, plan);
     const metrics = new GatewayMetrics();
@@ -110,6 +134,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       logger,
       onReloadError: () => metrics.storeErrors.inc({ store: "control", operation: "snapshot_reload" }),
       notifyOthers: () => shared.notifier.publish("control"),
+      onLoad: (data) => applyStoredProviders(data.providers),
     });
     const dropWarnings = new ThrottledWarning(logger, "request records dropped", 10_000);
     // During an outage every flush fails: one line per interval, not one per flush.
@@ -155,9 +180,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       settings,
       images,
       snapshot,
-      catalogue,
+      providers: providerSet,
       models: new ModelDirectory({
-        providers,
         upstream,
         ttlMs: settings.modelListTtlMs,
         waitMs: settings.modelListTimeoutMs,
@@ -189,7 +213,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       random: Math.random,
       instanceId: marker.id,
       cursorSecret: createHmac("sha256", masterKey.key).update("floopy list cursors v1").digest(),
-      secrets: providers.map((provider) => provider.apiKey).filter((key): key is string => key !== null),
+      // A getter: the set grows as stored providers are unsealed.
+      get secrets() {
+        return providerSet.secrets;
+      },
+      seal: (plaintext) => seal(masterKey.key, plaintext),
     };
     const app = buildServer({
       services,
@@ -235,6 +263,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           `${looping.settings.baseUrl}: ${looping.baseUrl} points back at this gateway (listening on port ${bound.port}); set it to the provider's own URL`,
         );
       }
+      // A stored provider that loops is skipped (and logged) when the snapshot loads, not fatal:
+      // the operator fixes it through the admin API of a gateway that runs.
+      providerSet.listening(bound);
       // From here on this instance is sure to run: write what it owns, then serve.
       if (fileOwnsConfig) await saveConfigRules(stores.control, configRules);
       const bootstrapped = await bootstrapKeys(stores.control, keyOptions);
@@ -273,7 +304,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       await Promise.all([upstream.close(), images.close()]);
       throw error;
     }
-    if (providers.length === 0) {
+    if (providerSet.providers.length === 0) {
       logger.warn(
         "no provider is enabled: set OPENAI_API_KEY (or ANTHROPIC_API_KEY, GEMINI_API_KEY, …), add providers to the config file, or try `floopy serve --demo`",
       );
@@ -291,7 +322,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       {
         url,
         store: stores.kind,
-        providers: providers.map((provider) => provider.id),
+        providers: providerSet.providers.map((provider) => provider.id),
       },
       "floopy gateway listening",
     );

@@ -4,6 +4,7 @@
  * append an entry to the audit log (who, what, hashes before and after), then this instance's
  * snapshot reloads, so the caller's next request already sees the change.
  */
+import { GatewayError } from "../errors/gateway-error.js";
 import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { parseJsonBody } from "../pipeline/json-body.js";
@@ -15,6 +16,7 @@ import { constraintsAdmin } from "./constraints.js";
 import { keysAdmin } from "./keys.js";
 import { orgsAdmin } from "./orgs.js";
 import { projectsAdmin } from "./projects.js";
+import { providersAdmin } from "./providers.js";
 import { type AdminCall, routingRulesAdmin } from "./routing-rules.js";
 
 type Handler = (request: AdminRequest, deps: AdminDependencies) => Promise<AdminAnswer>;
@@ -41,6 +43,11 @@ export const adminRoutes: readonly IngressRoute[] = [
   admin("GET", "/admin/constraints/:id", "admin_constraints", constraintsAdmin.get),
   admin("PUT", "/admin/constraints/:id", "admin_constraints", constraintsAdmin.replace),
   admin("GET", "/admin/audit", "admin_audit", auditAdmin.list),
+  providers("GET", "/admin/providers", "list"),
+  providers("POST", "/admin/providers", "create"),
+  providers("GET", "/admin/providers/:id", "get"),
+  providers("PUT", "/admin/providers/:id", "replace"),
+  providers("DELETE", "/admin/providers/:id", "delete"),
 ];
 
 function admin(method: IngressRoute["method"], url: string, route: string, handler: Handler): IngressRoute {
@@ -92,21 +99,53 @@ async function answerRoutingRules(
   context: RequestContext,
   action: AdminCall["action"],
 ): Promise<StageResponse> {
+  const answer = await routingRulesAdmin(adminCall(context, action, false), dependencies(context));
+  return { status: answer.status, body: answer.body };
+}
+
+function providers(method: IngressRoute["method"], url: string, action: AdminCall["action"]): IngressRoute {
+  return {
+    method,
+    url,
+    protocol: "floopy-api",
+    operation: "admin",
+    route: "admin_providers",
+    bodyLimit: "admin",
+    stages: [authenticate, (context) => answerProviders(context, action)],
+  };
+}
+
+async function answerProviders(context: RequestContext, action: AdminCall["action"]): Promise<StageResponse> {
+  const { services } = context;
+  const answer = await providersAdmin(adminCall(context, action, true), {
+    ...dependencies(context),
+    providers: services.providers,
+    seal: services.seal,
+  });
+  return { status: answer.status, body: answer.body };
+}
+
+/**
+ * The call a handler answers. `secretBody`: the body may hold a credential, so a parse error
+ * says only that it is not JSON (the parser's message quotes the text around the mistake).
+ */
+function adminCall(context: RequestContext, action: AdminCall["action"], secretBody: boolean): AdminCall {
   const { services, params } = context;
   const { id, ...query } = params;
-  const call: AdminCall = {
-    action,
-    name: id,
-    query,
-    headers: context.headers,
-    body:
-      action === "create" || action === "replace"
-        ? parseJsonBody(context.rawBody, services.settings.maxJsonDepth, "invalid_body")
-        : undefined,
-    key: context.key,
-  };
-  const answer = await routingRulesAdmin(call, dependencies(context));
-  return { status: answer.status, body: answer.body };
+  let body: unknown;
+  if (action === "create" || action === "replace") {
+    try {
+      body = parseJsonBody(context.rawBody, services.settings.maxJsonDepth, "invalid_body");
+    } catch (error) {
+      if (!secretBody || !(error instanceof GatewayError)) throw error;
+      throw new GatewayError(
+        "BAD_REQUEST",
+        "The request body is not a JSON object Floopy can read (empty, malformed or nested too deep).",
+        { wireCode: "invalid_body" },
+      );
+    }
+  }
+  return { action, name: id, query, headers: context.headers, body, key: context.key };
 }
 
 function dependencies(context: RequestContext): AdminDependencies {
@@ -114,7 +153,7 @@ function dependencies(context: RequestContext): AdminDependencies {
   return {
     store: services.stores.control,
     snapshot: services.snapshot,
-    catalogue: services.catalogue,
+    catalogue: services.providers.catalogue,
     cursorSecret: services.cursorSecret,
     audit: async (change) => {
       const entry = auditEntry(change, context.key?.id ?? null, context.id);

@@ -175,12 +175,13 @@ function validBody(
   return { name, definition: parsed.definition };
 }
 
-function requireConfirmation(call: AdminCall): void {
+/** A write that changes live routing needs `X-Floopy-Confirm: <resource>`; without it nothing changes. */
+export function requireConfirmation(call: AdminCall, resource = CONFIRM, what = "routing rules"): void {
   const confirm = call.headers["x-floopy-confirm"];
-  if (confirm !== CONFIRM) {
+  if (confirm !== resource) {
     throw new GatewayError(
       "confirmation_required",
-      `Changing routing rules changes live routing: send the header 'X-Floopy-Confirm: ${CONFIRM}' to confirm.`,
+      `Changing ${what} changes live routing: send the header 'X-Floopy-Confirm: ${resource}' to confirm.`,
       { param: "X-Floopy-Confirm" },
     );
   }

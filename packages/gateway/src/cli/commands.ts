@@ -6,6 +6,7 @@ import { keysHashCommand } from "./commands/keys-hash.js";
 import { keysListCommand } from "./commands/keys-list.js";
 import { keysRevokeCommand } from "./commands/keys-revoke.js";
 import { keysUpdateCommand } from "./commands/keys-update.js";
+import { secretsRotateMasterKeyCommand } from "./commands/secrets-rotate-master-key.js";
 import { serveCommand } from "./commands/serve.js";
 
 export const commands: readonly CommandSpec[] = [
@@ -16,4 +17,5 @@ export const commands: readonly CommandSpec[] = [
   keysRevokeCommand,
   keysHashCommand,
   configValidateCommand,
+  secretsRotateMasterKeyCommand,
 ];

@@ -1,7 +1,8 @@
 /**
- * The `floopy` command: `serve`, `keys create|list|update|revoke|hash`, `config validate`. Reads
- * the same environment as the gateway (INTERFACE.md "Starting it"), so `floopy keys create` next
- * to a running gateway writes to the same store and the gateway picks the key up within seconds.
+ * The `floopy` command: `serve`, `keys create|list|update|revoke|hash`, `config validate`,
+ * `secrets rotate-master-key`. Reads the same environment as the gateway (INTERFACE.md "Starting
+ * it"), so `floopy keys create` next to a running gateway writes to the same store and the gateway
+ * picks the key up within seconds.
  * Each command lives in commands/; this file parses, runs, and turns a failure into one line.
  */
 import { type LoadedConfig, loadConfig } from "../config/load-config.js";

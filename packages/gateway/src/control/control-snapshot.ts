@@ -4,11 +4,20 @@
  * created or revoked by `floopy keys` in another process, or by another instance sharing the
  * database, takes effect here within one poll interval. A write made through this instance's admin
  * API reloads at once (`reloadAfterWrite`).
+ *
+ * Stored providers are held still sealed; `onLoad` hands each new snapshot to the composition
+ * root, which unseals and swaps in the providers routing uses (control/stored-providers.ts).
  */
 import type { Logger } from "pino";
 import type { RoutingRule } from "../routing/router.js";
 import { parseRuleDefinition, ruleFromDefinition } from "../routing/rule-definitions.js";
-import type { ApiKeyRecord, ControlStore, OrgConstraints, RoutingRuleRecord } from "../store/types.js";
+import type {
+  ApiKeyRecord,
+  ControlStore,
+  OrgConstraints,
+  ProviderRecord,
+  RoutingRuleRecord,
+} from "../store/types.js";
 
 export interface ControlSnapshotData {
   version: number;
@@ -16,6 +25,8 @@ export interface ControlSnapshotData {
   rules: ReadonlyMap<string, RoutingRule>;
   /** Orgs' own constraints (`PUT /v1/constraints`) by org id; an org without a row has none. */
   constraintsByOrg: ReadonlyMap<string, OrgConstraints>;
+  /** Providers created through the admin API, credentials still sealed. */
+  providers: readonly ProviderRecord[];
 }
 
 export interface ControlSnapshotOptions {
@@ -28,6 +39,8 @@ export interface ControlSnapshotOptions {
    * rather than at their next poll. A failure is theirs to cover: the poll still runs.
    */
   notifyOthers?: () => Promise<void>;
+  /** Called with every snapshot loaded, before it serves (must not throw). */
+  onLoad?: (data: ControlSnapshotData) => void;
 }
 
 export class ControlSnapshot {
@@ -36,6 +49,7 @@ export class ControlSnapshot {
     keysByHash: new Map(),
     rules: new Map(),
     constraintsByOrg: new Map(),
+    providers: [],
   };
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
@@ -62,17 +76,21 @@ export class ControlSnapshot {
   async load(): Promise<void> {
     const { store } = this.options;
     const version = await store.controlVersion();
-    const [keys, rules, constraints] = await Promise.all([
+    const [keys, rules, constraints, providers] = await Promise.all([
       store.listApiKeys(),
       store.listRoutingRules(),
       store.listConstraints(),
+      store.listProviders(),
     ]);
-    this.data = {
+    const data = {
       version,
       keysByHash: new Map(keys.map((key) => [key.hash, key])),
       rules: this.routingRules(rules),
       constraintsByOrg: new Map(constraints.map((entry) => [entry.orgId, entry])),
+      providers,
     };
+    this.options.onLoad?.(data);
+    this.data = data;
   }
 
   /**

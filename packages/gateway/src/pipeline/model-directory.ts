@@ -16,7 +16,6 @@ import type { UpstreamClient } from "../upstream/upstream-client.js";
 import { HOP_HEADER } from "./request-loop.js";
 
 export interface ModelDirectoryOptions {
-  providers: readonly ProviderInstance[];
   upstream: UpstreamClient;
   ttlMs: number;
   /** How long a list request waits for a provider before using what it has. */
@@ -28,6 +27,8 @@ export interface ModelDirectoryOptions {
 }
 
 interface Listing {
+  /** The instance listed: a provider replaced under the same id starts a fresh listing. */
+  provider: ProviderInstance;
   /** The last good list; null until one arrived. */
   models: readonly ServedModel[] | null;
   /** When the next fetch is due (a failure retries sooner than the TTL). */
@@ -52,24 +53,24 @@ export class ModelDirectory {
   }
 
   /** Each provider's reported models, null for one that has not been listed successfully. */
-  async served(): Promise<ServedModels> {
+  async served(providers: readonly ProviderInstance[]): Promise<ServedModels> {
     const waits: Promise<void>[] = [];
-    for (const provider of this.options.providers) {
+    for (const provider of providers) {
       const listing = this.listingOf(provider);
       if (this.now() >= listing.dueAt) waits.push(this.refresh(provider, listing));
     }
     if (waits.length > 0) await waitAtMost(Promise.all(waits), this.options.waitMs);
     const served = new Map<string, readonly ServedModel[] | null>();
-    for (const provider of this.options.providers) {
-      served.set(provider.id, this.listings.get(provider.id)?.models ?? null);
+    for (const provider of providers) {
+      served.set(provider.id, this.listingOf(provider).models);
     }
     return served;
   }
 
   private listingOf(provider: ProviderInstance): Listing {
     let listing = this.listings.get(provider.id);
-    if (!listing) {
-      listing = { models: null, dueAt: 0, inFlight: null };
+    if (listing?.provider !== provider) {
+      listing = { provider, models: null, dueAt: 0, inFlight: null };
       this.listings.set(provider.id, listing);
     }
     return listing;

@@ -33,7 +33,7 @@ export function refuseLoop(services: GatewayServices, headers: IncomingHttpHeade
     const entry = hop.trim();
     if (!entry.startsWith(prefix)) continue;
     const providerId = entry.slice(prefix.length);
-    const provider = services.catalogue.provider(providerId);
+    const provider = services.providers.catalogue.provider(providerId);
     const setting = provider?.settings.baseUrl ?? `the base URL of provider '${providerId}'`;
     services.logger.warn(
       { provider: providerId, setting, baseUrl: provider?.baseUrl },

@@ -99,7 +99,8 @@ function resolve(
   reference: string,
   param: string,
 ): Extract<Member<ResolvedModel>, { target: ResolvedModel }> | Unresolved {
-  const resolution = context.services.catalogue.resolve(reference);
+  // A provider stored for one org is in that org's catalogue only.
+  const resolution = context.services.providers.catalogueFor(context.key?.orgId ?? null).resolve(reference);
   if (!resolution.ok) {
     const error = new GatewayError("NOT_FOUND", resolution.message, { param, wireCode: "model_not_found" });
     return unresolved(reference, resolution.reason, resolution.message, error);

@@ -1,5 +1,7 @@
 /**
  * What stages may use: built once by the composition root (`gateway.ts`), read-only on the hot path.
+ * The one part that changes is the provider set, which the composition root swaps when the control
+ * snapshot brings new stored providers (never mid-lookup: each swap replaces whole catalogues).
  */
 import type { Logger } from "pino";
 import type { Settings } from "../config/settings.js";
@@ -7,7 +9,7 @@ import type { ControlSnapshot } from "../control/control-snapshot.js";
 import type { OrgLimits } from "../limits/limit-plan.js";
 import type { PriceBook } from "../limits/pricing.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
-import type { ModelCatalogue } from "../providers/model-catalogue.js";
+import type { ProviderSet } from "../providers/provider-set.js";
 import type { RecordQueue } from "../records/record-queue.js";
 import type { BreakerBook } from "../routing/breaker-book.js";
 import type { TargetStatisticsBook } from "../routing/target-stats.js";
@@ -21,7 +23,11 @@ import type { ModelDirectory } from "./model-directory.js";
 export interface GatewayServices {
   settings: Settings;
   snapshot: ControlSnapshot;
-  catalogue: ModelCatalogue;
+  /**
+   * The enabled providers and their catalogues: `catalogueFor(key's org)` resolves a request's
+   * models; `catalogue` holds every provider (lookups by id, rule validation).
+   */
+  providers: ProviderSet;
   /** What the enabled providers report serving (their model lists, cached), for the model routes. */
   models: ModelDirectory;
   prices: PriceBook;
@@ -40,8 +46,13 @@ export interface GatewayServices {
   records: RecordQueue<RequestLogRecord>;
   metrics: GatewayMetrics;
   logger: Logger;
-  /** Every provider credential, so redaction can remove them from anything recorded or returned. */
+  /**
+   * Every provider credential, so redaction can remove them from anything recorded or returned
+   * (`providers.secrets`: the stored providers' too, as they are unsealed).
+   */
   secrets: readonly string[];
+  /** Seals a provider credential under the master key: the admin API stores only this. */
+  seal: (plaintext: string) => string;
   /** Per-target circuit breakers and moving statistics, fed by dispatch. */
   breakers: BreakerBook;
   targetStats: TargetStatisticsBook;

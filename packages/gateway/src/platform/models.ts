@@ -58,8 +58,10 @@ export const modelRoutes: readonly IngressRoute[] = [
 
 async function answerModels(context: RequestContext): Promise<StageResponse> {
   const { operation } = context;
-  const { catalogue, models } = context.services;
-  const served = await models.served();
+  const { providers, models } = context.services;
+  // A provider stored for one org is listed to that org's keys only.
+  const catalogue = providers.catalogueFor(context.key?.orgId ?? null);
+  const served = await models.served(catalogue.enabledProviders);
   if (operation === "list_models") {
     const entries = catalogue.list(served);
     switch (context.protocol) {

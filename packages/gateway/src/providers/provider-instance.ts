@@ -1,6 +1,7 @@
 /**
  * Enabled providers: built-in declarations switched on by `<PROVIDER>_API_KEY`, merged with the
- * config file's `providers` section (which may also add custom OpenAI-compatible servers).
+ * config file's `providers` section (which may also add custom OpenAI-compatible servers), and
+ * providers stored through the admin API (`storedProviderInstance`), checked the same way.
  */
 
 import { ConfigError } from "../config/config-error.js";
@@ -21,6 +22,56 @@ export interface ProviderInstance {
   allowLinkLocal: boolean;
   /** Where the operator sets this instance's base URL and key, for messages that say what to fix. */
   settings: { baseUrl: string; apiKey: string };
+  /** Only this org's keys may use it (a provider stored for one org); null: every key. */
+  orgId: string | null;
+}
+
+/** A provider from the store with its credential already unsealed (see control/stored-providers.ts). */
+export interface StoredProviderEntry {
+  name: string;
+  type: string;
+  baseUrl: string | null;
+  models: readonly string[] | null;
+  orgId: string | null;
+  apiKey: string | null;
+}
+
+/**
+ * An admin-API provider as an instance, refused (ConfigError naming the field) for what a config
+ * file's provider would be refused for: an unknown type, no base URL where the type has no
+ * default, no key where the type needs one, a URL that is not plain http(s). Link-local and
+ * metadata addresses are refused at connect time, as for every provider (the address guard); such
+ * providers never get `allow_link_local`.
+ */
+export function storedProviderInstance(entry: StoredProviderEntry): ProviderInstance {
+  if (!isProviderType(entry.type) || entry.type === "mock") {
+    throw new ConfigError(
+      `type: unknown provider type "${entry.type}" (known: ${storedProviderTypes().join(", ")})`,
+    );
+  }
+  const declaration = providerRegistry[entry.type];
+  const baseUrl = entry.baseUrl ?? declaration.defaultBaseUrl;
+  if (baseUrl === null) throw new ConfigError(`base_url: required for a provider of type ${entry.type}`);
+  if ((entry.apiKey === null || entry.apiKey === "") && !declaration.keyOptional) {
+    throw new ConfigError(`api_key: required for a provider of type ${entry.type}`);
+  }
+  const setting = `the admin API's provider '${entry.name}' (PUT /admin/providers/${entry.name})`;
+  return {
+    id: entry.name,
+    type: entry.type,
+    declaration,
+    baseUrl: checkBaseUrl(baseUrl, "base_url"),
+    apiKey: entry.apiKey === "" ? null : entry.apiKey,
+    models: entry.models ?? [],
+    allowLinkLocal: false,
+    settings: { baseUrl: `${setting}, base_url`, apiKey: `${setting}, api_key` },
+    orgId: entry.orgId,
+  };
+}
+
+/** The types a stored provider may have: every registered one but the demo provider. */
+export function storedProviderTypes(): ProviderType[] {
+  return (Object.keys(providerRegistry) as ProviderType[]).filter((type) => type !== "mock");
 }
 
 export function resolveProviders(
@@ -49,6 +100,7 @@ export function resolveProviders(
       models: [],
       allowLinkLocal: false,
       settings: { baseUrl: `${declaration.envPrefix}_BASE_URL`, apiKey: keyName },
+      orgId: null,
     });
   }
   for (const [id, entry] of Object.entries(configured ?? {})) {
@@ -91,6 +143,7 @@ export function resolveProviders(
         baseUrl: entry.base_url === undefined && fromEnv ? fromEnv.settings.baseUrl : `${where}.base_url`,
         apiKey: entry.api_key === undefined && fromEnv ? fromEnv.settings.apiKey : `${where}.api_key`,
       },
+      orgId: null,
     });
   }
   return [...instances.values()];
@@ -107,6 +160,7 @@ export function demoProvider(baseUrl: string): ProviderInstance {
     models: [],
     allowLinkLocal: false,
     settings: { baseUrl: "--demo", apiKey: "--demo" },
+    orgId: null,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * A read-only view of the control store, for `floopy config validate`: what a start reads before
- * it writes (routing rules by name, keys by hash), without creating, migrating or writing
+ * it writes (routing rules by name, keys by hash, stored providers), without creating, migrating or writing
  * anything. A database that does not exist yet, or whose tables do not, reads as empty — as it
  * would on the first start, which creates them. (A SQLite reader of a WAL database may leave the
  * shared-memory index and an empty log beside the file; they hold no data.)
@@ -14,7 +14,7 @@ import type { Database } from "./sql/schema.js";
 import { SqlControlStore } from "./sql/sql-control-store.js";
 import type { ControlStore } from "./types.js";
 
-export type ControlReader = Pick<ControlStore, "getRoutingRule" | "findApiKeyByHash">;
+export type ControlReader = Pick<ControlStore, "getRoutingRule" | "findApiKeyByHash" | "listProviders">;
 
 export interface OpenedControlReader {
   reader: ControlReader;
@@ -24,6 +24,7 @@ export interface OpenedControlReader {
 const empty: ControlReader = {
   getRoutingRule: async () => undefined,
   findApiKeyByHash: async () => undefined,
+  listProviders: async () => [],
 };
 
 export async function openControlReader(options: OpenStoresOptions): Promise<OpenedControlReader> {
@@ -46,6 +47,7 @@ export async function openControlReader(options: OpenStoresOptions): Promise<Ope
           tables.has("routing_rules") ? control.getRoutingRule(name) : Promise.resolve(undefined),
         findApiKeyByHash: (hash) =>
           tables.has("api_keys") ? control.findApiKeyByHash(hash) : Promise.resolve(undefined),
+        listProviders: () => (tables.has("providers") ? control.listProviders() : Promise.resolve([])),
       },
       close: () => db.destroy(),
     };
@@ -56,7 +58,7 @@ export async function openControlReader(options: OpenStoresOptions): Promise<Ope
 }
 
 async function existingTables(db: Kysely<Database>, kind: "sqlite" | "postgres"): Promise<Set<string>> {
-  const names = ["routing_rules", "api_keys"];
+  const names = ["routing_rules", "api_keys", "providers"];
   if (kind === "sqlite") {
     const { rows } = await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(
       db,

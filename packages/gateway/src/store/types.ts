@@ -98,6 +98,41 @@ export type DeleteRoutingRuleResult =
   /** Keys (not revoked) name it as their default rule. */
   | { outcome: "in_use"; keyIds: string[] };
 
+/** Where a stored provider came from; only the admin API writes providers to the store today. */
+export type ProviderSource = "admin";
+
+/**
+ * A provider created through the admin API. Its credential is kept only sealed under the master
+ * key (`control/master-key.ts`); the store never sees, and never returns, the plain key.
+ */
+export interface ProviderRecord {
+  /** Unique, lowercase; callers name its models `<name>/<model>`. */
+  name: string;
+  /** A provider type of the registry (`openai`, `openai-compatible`, …), checked before storing. */
+  type: string;
+  /** Null: the type's default base URL. */
+  baseUrl: string | null;
+  /** Models served in addition to the type's catalogue; null when none are named. */
+  models: string[] | null;
+  /** Usable only by this org's keys; null: instance-wide. */
+  orgId: string | null;
+  /** `seal()` output; null for a type that takes no credential. */
+  sealedApiKey: string | null;
+  source: ProviderSource;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type SaveProvider = Omit<ProviderRecord, "createdAt" | "updatedAt"> & {
+  /** `create`: only if no provider has the name. `upsert`: create, or replace the one that has it. */
+  mode: "create" | "upsert";
+};
+
+export type SaveProviderResult =
+  | { outcome: "created" | "replaced"; provider: ProviderRecord }
+  /** Create mode and the name is taken. */
+  | { outcome: "exists"; provider: ProviderRecord };
+
 export interface ControlStore {
   /** Monotonic counter bumped by every control-plane write; instances poll it to rebuild their snapshot. */
   controlVersion(): Promise<number>;
@@ -145,6 +180,18 @@ export interface ControlStore {
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   /** Newest first, keyset-paged by (createdAt, id). */
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+  /** By name. */
+  listProviders(): Promise<ProviderRecord[]>;
+  getProvider(name: string): Promise<ProviderRecord | undefined>;
+  /** Writes in one transaction; a replace keeps the creation time. */
+  saveProvider(provider: SaveProvider): Promise<SaveProviderResult>;
+  /** False when no provider has the name. */
+  deleteProvider(name: string): Promise<boolean>;
+  /**
+   * Master-key rotation: replaces every sealed credential with `reseal(sealed)`, all in one
+   * transaction; one that throws leaves every row as it was. Returns how many were resealed.
+   */
+  resealProviderKeys(reseal: (sealed: string) => string): Promise<number>;
 }
 
 /** An org's own limits (`PUT /v1/constraints`); each null when unset. */

@@ -604,6 +604,139 @@ export function storeContract(open: () => Promise<Stores>): void {
     ]);
   });
 
+  it("creates, replaces, lists and deletes providers, bumping the version on every write", async () => {
+    const name = unique("vllm").toLowerCase();
+    const orgId = unique("org");
+    await stores.control.ensureOrg({ id: orgId, name: orgId });
+    const version = async () => stores.control.controlVersion();
+    const start = await version();
+    const fields = {
+      name,
+      type: "openai-compatible",
+      baseUrl: "http://10.0.0.5:8000/v1",
+      models: ["llama-3.1-8b", "qwen"],
+      orgId: null,
+      sealedApiKey: "v1:iv:tag:first",
+      source: "admin" as const,
+    };
+    const created = await stores.control.saveProvider({ ...fields, mode: "create" });
+    expect(created).toEqual({
+      outcome: "created",
+      provider: { ...fields, createdAt: expect.any(Date), updatedAt: expect.any(Date) },
+    });
+    expect(await version()).toBe(start + 1);
+    expect(await stores.control.getProvider(name)).toEqual(created.provider);
+    expect(await stores.control.listProviders()).toContainEqual(created.provider);
+
+    // A create on a taken name is refused and writes nothing.
+    const other = { ...fields, type: "groq", sealedApiKey: "v1:iv:tag:other" };
+    expect(await stores.control.saveProvider({ ...other, mode: "create" })).toEqual({
+      outcome: "exists",
+      provider: created.provider,
+    });
+    expect(await version()).toBe(start + 1);
+
+    // An upsert replaces every field, keeping the creation time; nulls stay nulls.
+    const replacement = {
+      ...fields,
+      type: "groq",
+      baseUrl: null,
+      models: null,
+      orgId,
+      sealedApiKey: null,
+    };
+    const replaced = await stores.control.saveProvider({ ...replacement, mode: "upsert" });
+    expect(replaced).toEqual({
+      outcome: "replaced",
+      provider: { ...replacement, createdAt: created.provider.createdAt, updatedAt: expect.any(Date) },
+    });
+    expect(await version()).toBe(start + 2);
+    expect(await stores.control.getProvider(name)).toEqual(replaced.provider);
+
+    // An upsert of a new name creates.
+    const fresh = unique("fresh").toLowerCase();
+    expect(await stores.control.saveProvider({ ...fields, name: fresh, mode: "upsert" })).toMatchObject({
+      outcome: "created",
+      provider: { name: fresh },
+    });
+    expect(await version()).toBe(start + 3);
+
+    expect(await stores.control.deleteProvider(name)).toBe(true);
+    expect(await version()).toBe(start + 4);
+    expect(await stores.control.getProvider(name)).toBeUndefined();
+    expect(await stores.control.deleteProvider(name)).toBe(false);
+    expect(await version()).toBe(start + 4);
+    expect((await stores.control.listProviders()).map((provider) => provider.name)).not.toContain(name);
+    await stores.control.deleteProvider(fresh);
+  });
+
+  it("lets exactly one of several concurrent creates of a provider win", async () => {
+    const name = unique("race").toLowerCase();
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, (_, index) =>
+        stores.control.saveProvider({
+          name,
+          type: "openai",
+          baseUrl: null,
+          models: null,
+          orgId: null,
+          sealedApiKey: `v1:iv:tag:${index}`,
+          source: "admin",
+          mode: "create",
+        }),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome.outcome === "created")).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.outcome === "exists")).toHaveLength(4);
+    await stores.control.deleteProvider(name);
+  });
+
+  it("reseals every provider credential in one transaction, or none of them", async () => {
+    const names = [unique("a").toLowerCase(), unique("b").toLowerCase(), unique("keyless").toLowerCase()];
+    const [first, second, keyless] = names as [string, string, string];
+    const save = (name: string, sealedApiKey: string | null) =>
+      stores.control.saveProvider({
+        name,
+        type: "openai-compatible",
+        baseUrl: "http://127.0.0.1:1/v1",
+        models: null,
+        orgId: null,
+        sealedApiKey,
+        source: "admin",
+        mode: "create",
+      });
+    await save(first, "old:first");
+    await save(second, "old:second");
+    await save(keyless, null);
+    const sealedOf = async (name: string) => (await stores.control.getProvider(name))?.sealedApiKey;
+
+    // A reseal that fails part-way leaves every row as it was, and the version alone.
+    const before = await stores.control.controlVersion();
+    let calls = 0;
+    await expect(
+      stores.control.resealProviderKeys((sealed) => {
+        calls++;
+        if (sealed === "old:second") throw new Error("cannot unseal");
+        return sealed.replace("old:", "new:");
+      }),
+    ).rejects.toThrow("cannot unseal");
+    expect(calls).toBeGreaterThan(0);
+    expect(await sealedOf(first)).toBe("old:first");
+    expect(await sealedOf(second)).toBe("old:second");
+    expect(await stores.control.controlVersion()).toBe(before);
+
+    // Other tests' providers may share the database: reseal theirs unchanged in form.
+    const count = await stores.control.resealProviderKeys((sealed) =>
+      sealed.startsWith("old:") ? sealed.replace("old:", "new:") : sealed,
+    );
+    expect(count).toBeGreaterThanOrEqual(2);
+    expect(await sealedOf(first)).toBe("new:first");
+    expect(await sealedOf(second)).toBe("new:second");
+    expect(await sealedOf(keyless)).toBeNull();
+    expect(await stores.control.controlVersion()).toBe(before + 1);
+    for (const name of names) await stores.control.deleteProvider(name);
+  });
+
   it("keeps gateway instance markers: saved, updated in place, listed, removed once", async () => {
     const marker = {
       id: "gw_contract",

@@ -6,8 +6,10 @@
  */
 import { checkStartup, planStartup } from "../../control/check-startup.js";
 import { findMasterKey } from "../../control/master-key.js";
+import { StoredProviders } from "../../control/stored-providers.js";
 import { logFormatOf, logLevelOf } from "../../observability/logger.js";
 import { demoProvider, resolveProviders } from "../../providers/provider-instance.js";
+import { ProviderSet } from "../../providers/provider-set.js";
 import { openControlReader } from "../../store/open-control-reader.js";
 import type { CommandSpec } from "../command-spec.js";
 
@@ -50,19 +52,30 @@ export const configValidateCommand: CommandSpec = {
     const { settings } = config;
     const providers = resolveProviders(config.file.providers, config.env);
     if (settings.demo) providers.push(demoProvider(DEMO_PLACEHOLDER_URL));
-    findMasterKey({
+    const masterKey = findMasterKey({
       fromEnv: settings.masterKey,
       dataDir: settings.dataDir,
       distributed: settings.databaseUrl !== undefined,
     });
-    const plan = planStartup(config, providers);
     const opened = await openControlReader({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir });
+    let enabled: string[];
     try {
-      await checkStartup(opened.reader, plan);
+      // Stored providers count as serve counts them: rules may name those this master key unseals.
+      const providerSet = new ProviderSet({ fixed: providers, aliases: config.file.models ?? {} });
+      const records = await opened.reader.listProviders();
+      const stored = new StoredProviders({ masterKey }).instances(records);
+      if (stored.length < records.length) {
+        const skipped = records.filter((record) => !stored.some((instance) => instance.id === record.name));
+        process.stderr.write(
+          `warning: serve would skip the stored provider(s) ${skipped.map((record) => record.name).join(", ")}: not unsealed by this master key, or invalid (docs/secrets.md)\n`,
+        );
+      }
+      providerSet.replaceStored(stored);
+      enabled = providerSet.providers.map((provider) => provider.id);
+      await checkStartup(opened.reader, planStartup(config, providerSet.providers));
     } finally {
       await opened.close();
     }
-    const enabled = providers.map((provider) => provider.id);
     process.stdout.write(
       `configuration OK${config.sourcePath ? ` (${config.sourcePath})` : ""}; providers: ${enabled.length > 0 ? enabled.join(", ") : "none"}\n`,
     );

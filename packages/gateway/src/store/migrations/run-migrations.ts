@@ -11,6 +11,7 @@ import { routingDecisionsMigration } from "./0002-routing-decisions.js";
 import { routingRulesMigration } from "./0003-routing-rules-and-admin-keys.js";
 import { gatewayInstancesMigration } from "./0004-gateway-instances.js";
 import { adminResourcesMigration } from "./0005-admin-resources.js";
+import { providersMigration } from "./0006-providers.js";
 
 /** Names sort in application order; never rename or reorder a released entry. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   "0003-routing-rules-and-admin-keys": routingRulesMigration,
   "0004-gateway-instances": gatewayInstancesMigration,
   "0005-admin-resources": adminResourcesMigration,
+  "0006-providers": providersMigration,
 };
 
 const staticProvider: MigrationProvider = {

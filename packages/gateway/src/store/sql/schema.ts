@@ -136,6 +136,21 @@ export interface AuditLogTable {
   detail: string;
 }
 
+/** Providers created through the admin API (0006); the credential only sealed. */
+export interface ProvidersTable {
+  name: string;
+  type: string;
+  base_url: string | null;
+  /** JSON array of model names, or null. */
+  models: string | null;
+  org_id: string | null;
+  /** `seal()` output under the master key; null for a provider that takes no credential. */
+  sealed_api_key: string | null;
+  source: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   orgs: OrgsTable;
   projects: ProjectsTable;
@@ -146,4 +161,5 @@ export interface Database {
   gateway_instances: GatewayInstancesTable;
   org_constraints: OrgConstraintsTable;
   audit_log: AuditLogTable;
+  providers: ProvidersTable;
 }

@@ -22,8 +22,11 @@ import type {
   OrgConstraints,
   OrgConstraintValues,
   Project,
+  ProviderRecord,
   RoutingRuleRecord,
   RoutingRuleSource,
+  SaveProvider,
+  SaveProviderResult,
   SaveRoutingRule,
   SaveRoutingRuleResult,
 } from "../types.js";
@@ -34,6 +37,7 @@ import type {
   OrgConstraintsTable,
   OrgsTable,
   ProjectsTable,
+  ProvidersTable,
   RoutingRulesTable,
 } from "./schema.js";
 import { fromEpochMs, fromEpochMsOrNull, toEpochMs, toEpochMsOrNull } from "./sql-values.js";
@@ -516,6 +520,92 @@ export class SqlControlStore implements ControlStore {
       .execute();
     return rows.map(toAuditEntry);
   }
+
+  async listProviders(): Promise<ProviderRecord[]> {
+    const rows = await this.db.selectFrom("providers").selectAll().orderBy("name").execute();
+    return rows.map(toProvider);
+  }
+
+  async getProvider(name: string): Promise<ProviderRecord | undefined> {
+    const row = await this.db.selectFrom("providers").selectAll().where("name", "=", name).executeTakeFirst();
+    return row === undefined ? undefined : toProvider(row);
+  }
+
+  async saveProvider(provider: SaveProvider): Promise<SaveProviderResult> {
+    const now = Date.now();
+    const fields = {
+      type: provider.type,
+      base_url: provider.baseUrl,
+      models: provider.models === null ? null : JSON.stringify(provider.models),
+      org_id: provider.orgId,
+      sealed_api_key: provider.sealedApiKey,
+      source: provider.source,
+    };
+    return this.db.transaction().execute(async (transaction) => {
+      // Insert-or-nothing first, as for routing rules: of two concurrent creates exactly one wins.
+      const inserted = await transaction
+        .insertInto("providers")
+        .values({ name: provider.name, ...fields, created_at: now, updated_at: now })
+        .onConflict((conflict) => conflict.column("name").doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted !== undefined) {
+        await bumpVersion(transaction);
+        return { outcome: "created", provider: toProvider(inserted) };
+      }
+      if (provider.mode === "create") {
+        const existing = await transaction
+          .selectFrom("providers")
+          .selectAll()
+          .where("name", "=", provider.name)
+          .executeTakeFirstOrThrow();
+        return { outcome: "exists", provider: toProvider(existing) };
+      }
+      // Always a change: a sealed credential differs on every seal (a fresh IV), even for the same key.
+      const replaced = await transaction
+        .updateTable("providers")
+        .set({ ...fields, updated_at: now })
+        .where("name", "=", provider.name)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await bumpVersion(transaction);
+      return { outcome: "replaced", provider: toProvider(replaced) };
+    });
+  }
+
+  async deleteProvider(name: string): Promise<boolean> {
+    return this.db.transaction().execute(async (transaction) => {
+      const result = await transaction.deleteFrom("providers").where("name", "=", name).executeTakeFirst();
+      if (result.numDeletedRows === 0n) return false;
+      await bumpVersion(transaction);
+      return true;
+    });
+  }
+
+  async resealProviderKeys(reseal: (sealed: string) => string): Promise<number> {
+    return this.db.transaction().execute(async (transaction) => {
+      const rows = await transaction
+        .selectFrom("providers")
+        .select(["name", "sealed_api_key"])
+        .where("sealed_api_key", "is not", null)
+        .orderBy("name")
+        .execute();
+      let count = 0;
+      for (const row of rows) {
+        if (row.sealed_api_key === null) continue;
+        // A throw rolls the whole transaction back: no row is left under the new key alone.
+        const resealed = reseal(row.sealed_api_key);
+        await transaction
+          .updateTable("providers")
+          .set({ sealed_api_key: resealed })
+          .where("name", "=", row.name)
+          .execute();
+        count++;
+      }
+      if (count > 0) await bumpVersion(transaction);
+      return count;
+    });
+  }
 }
 
 let auditSequence = 0;
@@ -655,6 +745,29 @@ function toRoutingRule(row: Selectable<RoutingRulesTable>): RoutingRuleRecord {
     name: row.name,
     definition: definition as Record<string, unknown>,
     source: toRoutingRuleSource(row.source),
+    createdAt: fromEpochMs(row.created_at),
+    updatedAt: fromEpochMs(row.updated_at),
+  };
+}
+
+function toProvider(row: Selectable<ProvidersTable>): ProviderRecord {
+  if (row.source !== "admin") throw new Error(`providers.source holds an unknown value "${row.source}"`);
+  let models: string[] | null = null;
+  if (row.models !== null) {
+    const parsed: unknown = JSON.parse(row.models);
+    if (!Array.isArray(parsed) || !parsed.every((model) => typeof model === "string")) {
+      throw new Error(`providers.models of "${row.name}" is not a JSON array of strings`);
+    }
+    models = parsed;
+  }
+  return {
+    name: row.name,
+    type: row.type,
+    baseUrl: row.base_url,
+    models,
+    orgId: row.org_id,
+    sealedApiKey: row.sealed_api_key,
+    source: row.source,
     createdAt: fromEpochMs(row.created_at),
     updatedAt: fromEpochMs(row.updated_at),
   };
