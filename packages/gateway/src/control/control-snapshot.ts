@@ -53,6 +53,7 @@ export class ControlSnapshot {
   };
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
+  private refreshAgain = false;
 
   constructor(private readonly options: ControlSnapshotOptions) {}
 
@@ -124,16 +125,26 @@ export class ControlSnapshot {
     return rules;
   }
 
-  /** Reloads when the stored version moved; a store failure keeps serving the last good snapshot. */
+  /**
+   * Reloads when the stored version moved; a store failure keeps serving the last good snapshot.
+   * A refresh asked for while one runs is not dropped: that one may have read the version before
+   * the write it is told about, so it runs once more when the first is done.
+   */
   async refresh(): Promise<void> {
-    if (this.reloading) return this.reloading;
+    if (this.reloading) {
+      this.refreshAgain = true;
+      return this.reloading;
+    }
     this.reloading = (async () => {
       try {
-        const version = await this.options.store.controlVersion();
-        if (version !== this.data.version) {
-          await this.load();
-          this.options.logger.debug({ version }, "control snapshot reloaded");
-        }
+        do {
+          this.refreshAgain = false;
+          const version = await this.options.store.controlVersion();
+          if (version !== this.data.version) {
+            await this.load();
+            this.options.logger.debug({ version }, "control snapshot reloaded");
+          }
+        } while (this.refreshAgain);
       } catch (error) {
         this.options.onReloadError?.(error);
         this.options.logger.warn(
