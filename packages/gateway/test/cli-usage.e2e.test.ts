@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commands } from "../src/cli/commands.js";
+import { openStores } from "../src/store/index.js";
 
 const root = new URL("../../../", import.meta.url).pathname;
 const bundle = new URL("../dist/floopy.mjs", import.meta.url).pathname;
@@ -282,6 +283,22 @@ describe("refusals before anything is written", () => {
     expect(updated.code).toBe(0);
     expect(JSON.parse(updated.stdout)).toMatchObject({ rpm: null, tpm: 1000, monthlyBudgetUsd: 12.5 });
     expect(await listed()).toMatchObject({ rpm: null, tpm: 1000, monthlyBudgetUsd: 12.5 });
+
+    // Both changes are in the audit log, made by no key, through the CLI.
+    expect((await floopy(["keys", "revoke", id], { FLOOPY_DATA_DIR: dataDir })).code).toBe(0);
+    const stores = await openStores({ dataDir });
+    try {
+      const entries = (await stores.control.listAudit({ limit: 50, resource: "keys" })).filter(
+        (entry) => entry.resourceId === id,
+      );
+      expect(entries.map((entry) => entry.action)).toEqual(["keys.revoke", "keys.update", "keys.create"]);
+      for (const entry of entries) expect(entry).toMatchObject({ actorKeyId: null, detail: { via: "cli" } });
+      expect(entries[1]?.detail.changed).toEqual(["rpm", "tpm"]);
+      expect(entries[1]?.beforeHash).toBe(entries[2]?.afterHash);
+      expect(entries[0]?.beforeHash).toBe(entries[1]?.afterHash);
+    } finally {
+      await stores.close();
+    }
   });
 
   it("refuses keys update with nothing to change, or both a value and its --no- form", async () => {
