@@ -22,7 +22,7 @@ beforeAll(async () => {
     env: { FLOOPY_ADMIN_KEY: ADMIN_KEY },
     configText: [
       "keys:",
-      `  - { name: from-file, hash: "${hashApiKey(CONFIG_KEY)}" }`,
+      `  - { name: from-file, hash: "${hashApiKey(CONFIG_KEY)}", rpm: 600, tpm: 200000, monthly_budget_usd: 50 }`,
       "routing_rules:",
       "  cheap:",
       "    strategy: fallback",
@@ -322,8 +322,15 @@ describe("keys", () => {
     );
   });
 
-  it("leaves config-file keys to the file", async () => {
+  it("shows config-file keys with the file's limits, and leaves changing them to the file", async () => {
     const fromFile = await test.gateway.stores.control.findApiKeyByHash(hashApiKey(CONFIG_KEY));
+    expect((await call({ path: `/admin/keys/${fromFile?.id}` })).json).toMatchObject({
+      source: "config",
+      display_prefix: "(config)",
+      rpm: 600,
+      tpm: 200_000,
+      monthly_budget_usd: 50,
+    });
     const refused = await call({ method: "PATCH", path: `/admin/keys/${fromFile?.id}`, body: { rpm: 5 } });
     expect(refused.status).toBe(409);
     expect(refused.json.error).toMatchObject({

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commands } from "../src/cli/commands.js";
+import { openStores } from "../src/store/index.js";
 
 const root = new URL("../../../", import.meta.url).pathname;
 const bundle = new URL("../dist/floopy.mjs", import.meta.url).pathname;
@@ -232,6 +233,72 @@ describe("refusals before anything is written", () => {
     const update = expectOneLineFailure(await floopy(["keys", "update", "key_1", "--expires-at", yesterday]));
     expect(update).toContain("keys update: --expires-at:");
     expect(update).toContain("is in the past");
+  });
+
+  it("refuses a key limit that is not a positive whole number (a budget: not a non-negative amount)", async () => {
+    expect(expectOneLineFailure(await floopy(["keys", "create", "--name", "x", "--rpm", "0"]))).toContain(
+      'keys create: --rpm: expected a whole number from 1 to 2147483647, got "0"',
+    );
+    expect(expectOneLineFailure(await floopy(["keys", "create", "--name", "x", "--tpm", "1.5"]))).toContain(
+      "keys create: --tpm:",
+    );
+    expect(
+      expectOneLineFailure(await floopy(["keys", "create", "--name", "x", "--monthly-budget-usd", "lots"])),
+    ).toContain("keys create: --monthly-budget-usd:");
+    expect(
+      expectOneLineFailure(await floopy(["keys", "update", "key_1", "--tpm", "5", "--no-tpm"])),
+    ).toContain("give --tpm or --no-tpm, not both");
+  });
+
+  it("stores a key's own limits from keys create, and changes and clears them with keys update", async () => {
+    const dataDir = join(scratch, "limits");
+    const created = await floopy(
+      [
+        "keys",
+        "create",
+        "--name",
+        "limited",
+        "--rpm",
+        "60",
+        "--tpm",
+        "90000",
+        "--monthly-budget-usd",
+        "12.5",
+        "--json",
+      ],
+      { FLOOPY_DATA_DIR: dataDir },
+    );
+    expect(created.code).toBe(0);
+    const { id } = JSON.parse(created.stdout) as { id: string };
+    const listed = async () =>
+      (
+        JSON.parse((await floopy(["keys", "list", "--json"], { FLOOPY_DATA_DIR: dataDir })).stdout) as Array<{
+          id: string;
+        }>
+      ).find((key) => key.id === id);
+    expect(await listed()).toMatchObject({ rpm: 60, tpm: 90_000, monthlyBudgetUsd: 12.5 });
+    const updated = await floopy(["keys", "update", id, "--no-rpm", "--tpm", "1000", "--json"], {
+      FLOOPY_DATA_DIR: dataDir,
+    });
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ rpm: null, tpm: 1000, monthlyBudgetUsd: 12.5 });
+    expect(await listed()).toMatchObject({ rpm: null, tpm: 1000, monthlyBudgetUsd: 12.5 });
+
+    // Both changes are in the audit log, made by no key, through the CLI.
+    expect((await floopy(["keys", "revoke", id], { FLOOPY_DATA_DIR: dataDir })).code).toBe(0);
+    const stores = await openStores({ dataDir });
+    try {
+      const entries = (await stores.control.listAudit({ limit: 50, resource: "keys" })).filter(
+        (entry) => entry.resourceId === id,
+      );
+      expect(entries.map((entry) => entry.action)).toEqual(["keys.revoke", "keys.update", "keys.create"]);
+      for (const entry of entries) expect(entry).toMatchObject({ actorKeyId: null, detail: { via: "cli" } });
+      expect(entries[1]?.detail.changed).toEqual(["rpm", "tpm"]);
+      expect(entries[1]?.beforeHash).toBe(entries[2]?.afterHash);
+      expect(entries[0]?.beforeHash).toBe(entries[1]?.afterHash);
+    } finally {
+      await stores.close();
+    }
   });
 
   it("refuses keys update with nothing to change, or both a value and its --no- form", async () => {

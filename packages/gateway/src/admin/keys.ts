@@ -24,6 +24,7 @@ import {
 } from "./admin-request.js";
 import { displayName } from "./display-name.js";
 import { ensureOrgAndProject } from "./ensure-org-and-project.js";
+import { keyObject, keyState } from "./key-object.js";
 
 /** The largest count the integer columns hold on every backend (PostgreSQL's `integer`). */
 const MAX_COUNT = 2_147_483_647;
@@ -203,39 +204,4 @@ function futureExpiry(value: string | null | undefined): Date | null {
   const date = new Date(value);
   if (date.getTime() <= Date.now()) throw invalidBody("expires_at: must be in the future.", "expires_at");
   return date;
-}
-
-/**
- * A key as the audit log hashes it: every stored field but the hash, none derived from the clock,
- * so one change's after-hash is the next change's before-hash.
- */
-function keyState(key: ApiKeyRecord) {
-  return {
-    object: "api_key",
-    id: key.id,
-    name: key.name,
-    display_prefix: key.displayPrefix,
-    org_id: key.orgId,
-    project_id: key.projectId,
-    scope: key.scope,
-    source: key.source,
-    routing_rule: key.routingRule,
-    rpm: key.rpm,
-    tpm: key.tpm,
-    monthly_budget_usd: key.monthlyBudgetUsd,
-    created_at: key.createdAt.toISOString(),
-    expires_at: key.expiresAt?.toISOString() ?? null,
-    revoked_at: key.revokedAt?.toISOString() ?? null,
-  };
-}
-
-/** A key as the admin API answers it: its state and whether it works now. */
-function keyObject(key: ApiKeyRecord) {
-  const status =
-    key.revokedAt !== null
-      ? "revoked"
-      : key.expiresAt !== null && key.expiresAt.getTime() <= Date.now()
-        ? "expired"
-        : "active";
-  return { ...keyState(key), status };
 }

@@ -1,7 +1,10 @@
 /** `floopy keys create`: makes a gateway key (or an admin key) and prints it once. */
+import { keyState } from "../../admin/key-object.js";
+import { orgObject } from "../../admin/org-object.js";
 import { ConfigError } from "../../config/config-error.js";
 import { generateApiKey } from "../../control/api-keys.js";
 import { newKeyRecord } from "../../control/bootstrap-keys.js";
+import { auditCliChange } from "../audit-cli-change.js";
 import type { CommandSpec } from "../command-spec.js";
 import { parseExpiry } from "../parse-expiry.js";
 import { parseCount, parseUsd } from "../parse-limit.js";
@@ -70,7 +73,15 @@ export const keysCreateCommand: CommandSpec = {
       }
       const orgId = input.string("org") ?? "default";
       if (!(await control.getOrg(orgId))) {
-        await control.ensureOrg({ id: orgId, name: orgId });
+        const org = await control.ensureOrg({ id: orgId, name: orgId });
+        await auditCliChange(control, {
+          resource: "orgs",
+          verb: "create",
+          resourceId: orgId,
+          before: null,
+          after: orgObject(org),
+          detail: { implicit: true },
+        });
         process.stderr.write(`created org '${orgId}'\n`);
       }
       if (project !== undefined) await control.ensureProject({ id: project, orgId, name: project });
@@ -80,6 +91,13 @@ export const keysCreateCommand: CommandSpec = {
         routingRule: routingRule ?? null,
         ...limits,
         scope: admin ? "admin" : "gateway",
+      });
+      await auditCliChange(control, {
+        resource: "keys",
+        verb: "create",
+        resourceId: record.id,
+        before: null,
+        after: keyState(record),
       });
       if (input.boolean("json")) {
         process.stdout.write(`${JSON.stringify({ id: record.id, name: record.name, key })}\n`);

@@ -1,4 +1,6 @@
 /** `floopy keys revoke ID`: the key stops working on every running gateway within seconds. */
+import { keyState } from "../../admin/key-object.js";
+import { auditCliChange } from "../audit-cli-change.js";
 import type { CommandSpec } from "../command-spec.js";
 import { UsageError } from "../command-spec.js";
 import { withStores } from "../with-stores.js";
@@ -18,9 +20,21 @@ export const keysRevokeCommand: CommandSpec = {
     if (id === undefined)
       throw new UsageError(`${input.name}: the key ID is required (see floopy keys list)`);
     return withStores(input, async ({ control }) => {
-      if (!(await control.revokeApiKey(id, new Date()))) {
+      const before = await control.getApiKey(id);
+      if (before === undefined || !(await control.revokeApiKey(id, new Date()))) {
         process.stderr.write(`floopy: no key with id '${id}' (see floopy keys list)\n`);
         return 1;
+      }
+      const after = await control.getApiKey(id);
+      // Revoking twice keeps the first revocation: only the first is a change.
+      if (before.revokedAt === null && after !== undefined) {
+        await auditCliChange(control, {
+          resource: "keys",
+          verb: "revoke",
+          resourceId: id,
+          before: keyState(before),
+          after: keyState(after),
+        });
       }
       process.stdout.write(`revoked ${id}\n`);
       return 0;

@@ -3,8 +3,10 @@
  * project lock, default routing rule, expiry and its own limits — without handing out a new key. Running gateways
  * apply the change within one control poll.
  */
+import { keyState } from "../../admin/key-object.js";
 import { ConfigError } from "../../config/config-error.js";
 import type { ApiKeyChanges } from "../../store/types.js";
+import { auditCliChange } from "../audit-cli-change.js";
 import type { CommandSpec } from "../command-spec.js";
 import { UsageError } from "../command-spec.js";
 import { keyStatus, keySummary } from "../key-summary.js";
@@ -92,6 +94,21 @@ export const keysUpdateCommand: CommandSpec = {
       if (updated === undefined) {
         process.stderr.write(`floopy: no key with id '${id}' (see floopy keys list)\n`);
         return 1;
+      }
+      const before = keyState(key);
+      const after = keyState(updated);
+      const changed = (Object.keys(after) as Array<keyof typeof after>).filter(
+        (field) => after[field] !== before[field],
+      );
+      if (changed.length > 0) {
+        await auditCliChange(control, {
+          resource: "keys",
+          verb: "update",
+          resourceId: id,
+          before,
+          after,
+          detail: { changed },
+        });
       }
       if (input.boolean("json")) {
         process.stdout.write(`${JSON.stringify(keySummary(updated))}\n`);
