@@ -11,6 +11,7 @@ import { routingDecisionsMigration } from "./0002-routing-decisions.js";
 import { routingRulesMigration } from "./0003-routing-rules-and-admin-keys.js";
 import { gatewayInstancesMigration } from "./0004-gateway-instances.js";
 import { adminResourcesMigration } from "./0005-admin-resources.js";
+import { plansMigration } from "./0007-plans.js";
 
 /** Names sort in application order; never rename or reorder a released entry. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   "0003-routing-rules-and-admin-keys": routingRulesMigration,
   "0004-gateway-instances": gatewayInstancesMigration,
   "0005-admin-resources": adminResourcesMigration,
+  "0007-plans": plansMigration,
 };
 
 const staticProvider: MigrationProvider = {
