@@ -13,7 +13,9 @@ import type { AdminAnswer, AdminDependencies, AdminRequest } from "./admin-reque
 import { auditAdmin } from "./audit.js";
 import { constraintsAdmin } from "./constraints.js";
 import { keysAdmin } from "./keys.js";
+import { orgPlanAdmin } from "./org-plan.js";
 import { orgsAdmin } from "./orgs.js";
+import { plansAdmin } from "./plans.js";
 import { projectsAdmin } from "./projects.js";
 import { type AdminCall, routingRulesAdmin } from "./routing-rules.js";
 
@@ -41,6 +43,13 @@ export const adminRoutes: readonly IngressRoute[] = [
   admin("GET", "/admin/constraints/:id", "admin_constraints", constraintsAdmin.get),
   admin("PUT", "/admin/constraints/:id", "admin_constraints", constraintsAdmin.replace),
   admin("GET", "/admin/audit", "admin_audit", auditAdmin.list),
+  admin("GET", "/admin/plans", "admin_plans", plansAdmin.list),
+  admin("POST", "/admin/plans", "admin_plans", plansAdmin.create),
+  admin("GET", "/admin/plans/:id", "admin_plans", plansAdmin.get),
+  admin("PUT", "/admin/plans/:id", "admin_plans", plansAdmin.replace),
+  admin("DELETE", "/admin/plans/:id", "admin_plans", plansAdmin.delete),
+  admin("GET", "/admin/orgs/:id/plan", "admin_org_plan", orgPlanAdmin.get),
+  admin("PUT", "/admin/orgs/:id/plan", "admin_org_plan", orgPlanAdmin.replace),
 ];
 
 function admin(method: IngressRoute["method"], url: string, route: string, handler: Handler): IngressRoute {

@@ -8,7 +8,16 @@
 import type { Logger } from "pino";
 import type { RoutingRule } from "../routing/router.js";
 import { parseRuleDefinition, ruleFromDefinition } from "../routing/rule-definitions.js";
-import type { ApiKeyRecord, ControlStore, OrgConstraints, RoutingRuleRecord } from "../store/types.js";
+import type {
+  ApiKeyRecord,
+  ControlStore,
+  OrgConstraints,
+  OrgPlan,
+  PlanRecord,
+  RoutingRuleRecord,
+} from "../store/types.js";
+import { type FeatureAccess, featureAccess } from "./feature-access.js";
+import type { PlanFeature } from "./plan-features.js";
 
 export interface ControlSnapshotData {
   version: number;
@@ -16,6 +25,10 @@ export interface ControlSnapshotData {
   rules: ReadonlyMap<string, RoutingRule>;
   /** Orgs' own constraints (`PUT /v1/constraints`) by org id; an org without a row has none. */
   constraintsByOrg: ReadonlyMap<string, OrgConstraints>;
+  /** Plans by id. */
+  plans: ReadonlyMap<string, PlanRecord>;
+  /** Orgs' plan and subscription expiry by org id; an org without an entry is on the default plan. */
+  orgPlans: ReadonlyMap<string, OrgPlan>;
 }
 
 export interface ControlSnapshotOptions {
@@ -36,6 +49,8 @@ export class ControlSnapshot {
     keysByHash: new Map(),
     rules: new Map(),
     constraintsByOrg: new Map(),
+    plans: new Map(),
+    orgPlans: new Map(),
   };
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
@@ -59,19 +74,28 @@ export class ControlSnapshot {
     return this.data.constraintsByOrg.get(orgId);
   }
 
+  /** Whether the org's plan includes the feature now (see feature-access.ts). */
+  featureAllowed(orgId: string, feature: PlanFeature, now: Date): FeatureAccess {
+    return featureAccess(this.data.plans, this.data.orgPlans, orgId, feature, now);
+  }
+
   async load(): Promise<void> {
     const { store } = this.options;
     const version = await store.controlVersion();
-    const [keys, rules, constraints] = await Promise.all([
+    const [keys, rules, constraints, plans, orgPlans] = await Promise.all([
       store.listApiKeys(),
       store.listRoutingRules(),
       store.listConstraints(),
+      store.listPlans(),
+      store.listOrgPlans(),
     ]);
     this.data = {
       version,
       keysByHash: new Map(keys.map((key) => [key.hash, key])),
       rules: this.routingRules(rules),
       constraintsByOrg: new Map(constraints.map((entry) => [entry.orgId, entry])),
+      plans: new Map(plans.map((plan) => [plan.id, plan])),
+      orgPlans: new Map(orgPlans.map((entry) => [entry.orgId, entry])),
     };
   }
 
