@@ -65,6 +65,7 @@ describe("sqlite stores", () => {
         { name: "0003-routing-rules-and-admin-keys" },
         { name: "0004-gateway-instances" },
         { name: "0005-admin-resources" },
+        { name: "0007-plans" },
       ]);
       // The default org and project were each inserted once, one version bump apiece.
       expect(database.prepare("select version from control_meta").get()).toEqual({ version: 2 });
@@ -135,6 +136,7 @@ describeWithPostgres("postgres stores", (postgres) => {
       { name: "0003-routing-rules-and-admin-keys" },
       { name: "0004-gateway-instances" },
       { name: "0005-admin-resources" },
+      { name: "0007-plans" },
     ]);
     const meta = await postgres.query(`select version from ${schema}.control_meta`);
     expect(Number(meta.rows[0]?.version)).toBe(2);

@@ -572,12 +572,7 @@ export class SqlControlStore implements ControlStore {
 
   async deletePlan(id: string): Promise<DeletePlanResult> {
     return this.db.transaction().execute(async (transaction) => {
-      const existing = await transaction
-        .selectFrom("plans")
-        .select("id")
-        .where("id", "=", id)
-        .executeTakeFirst();
-      if (existing === undefined) return { outcome: "not_found" };
+      if (!(await lockPlan(transaction, id))) return { outcome: "not_found" };
       const users = await transaction
         .selectFrom("orgs")
         .select("id")
@@ -585,7 +580,6 @@ export class SqlControlStore implements ControlStore {
         .orderBy("id")
         .execute();
       if (users.length > 0) return { outcome: "in_use", orgIds: users.map((row) => row.id) };
-      // An org put on the plan between the check and the delete makes the foreign key refuse it.
       await transaction.deleteFrom("plans").where("id", "=", id).execute();
       await bumpVersion(transaction);
       return { outcome: "deleted" };
@@ -619,13 +613,8 @@ export class SqlControlStore implements ControlStore {
         .where("id", "=", orgId)
         .executeTakeFirst();
       if (existing === undefined) return { outcome: "org_not_found" };
-      if (change.planId !== null) {
-        const plan = await transaction
-          .selectFrom("plans")
-          .select("id")
-          .where("id", "=", change.planId)
-          .executeTakeFirst();
-        if (plan === undefined) return { outcome: "plan_not_found" };
+      if (change.planId !== null && !(await lockPlan(transaction, change.planId))) {
+        return { outcome: "plan_not_found" };
       }
       const expiresAt =
         change.subscriptionExpiresAt === undefined
@@ -684,6 +673,22 @@ function toAuditEntry(row: Selectable<AuditLogTable>): AuditEntry {
         ? (detail as Record<string, unknown>)
         : {},
   };
+}
+
+/**
+ * Locks a plan's row for the rest of the transaction (false when there is none), so putting an org
+ * on a plan and deleting that plan take turns: the delete then sees the org, or the move sees the
+ * plan gone. A no-op update, since it locks on both dialects (SQLite's transactions are exclusive
+ * anyway; PostgreSQL has no `for update` SQLite would parse).
+ */
+async function lockPlan(transaction: Transaction<Database>, id: string): Promise<boolean> {
+  const locked = await transaction
+    .updateTable("plans")
+    .set((eb) => ({ updated_at: eb.ref("updated_at") }))
+    .where("id", "=", id)
+    .returning("id")
+    .executeTakeFirst();
+  return locked !== undefined;
 }
 
 async function bumpVersion(transaction: Transaction<Database>): Promise<void> {
