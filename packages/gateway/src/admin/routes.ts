@@ -14,7 +14,9 @@ import type { AdminAnswer, AdminDependencies, AdminRequest } from "./admin-reque
 import { auditAdmin } from "./audit.js";
 import { constraintsAdmin } from "./constraints.js";
 import { keysAdmin } from "./keys.js";
+import { orgPlanAdmin } from "./org-plan.js";
 import { orgsAdmin } from "./orgs.js";
+import { plansAdmin } from "./plans.js";
 import { projectsAdmin } from "./projects.js";
 import { providersAdmin } from "./providers.js";
 import { type AdminCall, routingRulesAdmin } from "./routing-rules.js";
@@ -48,6 +50,13 @@ export const adminRoutes: readonly IngressRoute[] = [
   providers("GET", "/admin/providers/:id", "get"),
   providers("PUT", "/admin/providers/:id", "replace"),
   providers("DELETE", "/admin/providers/:id", "delete"),
+  admin("GET", "/admin/plans", "admin_plans", plansAdmin.list),
+  admin("POST", "/admin/plans", "admin_plans", plansAdmin.create),
+  admin("GET", "/admin/plans/:id", "admin_plans", plansAdmin.get),
+  admin("PUT", "/admin/plans/:id", "admin_plans", plansAdmin.replace),
+  admin("DELETE", "/admin/plans/:id", "admin_plans", plansAdmin.delete),
+  admin("GET", "/admin/orgs/:id/plan", "admin_org_plan", orgPlanAdmin.get),
+  admin("PUT", "/admin/orgs/:id/plan", "admin_org_plan", orgPlanAdmin.replace),
 ];
 
 function admin(method: IngressRoute["method"], url: string, route: string, handler: Handler): IngressRoute {

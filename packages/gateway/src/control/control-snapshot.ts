@@ -15,9 +15,13 @@ import type {
   ApiKeyRecord,
   ControlStore,
   OrgConstraints,
+  OrgPlan,
+  PlanRecord,
   ProviderRecord,
   RoutingRuleRecord,
 } from "../store/types.js";
+import { type FeatureAccess, featureAccess } from "./feature-access.js";
+import type { PlanFeature } from "./plan-features.js";
 
 export interface ControlSnapshotData {
   version: number;
@@ -27,6 +31,10 @@ export interface ControlSnapshotData {
   constraintsByOrg: ReadonlyMap<string, OrgConstraints>;
   /** Providers created through the admin API, credentials still sealed. */
   providers: readonly ProviderRecord[];
+  /** Plans by id. */
+  plans: ReadonlyMap<string, PlanRecord>;
+  /** Orgs' plan and subscription expiry by org id; an org without an entry is on the default plan. */
+  orgPlans: ReadonlyMap<string, OrgPlan>;
 }
 
 export interface ControlSnapshotOptions {
@@ -50,6 +58,8 @@ export class ControlSnapshot {
     rules: new Map(),
     constraintsByOrg: new Map(),
     providers: [],
+    plans: new Map(),
+    orgPlans: new Map(),
   };
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
@@ -74,14 +84,21 @@ export class ControlSnapshot {
     return this.data.constraintsByOrg.get(orgId);
   }
 
+  /** Whether the org's plan includes the feature now (see feature-access.ts). */
+  featureAllowed(orgId: string, feature: PlanFeature, now: Date): FeatureAccess {
+    return featureAccess(this.data.plans, this.data.orgPlans, orgId, feature, now);
+  }
+
   async load(): Promise<void> {
     const { store } = this.options;
     const version = await store.controlVersion();
-    const [keys, rules, constraints, providers] = await Promise.all([
+    const [keys, rules, constraints, providers, plans, orgPlans] = await Promise.all([
       store.listApiKeys(),
       store.listRoutingRules(),
       store.listConstraints(),
       store.listProviders(),
+      store.listPlans(),
+      store.listOrgPlans(),
     ]);
     const data = {
       version,
@@ -89,6 +106,8 @@ export class ControlSnapshot {
       rules: this.routingRules(rules),
       constraintsByOrg: new Map(constraints.map((entry) => [entry.orgId, entry])),
       providers,
+      plans: new Map(plans.map((plan) => [plan.id, plan])),
+      orgPlans: new Map(orgPlans.map((entry) => [entry.orgId, entry])),
     };
     this.options.onLoad?.(data);
     this.data = data;

@@ -2,13 +2,15 @@
  * `POST /v1/routing/explain`: the dry run. Runs the generation stages up to route (authenticate,
  * decode, read-metadata, route), then answers with the decision route made — rule, strategy,
  * candidates with scores and skip reasons, the order dispatch would try — instead of
- * dispatching. Nothing is sent to any provider and no breaker or rule counter moves.
+ * dispatching. Nothing is sent to any provider and no breaker or rule counter moves. It is the
+ * plan feature `routing_explain`: an org whose plan lacks it gets `403 plan_required`.
  */
 import { authenticate } from "../pipeline/authenticate.js";
 import { decode } from "../pipeline/decode.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { readMetadata } from "../pipeline/read-metadata.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
+import { requireFeature } from "../pipeline/require-feature.js";
 import { route } from "../pipeline/route.js";
 
 export const explainRoutes: readonly IngressRoute[] = [
@@ -20,9 +22,15 @@ export const explainRoutes: readonly IngressRoute[] = [
     operation: "explain",
     route: "routing_explain",
     bodyLimit: "generation",
-    stages: [authenticate, decode, readMetadata, route, explain],
+    // The plan is checked before the body is decoded: an org without the dry run learns that first.
+    stages: [authenticate, requireExplain, decode, readMetadata, route, explain],
   },
 ];
+
+function requireExplain(context: RequestContext): undefined {
+  requireFeature(context, "routing_explain");
+  return undefined;
+}
 
 function explain(context: RequestContext): StageResponse {
   const decision = context.decision;

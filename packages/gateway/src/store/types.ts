@@ -133,6 +133,54 @@ export type SaveProviderResult =
   /** Create mode and the name is taken. */
   | { outcome: "exists"; provider: ProviderRecord };
 
+/**
+ * A plan: the features it includes, by name (control/plan-features.ts lists the known ones; the
+ * store keeps whatever it is given), or `"*"` for every feature, those added later included.
+ */
+export interface PlanRecord {
+  id: string;
+  name: string;
+  features: readonly string[] | "*";
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SavePlan {
+  id: string;
+  name: string;
+  features: readonly string[] | "*";
+  /** `create`: only if no plan has the id. `upsert`: create, or replace the plan with the id. */
+  mode: "create" | "upsert";
+}
+
+export type SavePlanResult =
+  | { outcome: "created" | "replaced" | "unchanged"; plan: PlanRecord }
+  /** Create mode, and a plan with the id exists. */
+  | { outcome: "exists"; plan: PlanRecord };
+
+export type DeletePlanResult =
+  | { outcome: "deleted" | "not_found" }
+  /** Orgs are on the plan. */
+  | { outcome: "in_use"; orgIds: string[] };
+
+/** An org's subscription: its plan (null: the default plan, which includes everything) and when it lapses. */
+export interface OrgPlan {
+  orgId: string;
+  planId: string | null;
+  /** Null: it does not lapse. */
+  subscriptionExpiresAt: Date | null;
+}
+
+export interface OrgPlanChange {
+  planId: string | null;
+  /** Absent: the stored expiry stays; null clears it. */
+  subscriptionExpiresAt?: Date | null;
+}
+
+export type SetOrgPlanResult =
+  | { outcome: "set" | "unchanged"; orgPlan: OrgPlan }
+  | { outcome: "org_not_found" | "plan_not_found" };
+
 export interface ControlStore {
   /** Monotonic counter bumped by every control-plane write; instances poll it to rebuild their snapshot. */
   controlVersion(): Promise<number>;
@@ -180,6 +228,18 @@ export interface ControlStore {
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   /** Newest first, keyset-paged by (createdAt, id). */
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+  /** Every plan, by id. */
+  listPlans(): Promise<PlanRecord[]>;
+  getPlan(id: string): Promise<PlanRecord | undefined>;
+  /** Writes in one transaction; an identical replace is `unchanged` and leaves the version alone. */
+  savePlan(plan: SavePlan): Promise<SavePlanResult>;
+  /** Deletes a plan no org is on. */
+  deletePlan(id: string): Promise<DeletePlanResult>;
+  getOrgPlan(orgId: string): Promise<OrgPlan | undefined>;
+  /** The orgs whose plan or expiry is set (every other org is on the default plan, without expiry). */
+  listOrgPlans(): Promise<OrgPlan[]>;
+  /** Puts an org on a plan that exists (or the default plan); a change to nothing leaves the version alone. */
+  setOrgPlan(orgId: string, change: OrgPlanChange): Promise<SetOrgPlanResult>;
   /** By name. */
   listProviders(): Promise<ProviderRecord[]>;
   getProvider(name: string): Promise<ProviderRecord | undefined>;

@@ -893,6 +893,170 @@ export function storeContract(open: () => Promise<Stores>): void {
     await expect(stores.control.listAudit({ limit: -1 })).rejects.toThrow(RangeError);
   });
 
+  it("creates, replaces, lists and deletes plans, bumping the version only on change", async () => {
+    const id = unique("plan");
+    const version = async () => stores.control.controlVersion();
+    const start = await version();
+    const created = await stores.control.savePlan({
+      id,
+      name: "Free",
+      features: ["experiments", "prompts"],
+      mode: "create",
+    });
+    expect(created).toEqual({
+      outcome: "created",
+      plan: {
+        id,
+        name: "Free",
+        features: ["experiments", "prompts"],
+        createdAt: expect.any(Date),
+        updatedAt: expect.any(Date),
+      },
+    });
+    expect(await version()).toBe(start + 1);
+    expect(await stores.control.getPlan(id)).toEqual(created.plan);
+    expect(await stores.control.listPlans()).toContainEqual(created.plan);
+    expect(await stores.control.getPlan(unique("missing"))).toBeUndefined();
+
+    // A create on a taken id writes nothing; an identical upsert neither.
+    expect(await stores.control.savePlan({ id, name: "Other", features: "*", mode: "create" })).toEqual({
+      outcome: "exists",
+      plan: created.plan,
+    });
+    expect(
+      await stores.control.savePlan({
+        id,
+        name: "Free",
+        features: ["experiments", "prompts"],
+        mode: "upsert",
+      }),
+    ).toEqual({ outcome: "unchanged", plan: created.plan });
+    expect(await version()).toBe(start + 1);
+
+    // "*" and the empty list are kept as given; a replace keeps the creation time.
+    const everything = await stores.control.savePlan({ id, name: "Pro", features: "*", mode: "upsert" });
+    expect(everything).toMatchObject({ outcome: "replaced", plan: { id, name: "Pro", features: "*" } });
+    expect(everything.plan.createdAt).toEqual(created.plan.createdAt);
+    expect(await stores.control.getPlan(id)).toEqual(everything.plan);
+    expect(await version()).toBe(start + 2);
+    const nothing = await stores.control.savePlan({ id, name: "Pro", features: [], mode: "upsert" });
+    expect(nothing).toMatchObject({ outcome: "replaced", plan: { features: [] } });
+    expect(await stores.control.getPlan(id)).toMatchObject({ features: [] });
+    expect(await version()).toBe(start + 3);
+
+    expect(await stores.control.deletePlan(id)).toEqual({ outcome: "deleted" });
+    expect(await stores.control.getPlan(id)).toBeUndefined();
+    expect(await version()).toBe(start + 4);
+    expect(await stores.control.deletePlan(id)).toEqual({ outcome: "not_found" });
+    expect(await version()).toBe(start + 4);
+  });
+
+  it("puts orgs on plans with an expiry, and refuses to delete a plan an org is on", async () => {
+    const orgId = unique("org");
+    await stores.control.ensureOrg({ id: orgId, name: orgId });
+    const planId = unique("plan");
+    await stores.control.savePlan({
+      id: planId,
+      name: "Team",
+      features: ["routing_explain"],
+      mode: "create",
+    });
+    const version = async () => stores.control.controlVersion();
+
+    // A new org is on the default plan, without expiry, and not listed among the orgs with a plan.
+    expect(await stores.control.getOrgPlan(orgId)).toEqual({
+      orgId,
+      planId: null,
+      subscriptionExpiresAt: null,
+    });
+    expect((await stores.control.listOrgPlans()).map((entry) => entry.orgId)).not.toContain(orgId);
+    expect(await stores.control.getOrgPlan(unique("missing"))).toBeUndefined();
+
+    const start = await version();
+    const expiresAt = new Date("2030-04-05T06:07:08.009Z");
+    const set = await stores.control.setOrgPlan(orgId, { planId, subscriptionExpiresAt: expiresAt });
+    const onTeam = { orgId, planId, subscriptionExpiresAt: expiresAt };
+    expect(set).toEqual({ outcome: "set", orgPlan: onTeam });
+    expect(await stores.control.getOrgPlan(orgId)).toEqual(onTeam);
+    expect(await stores.control.listOrgPlans()).toContainEqual(onTeam);
+    expect(await version()).toBe(start + 1);
+    // The org itself reads as before.
+    expect(await stores.control.getOrg(orgId)).toEqual({
+      id: orgId,
+      name: orgId,
+      createdAt: expect.any(Date),
+    });
+
+    // The same again, or the plan alone (the expiry left out stays), changes nothing.
+    expect(await stores.control.setOrgPlan(orgId, { planId, subscriptionExpiresAt: expiresAt })).toEqual({
+      outcome: "unchanged",
+      orgPlan: onTeam,
+    });
+    expect(await stores.control.setOrgPlan(orgId, { planId })).toEqual({
+      outcome: "unchanged",
+      orgPlan: onTeam,
+    });
+    expect(await version()).toBe(start + 1);
+
+    // Unknown orgs and plans are refused without a write.
+    expect(await stores.control.setOrgPlan(unique("missing"), { planId: null })).toEqual({
+      outcome: "org_not_found",
+    });
+    expect(await stores.control.setOrgPlan(orgId, { planId: unique("missing") })).toEqual({
+      outcome: "plan_not_found",
+    });
+    expect(await stores.control.getOrgPlan(orgId)).toEqual(onTeam);
+    expect(await version()).toBe(start + 1);
+
+    // While the org is on it, the plan stays.
+    expect(await stores.control.deletePlan(planId)).toEqual({ outcome: "in_use", orgIds: [orgId] });
+    expect(await stores.control.getPlan(planId)).toMatchObject({ id: planId });
+    expect(await version()).toBe(start + 1);
+
+    // Back to the default plan, expiry kept; then the expiry cleared: the org is unlisted again.
+    expect(await stores.control.setOrgPlan(orgId, { planId: null })).toEqual({
+      outcome: "set",
+      orgPlan: { orgId, planId: null, subscriptionExpiresAt: expiresAt },
+    });
+    expect(await stores.control.listOrgPlans()).toContainEqual({
+      orgId,
+      planId: null,
+      subscriptionExpiresAt: expiresAt,
+    });
+    expect(await stores.control.setOrgPlan(orgId, { planId: null, subscriptionExpiresAt: null })).toEqual({
+      outcome: "set",
+      orgPlan: { orgId, planId: null, subscriptionExpiresAt: null },
+    });
+    expect((await stores.control.listOrgPlans()).map((entry) => entry.orgId)).not.toContain(orgId);
+    expect(await version()).toBe(start + 3);
+    expect(await stores.control.deletePlan(planId)).toEqual({ outcome: "deleted" });
+  });
+
+  it("lets a plan's delete and a move onto it take turns: never an org on a deleted plan", async () => {
+    for (let round = 0; round < 10; round += 1) {
+      const orgId = unique("org");
+      await stores.control.ensureOrg({ id: orgId, name: orgId });
+      const planId = unique("plan");
+      await stores.control.savePlan({ id: planId, name: "Team", features: "*", mode: "create" });
+      const [deleted, moved] = await Promise.all([
+        stores.control.deletePlan(planId),
+        stores.control.setOrgPlan(orgId, { planId }),
+      ]);
+      const plan = await stores.control.getPlan(planId);
+      const orgPlan = await stores.control.getOrgPlan(orgId);
+      if (deleted.outcome === "deleted") {
+        expect(moved).toEqual({ outcome: "plan_not_found" });
+        expect(plan).toBeUndefined();
+        expect(orgPlan?.planId).toBeNull();
+      } else {
+        expect(deleted).toEqual({ outcome: "in_use", orgIds: [orgId] });
+        expect(moved).toMatchObject({ outcome: "set" });
+        expect(plan).toMatchObject({ id: planId });
+        expect(orgPlan?.planId).toBe(planId);
+      }
+    }
+  });
+
   it("answers ping", async () => {
     await expect(stores.ping()).resolves.toBeUndefined();
   });

@@ -66,6 +66,7 @@ describe("sqlite stores", () => {
         { name: "0004-gateway-instances" },
         { name: "0005-admin-resources" },
         { name: "0006-providers" },
+        { name: "0007-plans" },
       ]);
       // The default org and project were each inserted once, one version bump apiece.
       expect(database.prepare("select version from control_meta").get()).toEqual({ version: 2 });
@@ -137,6 +138,7 @@ describeWithPostgres("postgres stores", (postgres) => {
       { name: "0004-gateway-instances" },
       { name: "0005-admin-resources" },
       { name: "0006-providers" },
+      { name: "0007-plans" },
     ]);
     const meta = await postgres.query(`select version from ${schema}.control_meta`);
     expect(Number(meta.rows[0]?.version)).toBe(2);

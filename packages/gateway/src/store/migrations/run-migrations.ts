@@ -12,6 +12,7 @@ import { routingRulesMigration } from "./0003-routing-rules-and-admin-keys.js";
 import { gatewayInstancesMigration } from "./0004-gateway-instances.js";
 import { adminResourcesMigration } from "./0005-admin-resources.js";
 import { providersMigration } from "./0006-providers.js";
+import { plansMigration } from "./0007-plans.js";
 
 /** Names sort in application order; never rename or reorder a released entry. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   "0004-gateway-instances": gatewayInstancesMigration,
   "0005-admin-resources": adminResourcesMigration,
   "0006-providers": providersMigration,
+  "0007-plans": plansMigration,
 };
 
 const staticProvider: MigrationProvider = {

@@ -13,6 +13,20 @@ export interface OrgsTable {
   id: string;
   name: string;
   created_at: number;
+  /** The org's plan (0007); null is the default plan. */
+  plan_id: string | null;
+  /** When the org's subscription lapses (0007); null: never. */
+  subscription_expires_at: number | null;
+}
+
+/** Plans (0007). */
+export interface PlansTable {
+  id: string;
+  name: string;
+  /** JSON: an array of feature names, or `"*"` for every feature. */
+  features: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface ProjectsTable {
@@ -162,4 +176,5 @@ export interface Database {
   org_constraints: OrgConstraintsTable;
   audit_log: AuditLogTable;
   providers: ProvidersTable;
+  plans: PlansTable;
 }

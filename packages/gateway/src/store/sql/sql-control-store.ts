@@ -15,20 +15,27 @@ import type {
   AuditEntry,
   AuditQuery,
   ControlStore,
+  DeletePlanResult,
   DeleteRoutingRuleResult,
   NewApiKey,
   NewAuditEntry,
   Org,
   OrgConstraints,
   OrgConstraintValues,
+  OrgPlan,
+  OrgPlanChange,
+  PlanRecord,
   Project,
   ProviderRecord,
   RoutingRuleRecord,
   RoutingRuleSource,
+  SavePlan,
+  SavePlanResult,
   SaveProvider,
   SaveProviderResult,
   SaveRoutingRule,
   SaveRoutingRuleResult,
+  SetOrgPlanResult,
 } from "../types.js";
 import type {
   ApiKeysTable,
@@ -36,6 +43,7 @@ import type {
   Database,
   OrgConstraintsTable,
   OrgsTable,
+  PlansTable,
   ProjectsTable,
   ProvidersTable,
   RoutingRulesTable,
@@ -606,6 +614,115 @@ export class SqlControlStore implements ControlStore {
       return count;
     });
   }
+
+  async listPlans(): Promise<PlanRecord[]> {
+    const rows = await this.db.selectFrom("plans").selectAll().orderBy("id").execute();
+    return rows.map(toPlan);
+  }
+
+  async getPlan(id: string): Promise<PlanRecord | undefined> {
+    const row = await this.db.selectFrom("plans").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : toPlan(row);
+  }
+
+  async savePlan(plan: SavePlan): Promise<SavePlanResult> {
+    const features = JSON.stringify(plan.features);
+    const now = Date.now();
+    return this.db.transaction().execute(async (transaction) => {
+      // Insert-or-nothing first, so of two concurrent creates exactly one wins (as for rules).
+      const inserted = await transaction
+        .insertInto("plans")
+        .values({ id: plan.id, name: plan.name, features, created_at: now, updated_at: now })
+        .onConflict((conflict) => conflict.column("id").doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted !== undefined) {
+        await bumpVersion(transaction);
+        return { outcome: "created", plan: toPlan(inserted) };
+      }
+      const existing = await transaction
+        .selectFrom("plans")
+        .selectAll()
+        .where("id", "=", plan.id)
+        .executeTakeFirstOrThrow();
+      if (plan.mode === "create") return { outcome: "exists", plan: toPlan(existing) };
+      if (existing.name === plan.name && existing.features === features) {
+        return { outcome: "unchanged", plan: toPlan(existing) };
+      }
+      const replaced = await transaction
+        .updateTable("plans")
+        .set({ name: plan.name, features, updated_at: now })
+        .where("id", "=", plan.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await bumpVersion(transaction);
+      return { outcome: "replaced", plan: toPlan(replaced) };
+    });
+  }
+
+  async deletePlan(id: string): Promise<DeletePlanResult> {
+    return this.db.transaction().execute(async (transaction) => {
+      if (!(await lockPlan(transaction, id))) return { outcome: "not_found" };
+      const users = await transaction
+        .selectFrom("orgs")
+        .select("id")
+        .where("plan_id", "=", id)
+        .orderBy("id")
+        .execute();
+      if (users.length > 0) return { outcome: "in_use", orgIds: users.map((row) => row.id) };
+      await transaction.deleteFrom("plans").where("id", "=", id).execute();
+      await bumpVersion(transaction);
+      return { outcome: "deleted" };
+    });
+  }
+
+  async getOrgPlan(orgId: string): Promise<OrgPlan | undefined> {
+    const row = await this.db
+      .selectFrom("orgs")
+      .select(["id", "plan_id", "subscription_expires_at"])
+      .where("id", "=", orgId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toOrgPlan(row);
+  }
+
+  async listOrgPlans(): Promise<OrgPlan[]> {
+    const rows = await this.db
+      .selectFrom("orgs")
+      .select(["id", "plan_id", "subscription_expires_at"])
+      .where((eb) => eb.or([eb("plan_id", "is not", null), eb("subscription_expires_at", "is not", null)]))
+      .orderBy("id")
+      .execute();
+    return rows.map(toOrgPlan);
+  }
+
+  async setOrgPlan(orgId: string, change: OrgPlanChange): Promise<SetOrgPlanResult> {
+    return this.db.transaction().execute(async (transaction) => {
+      const existing = await transaction
+        .selectFrom("orgs")
+        .select(["id", "plan_id", "subscription_expires_at"])
+        .where("id", "=", orgId)
+        .executeTakeFirst();
+      if (existing === undefined) return { outcome: "org_not_found" };
+      if (change.planId !== null && !(await lockPlan(transaction, change.planId))) {
+        return { outcome: "plan_not_found" };
+      }
+      const expiresAt =
+        change.subscriptionExpiresAt === undefined
+          ? existing.subscription_expires_at
+          : toEpochMsOrNull(change.subscriptionExpiresAt);
+      if (existing.plan_id === change.planId && existing.subscription_expires_at === expiresAt) {
+        return { outcome: "unchanged", orgPlan: toOrgPlan(existing) };
+      }
+      const updated = await transaction
+        .updateTable("orgs")
+        .set({ plan_id: change.planId, subscription_expires_at: expiresAt })
+        .where("id", "=", orgId)
+        .returning(["id", "plan_id", "subscription_expires_at"])
+        .executeTakeFirstOrThrow();
+      await bumpVersion(transaction);
+      return { outcome: "set", orgPlan: toOrgPlan(updated) };
+    });
+  }
 }
 
 let auditSequence = 0;
@@ -646,6 +763,22 @@ function toAuditEntry(row: Selectable<AuditLogTable>): AuditEntry {
         ? (detail as Record<string, unknown>)
         : {},
   };
+}
+
+/**
+ * Locks a plan's row for the rest of the transaction (false when there is none), so putting an org
+ * on a plan and deleting that plan take turns: the delete then sees the org, or the move sees the
+ * plan gone. A no-op update, since it locks on both dialects (SQLite's transactions are exclusive
+ * anyway; PostgreSQL has no `for update` SQLite would parse).
+ */
+async function lockPlan(transaction: Transaction<Database>, id: string): Promise<boolean> {
+  const locked = await transaction
+    .updateTable("plans")
+    .set((eb) => ({ updated_at: eb.ref("updated_at") }))
+    .where("id", "=", id)
+    .returning("id")
+    .executeTakeFirst();
+  return locked !== undefined;
 }
 
 async function bumpVersion(transaction: Transaction<Database>): Promise<void> {
@@ -770,5 +903,27 @@ function toProvider(row: Selectable<ProvidersTable>): ProviderRecord {
     source: row.source,
     createdAt: fromEpochMs(row.created_at),
     updatedAt: fromEpochMs(row.updated_at),
+  };
+}
+
+function toPlan(row: Selectable<PlansTable>): PlanRecord {
+  const features: unknown = JSON.parse(row.features);
+  if (features !== "*" && !(Array.isArray(features) && features.every((name) => typeof name === "string"))) {
+    throw new Error(`plans.features of "${row.id}" is neither "*" nor an array of names`);
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    features,
+    createdAt: fromEpochMs(row.created_at),
+    updatedAt: fromEpochMs(row.updated_at),
+  };
+}
+
+function toOrgPlan(row: Pick<Selectable<OrgsTable>, "id" | "plan_id" | "subscription_expires_at">): OrgPlan {
+  return {
+    orgId: row.id,
+    planId: row.plan_id,
+    subscriptionExpiresAt: fromEpochMsOrNull(row.subscription_expires_at),
   };
 }
