@@ -27,6 +27,9 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     // Reconnect for ever, 50 ms after the first loss, backing off to one attempt a second.
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 5), 1_000),
     autoResubscribe: true,
+    // A charge that timed out was counted in memory instead; resending it on reconnect would
+    // count it twice.
+    autoResendUnfulfilledCommands: false,
     lazyConnect: false,
   });
   let last = "";

@@ -27,6 +27,13 @@ export class RedisNotifier implements ChangeNotifier {
     });
     // Queued until connected (the subscriber keeps an offline queue), and redone on reconnect.
     subscriber.subscribe(this.channel).catch(() => {});
+    // A message published while this connection was away is lost: after a reconnect, reload as
+    // if one had come.
+    let connectedBefore = false;
+    subscriber.on("ready", () => {
+      if (connectedBefore) for (const listener of this.listeners) listener("control");
+      connectedBefore = true;
+    });
   }
 
   async publish(topic: ChangeTopic): Promise<void> {
