@@ -66,7 +66,7 @@ function configFile(dir: string): string {
     [
       "keys:",
       `  - { name: plain, hash: "${hash(plainKey)}" }`,
-      `  - { name: limited, hash: "${hash(limitedKey)}", rpm: 100000000, tpm: 1000000000000, monthly_budget_usd: 1000000000 }`,
+      `  - { name: limited, hash: "${hash(limitedKey)}", rpm: 2000000000, tpm: 2000000000, monthly_budget_usd: 1000000000 }`,
       "",
     ].join("\n"),
   );

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { generateApiKey } from "../control/api-keys.js";
 import { newKeyRecord } from "../control/bootstrap-keys.js";
-import { invalidBody, parseBody } from "../protocol/floopy-api/body-schema.js";
+import { invalidBody, MAX_LIMIT_COUNT, parseBody } from "../protocol/floopy-api/body-schema.js";
 import type { ApiKeyChanges, ApiKeyRecord } from "../store/types.js";
 import {
   type AdminAnswer,
@@ -26,9 +26,7 @@ import { displayName } from "./display-name.js";
 import { ensureOrgAndProject } from "./ensure-org-and-project.js";
 import { keyObject, keyState } from "./key-object.js";
 
-/** The largest count the integer columns hold on every backend (PostgreSQL's `integer`). */
-const MAX_COUNT = 2_147_483_647;
-const count = z.number().int().positive().max(MAX_COUNT).nullable().optional();
+const count = z.number().int().positive().max(MAX_LIMIT_COUNT).nullable().optional();
 const limitFields = {
   rpm: count,
   tpm: count,

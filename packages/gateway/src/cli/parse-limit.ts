@@ -6,7 +6,7 @@
  */
 import { ConfigError } from "../config/config-error.js";
 
-const MAX_COUNT = 2_147_483_647;
+import { MAX_LIMIT_COUNT as MAX_COUNT } from "../protocol/floopy-api/body-schema.js";
 
 export function parseCount(command: string, flag: string, text: string): number {
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;

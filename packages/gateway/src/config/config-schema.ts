@@ -5,6 +5,11 @@
 import { z } from "zod";
 
 const positiveInt = z.number().int().positive();
+/**
+ * A limit's count: what the stores' integer columns hold (the same bound as the admin API's,
+ * protocol/floopy-api/body-schema.ts; config/ imports no other room).
+ */
+const limitCount = positiveInt.max(2_147_483_647);
 const nonNegative = z.number().nonnegative();
 const sha256Hash = z
   .string()
@@ -39,8 +44,8 @@ export const keyConfigSchema = z.strictObject({
   project: z.string().min(1).optional(),
   routing_rule: z.string().min(1).optional(),
   // docs/limits.md
-  rpm: positiveInt.optional(),
-  tpm: positiveInt.optional(),
+  rpm: limitCount.optional(),
+  tpm: limitCount.optional(),
   monthly_budget_usd: nonNegative.optional(),
   expires_at: z.iso.datetime({ offset: true }).optional(),
 });
@@ -109,8 +114,8 @@ export const configFileSchema = z.strictObject({
   keys: z.array(keyConfigSchema).optional(),
   limits: z
     .strictObject({
-      org_rpm: positiveInt.optional(),
-      org_tpm: positiveInt.optional(),
+      org_rpm: limitCount.optional(),
+      org_tpm: limitCount.optional(),
       org_monthly_budget_usd: nonNegative.optional(),
     })
     .optional(),

@@ -53,6 +53,10 @@ keys:
     expect(file.limits).toEqual({ org_rpm: 6000, org_tpm: 2000000, org_monthly_budget_usd: 1000 });
     // Still validated: a limit of the wrong type is an error naming its path.
     expect(() => parseConfigText("limits: { org_rpm: -1 }\n", "floopy.yaml", {})).toThrow(/limits\.org_rpm/);
+    // Beyond what the stores' integer columns hold: refused here, not by the database at start.
+    expect(() =>
+      parseConfigText(`keys: [{ name: a, hash: "${hash}", tpm: 1000000000000 }]\n`, "floopy.yaml", {}),
+    ).toThrow(/keys\.0\.tpm/);
   });
 
   it("names the path of every bad field", () => {

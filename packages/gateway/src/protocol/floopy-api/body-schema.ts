@@ -6,6 +6,13 @@
 import type { z } from "zod";
 import { GatewayError } from "../../errors/gateway-error.js";
 
+/**
+ * The largest count a limit may have: what the stores' integer columns hold on every backend
+ * (PostgreSQL's `integer`). The admin API, the own API, the CLI and the config file all check it,
+ * so a limit that is accepted can be stored.
+ */
+export const MAX_LIMIT_COUNT = 2_147_483_647;
+
 export function parseBody<Schema extends z.ZodType>(
   schema: Schema,
   body: unknown,

@@ -4,7 +4,7 @@
  * four: a value left out is cleared like one sent as `null`, and any other key is an error.
  */
 import { z } from "zod";
-import { parseBody } from "./body-schema.js";
+import { MAX_LIMIT_COUNT, parseBody } from "./body-schema.js";
 
 /** The values as the stores keep them (the same shape as store/types.ts' OrgConstraintValues). */
 export interface ConstraintValues {
@@ -14,9 +14,7 @@ export interface ConstraintValues {
   maxRequestsPerMinute: number | null;
 }
 
-/** The largest count the integer columns hold on every backend (PostgreSQL's `integer`). */
-const MAX_COUNT = 2_147_483_647;
-const count = z.number().int().positive().max(MAX_COUNT).nullable().optional();
+const count = z.number().int().positive().max(MAX_LIMIT_COUNT).nullable().optional();
 
 const constraintsSchema = z.strictObject({
   cost_limit_monthly_usd: z.number().positive().nullable().optional(),
