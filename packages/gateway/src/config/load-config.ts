@@ -5,9 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { looksLikeGatewayKey } from "../control/api-keys.js";
 import { ConfigError } from "./config-error.js";
 import { type ConfigFile, configFileSchema } from "./config-schema.js";
+import { looksLikeGatewayKey } from "./gateway-key-format.js";
 import { defaultSettings, numericSettingNames, type Settings } from "./settings.js";
 
 export interface LoadedConfig {

@@ -16,7 +16,3 @@ export function hashApiKey(key: string): string {
 export function displayPrefix(key: string): string {
   return `${key.slice(0, 7)}…`;
 }
-
-export function looksLikeGatewayKey(value: string): boolean {
-  return /^fp_[A-Za-z0-9_-]{16,}$/.test(value);
-}

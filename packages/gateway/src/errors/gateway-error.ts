@@ -2,7 +2,7 @@
  * GatewayError: every failure Floopy itself decides on. Stages throw it; exactly one place (the
  * ingress protocol's error renderer) turns it into an HTTP response.
  */
-import type { AttemptRecord } from "../store/types.js";
+import type { AttemptRecord } from "./attempt-record.js";
 import { type ErrorCode, errorCodes } from "./error-codes.js";
 
 export interface GatewayErrorOptions {

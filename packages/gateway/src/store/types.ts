@@ -304,14 +304,10 @@ export interface TokenUsage {
   reasoningTokens: number;
 }
 
+import type { AttemptRecord } from "../errors/attempt-record.js";
+
 /** One attempt at one target during dispatch, as recorded and as listed in a 502 body. */
-export interface AttemptRecord {
-  provider: string;
-  model: string;
-  status: number | null;
-  errorClass: string | null;
-  latencyMs: number;
-}
+export type { AttemptRecord };
 
 export interface RequestLogRecord {
   id: string;
