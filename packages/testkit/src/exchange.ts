@@ -4,8 +4,8 @@
  * slow drips, truncated JSON, cut connections and in-band errors without code of its own.
  */
 import type { ServerResponse } from "node:http";
-import type { RecordedRequest, WireError, WireProtocol } from "./fake-server.js";
-import type { ResponseFault } from "./faults.js";
+import type { Fault, ResponseFault } from "./faults.js";
+import type { RecordedRequest, WireError } from "./recorded-request.js";
 import { encodeSseFrame, type SseFrame, truncatedFrame, truncatedText } from "./sse.js";
 
 export interface StreamOptions {
@@ -275,4 +275,24 @@ function presentedCredential(request: RecordedRequest): string {
   };
   const bearer = header("authorization")?.replace(/^Bearer\s+/i, "");
   return header("x-api-key") ?? header("x-goog-api-key") ?? request.query.get("key") ?? bearer ?? "";
+}
+
+/** What a vendor fake declares; the server and `Exchange` do everything else. */
+export interface WireProtocol {
+  /** Headers on every answer (request id, rate-limit headers). Called once per answer. */
+  commonHeaders(request: RecordedRequest): Record<string, string>;
+  /** The body of an error answer. */
+  errorBody(error: WireError): unknown;
+  /** The frame a stream carries when it fails after it began. */
+  streamError(error: WireError): SseFrame;
+  /** A `status` fault with the vendor's default message and type filled in. */
+  statusError(fault: Extract<Fault, { kind: "status" }>): WireError;
+  rateLimit(
+    retryAfterSeconds: number,
+    request: RecordedRequest,
+  ): { error: WireError; headers: Record<string, string> };
+  /** The error of an `echo-credentials` fault: its message repeats the request's credential verbatim. */
+  echoCredentials(request: RecordedRequest, status: number): WireError;
+  /** Answers a request that got no replacing fault. */
+  handle(exchange: Exchange): Promise<void> | void;
 }

@@ -7,53 +7,13 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Exchange, type ServerState } from "./exchange.js";
+import { Exchange, type ServerState, type WireProtocol } from "./exchange.js";
+import type { RecordedRequest, WireError } from "./recorded-request.js";
+
+export type { RecordedRequest, WireError, WireProtocol };
+
 import { FAULT_HEADER, type Fault, type FaultSelector, parseFault, type ResponseFault } from "./faults.js";
 import type { SseFrame } from "./sse.js";
-
-export interface RecordedRequest {
-  method: string;
-  /** The URL path without the query string. */
-  path: string;
-  query: URLSearchParams;
-  headers: Record<string, string | string[] | undefined>;
-  rawBody: Buffer;
-  /** The body parsed as JSON, or undefined when it is empty or not JSON. */
-  body: unknown;
-  /** Epoch milliseconds when the request arrived. */
-  receivedAt: number;
-  /** True when the client closed the connection before the response finished. */
-  aborted: boolean;
-}
-
-/** An error before a vendor renders it; `type` and `code` carry the vendor's own strings. */
-export interface WireError {
-  status: number;
-  message: string;
-  type: string;
-  param: string | null;
-  code: string | null;
-}
-
-/** What a vendor fake declares; the server and `Exchange` do everything else. */
-export interface WireProtocol {
-  /** Headers on every answer (request id, rate-limit headers). Called once per answer. */
-  commonHeaders(request: RecordedRequest): Record<string, string>;
-  /** The body of an error answer. */
-  errorBody(error: WireError): unknown;
-  /** The frame a stream carries when it fails after it began. */
-  streamError(error: WireError): SseFrame;
-  /** A `status` fault with the vendor's default message and type filled in. */
-  statusError(fault: Extract<Fault, { kind: "status" }>): WireError;
-  rateLimit(
-    retryAfterSeconds: number,
-    request: RecordedRequest,
-  ): { error: WireError; headers: Record<string, string> };
-  /** The error of an `echo-credentials` fault: its message repeats the request's credential verbatim. */
-  echoCredentials(request: RecordedRequest, status: number): WireError;
-  /** Answers a request that got no replacing fault. */
-  handle(exchange: Exchange): Promise<void> | void;
-}
 
 export interface FakeServerOptions {
   protocol: WireProtocol;

@@ -3,7 +3,7 @@
  * wrong, never how a vendor spells it: each fake's protocol renders the error bodies and frames.
  * This module must not touch sockets; `exchange.ts` and `fake-server.ts` apply the faults.
  */
-import type { RecordedRequest } from "./fake-server.js";
+import type { RecordedRequest } from "./recorded-request.js";
 
 export type Fault =
   /** An error status with the vendor's error body. */
