@@ -13,7 +13,6 @@ import type { RecordedRequest, WireError } from "./recorded-request.js";
 export type { RecordedRequest, WireError, WireProtocol };
 
 import { FAULT_HEADER, type Fault, type FaultSelector, parseFault, type ResponseFault } from "./faults.js";
-import type { SseFrame } from "./sse.js";
 
 export interface FakeServerOptions {
   protocol: WireProtocol;
