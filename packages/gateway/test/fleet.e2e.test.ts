@@ -22,6 +22,7 @@ const hash = (key: string) => `sha256:${createHash("sha256").update(key).digest(
 const keys = {
   burst: `fp_${randomBytes(16).toString("hex")}`,
   budget: `fp_${randomBytes(16).toString("hex")}`,
+  burstBudget: `fp_${randomBytes(16).toString("hex")}`,
   revoked: `fp_${randomBytes(16).toString("hex")}`,
   load: `fp_${randomBytes(16).toString("hex")}`,
   rejoin: `fp_${randomBytes(16).toString("hex")}`,
@@ -50,6 +51,7 @@ describeWithPostgres("a fleet of two gateways on PostgreSQL and Redis", (postgre
         "keys:",
         `  - { name: burst, hash: "${hash(keys.burst)}", org: ${org}, rpm: 10 }`,
         `  - { name: budget, hash: "${hash(keys.budget)}", org: ${org}, monthly_budget_usd: 60 }`,
+        `  - { name: burst-budget, hash: "${hash(keys.burstBudget)}", org: ${org}, monthly_budget_usd: 100 }`,
         `  - { name: revoked, hash: "${hash(keys.revoked)}", org: ${org} }`,
         `  - { name: load, hash: "${hash(keys.load)}", org: ${org}, rpm: 100000 }`,
         `  - { name: rejoin, hash: "${hash(keys.rejoin)}", org: ${org}, rpm: 10 }`,
@@ -122,6 +124,30 @@ describeWithPostgres("a fleet of two gateways on PostgreSQL and Redis", (postgre
     });
     expect(spent).toBeGreaterThan(0);
     expect(spent).toBeLessThanOrEqual(60);
+  });
+
+  it("does not overshoot a budget with a concurrent burst across both instances (max_tokens set)", async () => {
+    // Each request reserves its prompt + 8 tokens (at 1 USD a token) before it is sent.
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        chat(index % 2 ? first : second, keys.burstBudget, { max_tokens: 8 }),
+      ),
+    );
+    const admitted = answers.filter((answer) => answer.status === 200).length;
+    expect(admitted).toBeGreaterThan(0);
+    expect(admitted).toBeLessThan(40);
+    const schema = postgres.schemas.at(-1);
+    const spent = await vi.waitFor(async () => {
+      const rows = await postgres.query(
+        `select coalesce(sum(cost_usd), 0) as total, count(*) as n from ${schema}.request_logs r
+           join ${schema}.api_keys k on k.id = r.key_id where k.name = 'burst-budget' and r.status = 200`,
+      );
+      const row = rows.rows[0] as { total: string; n: string };
+      if (Number(row.n) < admitted) throw new Error("records not all written yet");
+      return Number(row.total);
+    });
+    // The bound of docs/limits.md: with max_tokens on every request, no overshoot at all.
+    expect(spent).toBeLessThanOrEqual(100);
   });
 
   it("refuses a key revoked with the CLI on both instances within a second", async () => {

@@ -1,8 +1,8 @@
 /**
  * Rate limits and budgets end to end (docs/limits.md), over real sockets, with the official
  * clients as callers, on both shared-state backends: the embedded default's memory and Redis.
- * Keys and their limits come from the config file, as operators write them; every suite uses
- * its own org, so runs sharing one Redis never count each other's requests.
+ * Keys and their limits come from the config file, as operators write them; every test uses its
+ * own org, so tests and runs sharing one Redis never count each other's requests.
  */
 import { createHash, randomBytes } from "node:crypto";
 import Anthropic from "@anthropic-ai/sdk";
@@ -50,8 +50,9 @@ async function chat(test: TestGateway, key: string, body: Record<string, unknown
 for (const backend of sharedStateBackends()) {
   describe(`limits on ${backend.name}`, () => {
     let test: TestGateway | undefined;
-    const org = `org-${randomBytes(6).toString("hex")}`;
     const start = async (keys: LimitedKey[], extra: string[] = [], env: Record<string, string> = {}) => {
+      // An org of its own per test: on Redis, counters outlive the gateway that made them.
+      const org = `org-${randomBytes(6).toString("hex")}`;
       test = await startTestGateway({
         env: { ...backend.env(), ...env },
         configText: configText(org, keys, extra),
@@ -245,6 +246,32 @@ for (const backend of sharedStateBackends()) {
       expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
         "organization's limit is 3 requests per minute",
       );
+    });
+
+    it("enforces the org's constraints from PUT /v1/constraints on the next request, and clears them with null", async () => {
+      const [a, b] = [newKey(), newKey()];
+      const gateway = await start([
+        { name: "a", key: a },
+        { name: "b", key: b },
+      ]);
+      const put = (body: Record<string, unknown>) =>
+        fetch(`${gateway.gateway.url}/v1/constraints`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${a}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      expect((await put({ max_requests_per_minute: 2 })).status).toBe(200);
+      const answers = [];
+      for (const key of [a, b, a, b]) answers.push(await chat(gateway, key));
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 429, 429]);
+      expect(answers[2]?.headers.get("x-ratelimit-limit-requests")).toBe("2");
+      // A token window of its own: an hour of 50 tokens refuses a reservation of prompt + 100.
+      expect((await put({ max_tokens_per_window: 50, token_window_seconds: 3600 })).status).toBe(200);
+      const tokens = await chat(gateway, b, { max_tokens: 100 });
+      expect(tokens.status).toBe(429);
+      expect(((await tokens.json()) as { error: { code: string } }).error.code).toBe("USAGE_LIMIT_EXCEEDED");
+      expect((await put({ max_tokens_per_window: null, token_window_seconds: null })).status).toBe(200);
+      expect((await chat(gateway, b, { max_tokens: 100 })).status).toBe(200);
     });
 
     it("does not limit model lists and token counts", async () => {
