@@ -142,8 +142,21 @@ interface CounterCommands {
   floopyAdjust(numberOfKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
+/** How long settlements wait for company, and how many go in one call at most. */
+const BATCH_MS = 5;
+const MAX_BATCH = 64;
+
+interface PendingAdjustment {
+  changes: CounterAdjustment[];
+  nowMs: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 export class RedisCounters implements SharedCounters {
   private readonly redis: Redis & CounterCommands;
+  private readonly pending: PendingAdjustment[] = [];
+  private batchTimer: NodeJS.Timeout | undefined;
 
   constructor(
     redis: Redis,
@@ -170,9 +183,28 @@ export class RedisCounters implements SharedCounters {
     return this.states(charges, await this.run("peek", charges, nowMs));
   }
 
-  async adjust(adjustments: readonly CounterAdjustment[], nowMs: number): Promise<void> {
+  /**
+   * Settlements are not on anyone's critical path, so those of the next few milliseconds go to
+   * Redis together, in one script call: under load a request costs one round trip to acquire and
+   * a share of one to settle.
+   */
+  adjust(adjustments: readonly CounterAdjustment[], nowMs: number): Promise<void> {
     const changes = adjustments.filter((adjustment) => adjustment.delta !== 0);
-    if (changes.length === 0) return;
+    if (changes.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ changes, nowMs, resolve, reject });
+      if (this.pending.length >= MAX_BATCH) void this.flushAdjustments();
+      else this.batchTimer ??= setTimeout(() => void this.flushAdjustments(), BATCH_MS);
+    });
+  }
+
+  private async flushAdjustments(): Promise<void> {
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    const changes = batch.flatMap((entry) => entry.changes);
+    const nowMs = Math.max(...batch.map((entry) => entry.nowMs));
     const keys = changes.flatMap((change) => this.keys(change.id, change.window));
     const args = changes.flatMap((change) => [
       kindOf(change.window),
@@ -180,7 +212,12 @@ export class RedisCounters implements SharedCounters {
       change.chargedAtMs,
       spanOf(change.window),
     ]);
-    await this.redis.floopyAdjust(keys.length, ...keys, nowMs, tag(), changes.length, ...args);
+    try {
+      await this.redis.floopyAdjust(keys.length, ...keys, nowMs, tag(), changes.length, ...args);
+      for (const entry of batch) entry.resolve();
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
   }
 
   private run(mode: "acquire" | "peek", charges: readonly CounterCharge[], nowMs: number): Promise<number[]> {
