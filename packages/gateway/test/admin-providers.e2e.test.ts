@@ -253,6 +253,21 @@ describe("providers from the admin API", () => {
     expect((await admin(first, "DELETE", "/admin/providers/temporary")).status).toBe(204);
     expect((await admin(first, "DELETE", "/admin/providers/temporary")).status).toBe(404);
     await expect(chat(first, "temporary/gpt-4o-mini")).rejects.toMatchObject({ status: 404 });
+
+    // Audited like every control change: hashes of the public object, never the credential.
+    const audit = await admin(first, "GET", "/admin/audit?resource=providers");
+    const actions = (audit.json as { items: Array<{ action: string; resource_id: string }> }).items.map(
+      (entry) => `${entry.action} ${entry.resource_id}`,
+    );
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "providers.create canary-up",
+        "providers.replace canary-up",
+        "providers.create temporary",
+        "providers.delete temporary",
+      ]),
+    );
+    expect(audit.text).not.toContain(CANARY);
   });
 
   it("gives a provider stored for one org to that org's keys only", async () => {
