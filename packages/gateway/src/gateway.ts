@@ -178,6 +178,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     });
     const services: GatewayServices = {
       settings,
+      config: { file: config.file, env: config.env },
       images,
       snapshot,
       providers: providerSet,

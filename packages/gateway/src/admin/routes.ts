@@ -12,6 +12,7 @@ import type { RequestContext, StageResponse } from "../pipeline/request-context.
 import { auditEntry } from "../protocol/floopy-api/audit-entry.js";
 import type { AdminAnswer, AdminDependencies, AdminRequest } from "./admin-request.js";
 import { auditAdmin } from "./audit.js";
+import { type ConfigAdminDependencies, exportConfig, importConfig } from "./config.js";
 import { constraintsAdmin } from "./constraints.js";
 import { keysAdmin } from "./keys.js";
 import { orgPlanAdmin } from "./org-plan.js";
@@ -45,6 +46,8 @@ export const adminRoutes: readonly IngressRoute[] = [
   admin("GET", "/admin/constraints/:id", "admin_constraints", constraintsAdmin.get),
   admin("PUT", "/admin/constraints/:id", "admin_constraints", constraintsAdmin.replace),
   admin("GET", "/admin/audit", "admin_audit", auditAdmin.list),
+  configRoute("GET", "/admin/config"),
+  configRoute("POST", "/admin/config"),
   providers("GET", "/admin/providers", "list"),
   providers("POST", "/admin/providers", "create"),
   providers("GET", "/admin/providers/:id", "get"),
@@ -131,6 +134,43 @@ async function answerProviders(context: RequestContext, action: AdminCall["actio
     providers: services.providers,
     seal: services.seal,
   });
+  return { status: answer.status, body: answer.body };
+}
+
+function configRoute(method: "GET" | "POST", url: string): IngressRoute {
+  return {
+    method,
+    url,
+    protocol: "floopy-api",
+    operation: "admin",
+    route: "admin_config",
+    bodyLimit: "admin",
+    stages: [authenticate, (context) => answerConfig(context, method)],
+  };
+}
+
+async function answerConfig(context: RequestContext, method: "GET" | "POST"): Promise<StageResponse> {
+  const { services } = context;
+  const deps: ConfigAdminDependencies = {
+    ...dependencies(context),
+    providers: services.providers,
+    seal: services.seal,
+    file: services.config.file,
+    env: services.config.env,
+    currentCatalogue: () => services.providers.catalogue,
+  };
+  const { id: _id, ...query } = context.params;
+  if (method === "GET") {
+    const exported = await exportConfig({ key: context.key, query, headers: context.headers }, deps);
+    return {
+      status: 200,
+      body: Buffer.from(exported.text),
+      headers: { "content-type": exported.contentType },
+    };
+  }
+  // YAML or JSON (JSON is YAML): the config-file loader reads either.
+  const text = context.rawBody?.toString("utf8") ?? "";
+  const answer = await importConfig({ key: context.key, headers: context.headers }, text, deps);
   return { status: answer.status, body: answer.body };
 }
 

@@ -1,5 +1,6 @@
 /** Every `floopy` command, in the order `floopy --help` lists them. */
 import type { CommandSpec } from "./command-spec.js";
+import { configExportCommand } from "./commands/config-export.js";
 import { configValidateCommand } from "./commands/config-validate.js";
 import { keysCreateCommand } from "./commands/keys-create.js";
 import { keysHashCommand } from "./commands/keys-hash.js";
@@ -17,5 +18,6 @@ export const commands: readonly CommandSpec[] = [
   keysRevokeCommand,
   keysHashCommand,
   configValidateCommand,
+  configExportCommand,
   secretsRotateMasterKeyCommand,
 ];

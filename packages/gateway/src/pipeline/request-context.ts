@@ -103,7 +103,7 @@ export function emptyMetadata(): RequestMetadata {
 /** A short-circuit answer from a stage (cached reply, model list, …). */
 export interface StageResponse {
   status: number;
-  /** Sent as JSON; `undefined` sends no body (204). */
+  /** Sent as JSON; a Buffer is sent as it is (with `content-type` from `headers`); `undefined` sends no body (204). */
   body: unknown;
   headers?: Record<string, string>;
 }

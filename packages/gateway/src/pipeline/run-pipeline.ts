@@ -155,7 +155,12 @@ function writeStageResponse(context: RequestContext, answer: StageResponse): voi
     writeAnswer(context, answer.status, { ...floopyHeaders(context), ...answer.headers }, undefined);
     return;
   }
-  const body = Buffer.from(JSON.stringify(answer.body));
+  // A Buffer is a document in its own type (the config export's YAML): sent as it is, scrubbed of
+  // every credential the gateway holds like anything else it relays.
+  const raw = Buffer.isBuffer(answer.body);
+  const body = raw
+    ? redactSecretBytes(answer.body as Buffer, context.services.secrets)
+    : Buffer.from(JSON.stringify(answer.body));
   context.firstByteAt = performance.now();
   writeAnswer(
     context,
@@ -163,7 +168,9 @@ function writeStageResponse(context: RequestContext, answer: StageResponse): voi
     {
       ...floopyHeaders(context),
       ...answer.headers,
-      "content-type": "application/json",
+      "content-type": raw
+        ? (answer.headers?.["content-type"] ?? "application/octet-stream")
+        : "application/json",
       "content-length": String(body.length),
     },
     body,

@@ -4,6 +4,7 @@
  * snapshot brings new stored providers (never mid-lookup: each swap replaces whole catalogues).
  */
 import type { Logger } from "pino";
+import type { ConfigFile } from "../config/config-schema.js";
 import type { Settings } from "../config/settings.js";
 import type { ControlSnapshot } from "../control/control-snapshot.js";
 import type { OrgLimits } from "../limits/limit-plan.js";
@@ -22,6 +23,8 @@ import type { ModelDirectory } from "./model-directory.js";
 
 export interface GatewayServices {
   settings: Settings;
+  /** The config file and environment this process runs with (config export and import read them). */
+  config: { file: ConfigFile; env: Readonly<Record<string, string | undefined>> };
   snapshot: ControlSnapshot;
   /**
    * The enabled providers and their catalogues: `catalogueFor(key's org)` resolves a request's

@@ -86,6 +86,11 @@ export class ProviderSet {
     return `base_url: ${candidate.baseUrl} points back at this gateway (listening on port ${this.bound.port}); set it to the provider's own URL`;
   }
 
+  /** The providers of the environment, the config file and `--demo`. */
+  get fixed(): readonly ProviderInstance[] {
+    return this.options.fixed;
+  }
+
   /** Whether an environment or config-file provider has this id (a stored one would be shadowed). */
   isFixed(id: string): boolean {
     return this.options.fixed.some((provider) => provider.id === id);

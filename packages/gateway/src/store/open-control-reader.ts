@@ -1,6 +1,6 @@
 /**
- * A read-only view of the control store, for `floopy config validate`: what a start reads before
- * it writes (routing rules by name, keys by hash, stored providers), without creating, migrating or writing
+ * A read-only view of the control store, for `floopy config validate` and `floopy config export`:
+ * what a start reads before it writes (routing rules, keys, stored providers), without creating, migrating or writing
  * anything. A database that does not exist yet, or whose tables do not, reads as empty — as it
  * would on the first start, which creates them. (A SQLite reader of a WAL database may leave the
  * shared-memory index and an empty log beside the file; they hold no data.)
@@ -14,7 +14,10 @@ import type { Database } from "./sql/schema.js";
 import { SqlControlStore } from "./sql/sql-control-store.js";
 import type { ControlStore } from "./types.js";
 
-export type ControlReader = Pick<ControlStore, "getRoutingRule" | "findApiKeyByHash" | "listProviders">;
+export type ControlReader = Pick<
+  ControlStore,
+  "getRoutingRule" | "findApiKeyByHash" | "listProviders" | "listRoutingRules" | "listApiKeys"
+>;
 
 export interface OpenedControlReader {
   reader: ControlReader;
@@ -25,6 +28,8 @@ const empty: ControlReader = {
   getRoutingRule: async () => undefined,
   findApiKeyByHash: async () => undefined,
   listProviders: async () => [],
+  listRoutingRules: async () => [],
+  listApiKeys: async () => [],
 };
 
 export async function openControlReader(options: OpenStoresOptions): Promise<OpenedControlReader> {
@@ -48,6 +53,9 @@ export async function openControlReader(options: OpenStoresOptions): Promise<Ope
         findApiKeyByHash: (hash) =>
           tables.has("api_keys") ? control.findApiKeyByHash(hash) : Promise.resolve(undefined),
         listProviders: () => (tables.has("providers") ? control.listProviders() : Promise.resolve([])),
+        listRoutingRules: () =>
+          tables.has("routing_rules") ? control.listRoutingRules() : Promise.resolve([]),
+        listApiKeys: () => (tables.has("api_keys") ? control.listApiKeys() : Promise.resolve([])),
       },
       close: () => db.destroy(),
     };
