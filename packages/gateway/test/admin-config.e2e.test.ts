@@ -96,7 +96,7 @@ describe("config export and import", () => {
       expect(exported.text).not.toContain(secret);
     }
     expect(exported.text).toContain(`\${${CANARY_VARIABLE}}`);
-    expect(exported.text).toContain("${OPENAI_API_KEY}");
+    expect(exported.text).toContain(`\${OPENAI_API_KEY}`);
     expect(exported.text).toMatch(/^# Not included: .*admin key/m);
     const document = parseConfigText(exported.text, "export", {
       [CANARY_VARIABLE]: CANARY,
@@ -147,7 +147,10 @@ describe("config export and import", () => {
       target,
       "POST",
       "/admin/config",
-      json({ providers: { other: { type: "openai-compatible", api_key: "${NOT_SET_ANYWHERE}" } } }, "config"),
+      json(
+        { providers: { other: { type: "openai-compatible", api_key: `\${NOT_SET_ANYWHERE}` } } },
+        "config",
+      ),
     );
     expect(unset.status).toBe(400);
     expect(unset.text).toContain("NOT_SET_ANYWHERE");

@@ -259,8 +259,9 @@ function checkReferences(document: ConfigFile, skippedProviders: readonly string
           path.join("."),
         );
       }
-    } else if (Array.isArray(value)) value.forEach((item, index) => visit(item, [...path, String(index)]));
-    else if (typeof value === "object" && value !== null) {
+    } else if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) visit(item, [...path, String(index)]);
+    } else if (typeof value === "object" && value !== null) {
       for (const [key, item] of Object.entries(value)) {
         if (path.length === 1 && path[0] === "providers" && skippedProviders.includes(key)) continue;
         visit(item, [...path, key]);

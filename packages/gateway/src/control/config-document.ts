@@ -130,7 +130,7 @@ export function configDocumentText(built: ConfigDocument, format: "yaml" | "json
   if (format === "json") return `${JSON.stringify(built.document, null, 2)}\n`;
   const header = [
     "# Floopy configuration, exported from the live control store.",
-    "# Credentials are references: set each ${…} variable before loading or importing this file.",
+    "# Credentials are references: set each $" + "{…} variable before loading or importing this file.",
     ...built.leftOut.map((item) => `# Not included: ${item}.`),
   ];
   const body =

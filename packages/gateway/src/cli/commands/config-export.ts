@@ -16,7 +16,7 @@ export const configExportCommand: CommandSpec = {
   description:
     "Prints what `GET /admin/config` answers: the config file's sections, every routing rule and\n" +
     "gateway key of the store the gateway reads (keys by hash), and every provider — from the\n" +
-    "environment, the config file and the admin API — with its credential replaced by a ${VAR}\n" +
+    `environment, the config file and the admin API — with its credential replaced by a \${VAR}\n` +
     "reference. Org constraints, plans and admin keys are not part of the file format; the header\n" +
     "says so. It reads the store and writes nothing.",
   arguments: [],
