@@ -3,8 +3,9 @@
  * on different ports, sharing PostgreSQL and a Redis this test runs on its own port (so it may
  * stop and restart it). A burst across both admits exactly the limit; a budget holds across both;
  * a key revoked with the CLI is refused by both within a second (the control poll is set far
- * longer, so only the Redis notification can make it); Redis stopped and restarted under load
- * fails no request, and the fleet shares its limits again once Redis is back.
+ * longer, so only the Redis notification can make it), and so is a provider created through one
+ * instance's admin API; Redis stopped and restarted under load fails no request, and the fleet
+ * shares its limits again once Redis is back.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -25,6 +26,7 @@ const keys = {
   burstBudget: `fp_${randomBytes(16).toString("hex")}`,
   revoked: `fp_${randomBytes(16).toString("hex")}`,
   load: `fp_${randomBytes(16).toString("hex")}`,
+  plain: `fp_${randomBytes(16).toString("hex")}`,
   rejoin: `fp_${randomBytes(16).toString("hex")}`,
 };
 
@@ -54,6 +56,7 @@ describeWithPostgres("a fleet of two gateways on PostgreSQL and Redis", (postgre
         `  - { name: burst-budget, hash: "${hash(keys.burstBudget)}", org: ${org}, monthly_budget_usd: 100 }`,
         `  - { name: revoked, hash: "${hash(keys.revoked)}", org: ${org} }`,
         `  - { name: load, hash: "${hash(keys.load)}", org: ${org}, rpm: 100000 }`,
+        `  - { name: plain, hash: "${hash(keys.plain)}", org: ${org} }`,
         `  - { name: rejoin, hash: "${hash(keys.rejoin)}", org: ${org}, rpm: 10 }`,
         "",
       ].join("\n"),
@@ -162,6 +165,33 @@ describeWithPostgres("a fleet of two gateways on PostgreSQL and Redis", (postgre
     await vi.waitFor(
       async () => {
         for (const gateway of [first, second]) expect((await chat(gateway, keys.revoked)).status).toBe(401);
+      },
+      { timeout: 1000, interval: 25 },
+    );
+  });
+
+  it("serves a provider created through one instance's admin API on the other within a second", async () => {
+    const created = await fetch(`${first.url}/admin/providers`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        "content-type": "application/json",
+        "x-floopy-confirm": "providers",
+      },
+      body: JSON.stringify({
+        name: "shared-up",
+        type: "openai-compatible",
+        base_url: fake.url,
+        api_key: PROVIDER_KEY,
+        models: ["shared-model"],
+      }),
+    });
+    expect(created.status).toBe(201);
+    await vi.waitFor(
+      async () => {
+        const answer = await chat(second, keys.plain, { model: "shared-up/shared-model" });
+        expect(answer.status).toBe(200);
+        expect(answer.headers.get("floopy-provider")).toBe("shared-up");
       },
       { timeout: 1000, interval: 25 },
     );
