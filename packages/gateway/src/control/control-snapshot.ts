@@ -64,6 +64,8 @@ export class ControlSnapshot {
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
   private refreshAgain = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = 0;
 
   constructor(private readonly options: ControlSnapshotOptions) {}
 
@@ -164,17 +166,33 @@ export class ControlSnapshot {
             this.options.logger.debug({ version }, "control snapshot reloaded");
           }
         } while (this.refreshAgain);
+        this.retryMs = 0;
       } catch (error) {
         this.options.onReloadError?.(error);
         this.options.logger.warn(
           { err: error },
           "control snapshot refresh failed; serving the last snapshot",
         );
+        this.retrySoon();
       } finally {
         this.reloading = undefined;
       }
     })();
     return this.reloading;
+  }
+
+  /**
+   * A refresh that failed was asked for by a change (a notification) or a poll: try again soon,
+   * backing off to the poll interval, rather than serve the stale snapshot until the next poll.
+   */
+  private retrySoon(): void {
+    if (this.retryTimer) return;
+    this.retryMs = Math.min(this.options.pollMs, Math.max(100, this.retryMs * 2));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.refresh();
+    }, this.retryMs);
+    this.retryTimer.unref();
   }
 
   startPolling(): void {
@@ -185,5 +203,7 @@ export class ControlSnapshot {
   stopPolling(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 }
