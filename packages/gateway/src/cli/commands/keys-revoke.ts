@@ -1,4 +1,4 @@
-/** `floopy keys revoke ID`: the key stops working on every running gateway within seconds. */
+/** `floopy keys revoke ID`: the key stops working on every running gateway within a second. */
 import { keyState } from "../../admin/key-object.js";
 import { auditCliChange } from "../audit-cli-change.js";
 import type { CommandSpec } from "../command-spec.js";
@@ -7,14 +7,15 @@ import { withStores } from "../with-stores.js";
 
 export const keysRevokeCommand: CommandSpec = {
   words: ["keys", "revoke"],
-  summary: "revoke a key (running gateways refuse it within seconds)",
+  summary: "revoke a key (running gateways refuse it within a second)",
   usage: "ID",
   description:
-    "Revokes a key: every running gateway refuses it within one control poll (1 s by default).\n" +
+    "Revokes a key: every running gateway refuses it at once when FLOOPY_REDIS_URL is set (the\n" +
+    "change is announced through Redis), else within one control poll (1 s by default).\n" +
     "Revoking twice keeps the first revocation time. A revoked key cannot be restored.",
   arguments: [{ name: "ID", description: "the key's id (key_…), as `floopy keys list` shows it" }],
   flags: {},
-  environment: "FLOOPY_DATA_DIR or FLOOPY_DATABASE_URL (the gateway's store)",
+  environment: "FLOOPY_DATA_DIR or FLOOPY_DATABASE_URL (the gateway's store), FLOOPY_REDIS_URL",
   async run(input) {
     const [id] = input.arguments;
     if (id === undefined)
