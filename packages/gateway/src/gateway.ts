@@ -178,7 +178,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     });
     const services: GatewayServices = {
       settings,
-      config: { file: config.file, env: config.env },
+      config: { file: config.file, env: config.env, templates: config.templates },
       images,
       snapshot,
       providers: providerSet,

@@ -154,8 +154,42 @@ describe("config export and import", () => {
     );
     expect(unset.status).toBe(400);
     expect(unset.text).toContain("NOT_SET_ANYWHERE");
+    // What a provider's or a rule's own route would refuse is found before the first write.
+    const brokenRule = await admin(
+      target,
+      "POST",
+      "/admin/config",
+      json(
+        {
+          providers: {
+            fresh: { type: "openai-compatible", base_url: upstream.url, api_key: "sk-fresh-12345" },
+          },
+          routing_rules: { broken: { strategy: "fallback", targets: [{ model: "nowhere/model" }] } },
+        },
+        "config",
+      ),
+    );
+    expect(brokenRule.status).toBe(400);
+    expect(brokenRule.text).toContain("routing_rules.broken.targets.0.model");
+    const brokenProvider = await admin(
+      target,
+      "POST",
+      "/admin/config",
+      json(
+        {
+          providers: { odd: { type: "nonsense", base_url: upstream.url, api_key: "sk-fresh-12345" } },
+          routing_rules: { fine: { strategy: "fallback", targets: [{ model: "openai/gpt-4o-mini" }] } },
+        },
+        "config",
+      ),
+    );
+    expect(brokenProvider.status).toBe(400);
+    expect(brokenProvider.text).toContain("providers.odd.type");
     const rules = await admin(target, "GET", "/admin/routing_rules");
     expect(rules.text).not.toContain("house");
+    expect(rules.text).not.toContain("fine");
+    expect((await admin(target, "GET", "/admin/providers")).text).not.toContain("fresh");
+    expect((await admin(target, "GET", "/admin/audit?resource=config")).text).not.toContain("config.import");
   });
 
   it("imports into a fresh gateway, which then serves the key by its rule through the imported provider", async () => {
@@ -198,7 +232,21 @@ describe("config export and import", () => {
     expect(second.keys.unchanged.some((label) => label.startsWith("exported"))).toBe(true);
 
     const audit = await admin(target, "GET", "/admin/audit?resource=config");
-    expect(audit.text).toContain("config.import");
+    const entries = (
+      JSON.parse(audit.text) as {
+        items: Array<{ action: string; before_hash: string | null; after_hash: string | null }>;
+      }
+    ).items;
+    // Newest first.
+    const [repeat, first] = entries.filter((entry) => entry.action === "config.import");
+    // Hashes of the whole document before and after: the first import changed it, the repeat did not.
+    expect(first?.before_hash).toMatch(/\S/);
+    expect(first?.after_hash).not.toBe(first?.before_hash);
+    expect(repeat?.after_hash).toBe(first?.after_hash);
+    const all = (await admin(target, "GET", "/admin/audit")).text;
+    for (const action of ["providers.create", "routing_rules.create", "keys.create"]) {
+      expect(all).toContain(action);
+    }
     expect((await admin(target, "GET", "/admin/audit")).text).not.toContain(CANARY);
   });
 });

@@ -10,24 +10,27 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { ConfigError } from "../config/config-error.js";
-import type { ConfigFile } from "../config/config-schema.js";
+import type { ConfigFile, ProviderConfig } from "../config/config-schema.js";
 import { parseConfigText } from "../config/load-config.js";
 import { newKeyId } from "../control/bootstrap-keys.js";
-import { buildConfigDocument, configDocumentText } from "../control/config-document.js";
+import { configDocumentText, readConfigDocument } from "../control/config-document.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import { invalidBody } from "../protocol/floopy-api/body-schema.js";
+import { ModelCatalogue } from "../providers/model-catalogue.js";
+import type { ProviderInstance } from "../providers/provider-instance.js";
 import type { ProviderSet } from "../providers/provider-set.js";
 import type { AdminDependencies } from "./admin-request.js";
 import { requireAdminKey } from "./admin-request.js";
 import { ensureOrgAndProject } from "./ensure-org-and-project.js";
 import { keyState } from "./key-object.js";
-import { providersAdmin } from "./providers.js";
-import { type AdminCall, requireConfirmation, routingRulesAdmin } from "./routing-rules.js";
+import { checkProvider, type ProviderBody, providersAdmin } from "./providers.js";
+import { type AdminCall, checkRuleBody, requireConfirmation, routingRulesAdmin } from "./routing-rules.js";
 
 export interface ConfigAdminDependencies extends AdminDependencies {
   providers: ProviderSet;
   seal: (plaintext: string) => string;
   file: ConfigFile;
+  templates: Readonly<Record<string, string>>;
   env: Readonly<Record<string, string | undefined>>;
   /** The catalogue as it is now: stored providers an import just wrote are in it once reloaded. */
   currentCatalogue: () => AdminDependencies["catalogue"];
@@ -49,22 +52,19 @@ export async function exportConfig(
   if (call.query.format !== undefined && call.query.format !== "json" && call.query.format !== "yaml") {
     throw new GatewayError("invalid_request", "format: expected yaml or json.", { param: "format" });
   }
-  const [storedProviders, rules, keys] = await Promise.all([
-    deps.store.listProviders(),
-    deps.store.listRoutingRules(),
-    deps.store.listApiKeys(),
-  ]);
-  const built = buildConfigDocument({
-    file: deps.file,
-    fixedProviders: deps.providers.fixed,
-    storedProviders,
-    rules,
-    keys,
-  });
+  const built = await liveDocument(deps);
   return {
     text: configDocumentText(built, json ? "json" : "yaml"),
     contentType: json ? "application/json" : "application/yaml",
   };
+}
+
+function liveDocument(deps: ConfigAdminDependencies) {
+  return readConfigDocument(deps.store, {
+    file: deps.file,
+    templates: deps.templates,
+    fixedProviders: deps.providers.fixed,
+  });
 }
 
 interface Outcomes {
@@ -111,6 +111,9 @@ export async function importConfig(
   );
   checkReferences(document, skippedProviders);
   await checkKeysRules(document, deps);
+  await checkWrites(document, deps);
+  // The entry's hashes are of the whole exported document before and after (it holds no secret).
+  const before = (await liveDocument(deps)).document;
 
   const report = {
     providers: outcomes(),
@@ -134,36 +137,13 @@ export async function importConfig(
   });
 
   for (const [name, entry] of Object.entries(document.providers ?? {})) {
-    if (deps.providers.isFixed(name)) {
-      report.providers.skipped.push({
-        name,
-        reason: "this instance's environment or config file defines it",
-      });
-      continue;
-    }
-    if (entry.enabled === false || entry.allow_link_local === true) {
-      report.providers.skipped.push({
-        name,
-        reason:
-          entry.enabled === false ? "enabled: false" : "allow_link_local is for config-file providers only",
-      });
+    const skip = providerSkip(name, entry, deps);
+    if (skip !== undefined) {
+      report.providers.skipped.push({ name, reason: skip });
       continue;
     }
     const existing = await deps.store.getProvider(name);
-    await providersAdmin(
-      adminCall(
-        "replace",
-        name,
-        {
-          type: entry.type ?? name,
-          base_url: entry.base_url ?? null,
-          models: entry.models ?? null,
-          ...(entry.api_key === undefined ? {} : { api_key: entry.api_key }),
-        },
-        "providers",
-      ),
-      deps,
-    );
+    await providersAdmin(adminCall("replace", name, providerBody(name, entry), "providers"), deps);
     (existing === undefined ? report.providers.created : report.providers.replaced).push(name);
   }
 
@@ -229,12 +209,13 @@ export async function importConfig(
     (existing === undefined ? report.keys.created : report.keys.replaced).push(label);
   }
 
+  const after = (await liveDocument(deps)).document;
   await deps.audit({
     resource: "config",
     verb: "import",
     resourceId: "config",
-    before: null,
-    after: null,
+    before,
+    after,
     detail: {
       providers: report.providers.created.length + report.providers.replaced.length,
       routing_rules: report.routing_rules.created.length + report.routing_rules.replaced.length,
@@ -243,6 +224,72 @@ export async function importConfig(
   });
   await deps.snapshot.reloadAfterWrite();
   return { status: 200, body: { object: "config_import", ...report } };
+}
+
+/** Why an import leaves a provider of the document alone, or undefined when it stores it. */
+function providerSkip(
+  name: string,
+  entry: ProviderConfig,
+  deps: ConfigAdminDependencies,
+): string | undefined {
+  if (deps.providers.isFixed(name)) return "this instance's environment or config file defines it";
+  if (entry.enabled === false) return "enabled: false";
+  if (entry.allow_link_local === true) return "allow_link_local is for config-file providers only";
+  return undefined;
+}
+
+/** A document's provider as the body `PUT /admin/providers/{name}` takes. */
+function providerBody(name: string, entry: ProviderConfig): ProviderBody {
+  return {
+    type: entry.type ?? name,
+    base_url: entry.base_url ?? null,
+    models: entry.models ?? null,
+    ...(entry.api_key === undefined ? {} : { api_key: entry.api_key }),
+  };
+}
+
+/**
+ * The checks each provider and rule gets from its own route, run on all of them before the first
+ * write, so a document one of them would refuse changes nothing. Rules are checked against the
+ * catalogue as it will be: this instance's providers with the document's in place of the stored
+ * ones of the same name.
+ */
+async function checkWrites(document: ConfigFile, deps: ConfigAdminDependencies): Promise<void> {
+  const candidates: ProviderInstance[] = [];
+  for (const [name, entry] of Object.entries(document.providers ?? {})) {
+    if (providerSkip(name, entry, deps) !== undefined) continue;
+    const keepsKey =
+      entry.api_key === undefined && ((await deps.store.getProvider(name))?.sealedApiKey ?? null) !== null;
+    candidates.push(
+      within(`providers.${name}`, () => checkProvider(name, providerBody(name, entry), keepsKey, deps)),
+    );
+  }
+  const replacedNames = new Set(candidates.map((candidate) => candidate.id));
+  const catalogue = new ModelCatalogue(
+    [
+      ...deps.currentCatalogue().enabledProviders.filter((provider) => !replacedNames.has(provider.id)),
+      ...candidates,
+    ],
+    deps.file.models ?? {},
+  );
+  for (const [name, definition] of Object.entries(document.routing_rules ?? {})) {
+    if ((await deps.store.getRoutingRule(name))?.source === "config") continue;
+    within(`routing_rules.${name}`, () => checkRuleBody({ ...definition }, name, catalogue));
+  }
+}
+
+/** Runs a resource's own check, naming the document's path in what it refuses. */
+function within<T>(prefix: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof GatewayError) || error.code !== "invalid_body") throw error;
+    // "type: unknown …" becomes "providers.x.type: unknown …".
+    const message = /^[\w.]+:/.test(error.message)
+      ? `${prefix}.${error.message}`
+      : `${prefix}: ${error.message}`;
+    throw invalidBody(message, error.param === null ? prefix : `${prefix}.${error.param}`);
+  }
 }
 
 const UNSET = "__floopy_unset_";

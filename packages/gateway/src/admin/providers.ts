@@ -50,7 +50,7 @@ const bodySchema = z.strictObject({
   org: z.string().nullable().optional(),
 });
 
-type ProviderBody = z.infer<typeof bodySchema>;
+export type ProviderBody = z.infer<typeof bodySchema>;
 
 export async function providersAdmin(
   call: AdminCall,
@@ -210,6 +210,36 @@ async function checkedFields(
   existing: ProviderRecord | null,
   deps: ProvidersAdminDependencies,
 ) {
+  const apiKey = body.api_key;
+  const keptSealed = apiKey === undefined ? (existing?.sealedApiKey ?? null) : null;
+  checkProvider(name, body, keptSealed !== null, deps);
+  const models = body.models ?? null;
+  const orgId = body.org ?? null;
+  // An org named here is created if absent, as the config file and the CLI do.
+  if (orgId !== null) await deps.store.ensureOrg({ id: orgId, name: orgId });
+  return {
+    name,
+    type: body.type,
+    baseUrl: body.base_url ?? null,
+    models,
+    orgId,
+    sealedApiKey: apiKey === undefined ? keptSealed : deps.seal(apiKey),
+    source: "admin" as const,
+  };
+}
+
+/**
+ * The checks of a provider body that write nothing (`invalid_body` or `CONFLICT`), so a config
+ * import can run them on every provider before it stores the first. `keepsKey`: a credential is
+ * already stored and the body has none.
+ */
+export function checkProvider(
+  name: string,
+  body: ProviderBody,
+  keepsKey: boolean,
+  deps: Pick<ProvidersAdminDependencies, "providers">,
+): ReturnType<typeof storedProviderInstance> {
+  checkName(name);
   if (!storedProviderTypes().some((type) => type === body.type)) {
     throw invalidBody(`type: unknown provider type (known: ${storedProviderTypes().join(", ")}).`, "type");
   }
@@ -243,7 +273,6 @@ async function checkedFields(
       `The provider '${name}' comes from this gateway's environment or config file, which wins over a stored one; choose another name.`,
     );
   }
-  const keptSealed = apiKey === undefined ? (existing?.sealedApiKey ?? null) : null;
   let candidate: ReturnType<typeof storedProviderInstance>;
   try {
     candidate = storedProviderInstance({
@@ -253,7 +282,7 @@ async function checkedFields(
       models,
       orgId,
       // Only whether there is one matters to the checks; the kept one stays sealed.
-      apiKey: apiKey ?? (keptSealed === null ? null : "kept"),
+      apiKey: apiKey ?? (keepsKey ? "kept" : null),
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -262,17 +291,7 @@ async function checkedFields(
   }
   const problem = deps.providers.problem(candidate);
   if (problem !== null) throw invalidBody(`${problem}.`, "base_url");
-  // An org named here is created if absent, as the config file and the CLI do.
-  if (orgId !== null) await deps.store.ensureOrg({ id: orgId, name: orgId });
-  return {
-    name,
-    type: body.type,
-    baseUrl: body.base_url ?? null,
-    models,
-    orgId,
-    sealedApiKey: apiKey === undefined ? keptSealed : deps.seal(apiKey),
-    source: "admin" as const,
-  };
+  return candidate;
 }
 
 /** Stored rules (the config file's included) with a target `<name>/…`. */

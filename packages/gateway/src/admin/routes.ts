@@ -156,6 +156,7 @@ async function answerConfig(context: RequestContext, method: "GET" | "POST"): Pr
     providers: services.providers,
     seal: services.seal,
     file: services.config.file,
+    templates: services.config.templates,
     env: services.config.env,
     currentCatalogue: () => services.providers.catalogue,
   };

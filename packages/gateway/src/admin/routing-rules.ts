@@ -46,7 +46,7 @@ export async function routingRulesAdmin(call: AdminCall, deps: AdminDependencies
     }
     case "create": {
       requireConfirmation(call);
-      const { name, definition } = validBody(call.body, undefined, deps.catalogue);
+      const { name, definition } = checkRuleBody(call.body, undefined, deps.catalogue);
       const saved = await deps.store.saveRoutingRule({
         name,
         definition,
@@ -68,7 +68,7 @@ export async function routingRulesAdmin(call: AdminCall, deps: AdminDependencies
     case "replace": {
       requireConfirmation(call);
       const name = call.name ?? "";
-      const { definition } = validBody(call.body, name, deps.catalogue);
+      const { definition } = checkRuleBody(call.body, name, deps.catalogue);
       const before = await deps.store.getRoutingRule(name);
       const saved = await deps.store.saveRoutingRule({
         name,
@@ -137,7 +137,11 @@ async function listRules(call: AdminCall, deps: AdminDependencies): Promise<Admi
   };
 }
 
-function validBody(
+/**
+ * A rule body checked whole (name, definition, targets resolved through `catalogue`) without a
+ * write, so a config import can check every rule before it stores the first.
+ */
+export function checkRuleBody(
   body: unknown,
   pathName: string | undefined,
   catalogue: ModelCatalogue,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "./config-error.js";
-import { loadConfig, parseConfigText } from "./load-config.js";
+import { configTemplates, loadConfig, parseConfigText } from "./load-config.js";
 
 const hash = `sha256:${"a".repeat(64)}`;
 
@@ -84,5 +84,22 @@ keys:
       "routing_rules.r.strategy",
     );
     expect(attempt(": : :\n")).toContain("not valid YAML");
+  });
+});
+
+describe("config templates", () => {
+  it("lists the string fields written with references, as written, and resolves nothing", () => {
+    const text = [
+      "providers:",
+      `  a: { api_key: \${A_KEY}, base_url: "https://\${HOST:-example.com}/v1", models: [m, "\${MODEL}"] }`,
+      "  b: { api_key: plain-key }",
+      "",
+    ].join("\n");
+    expect(configTemplates(text)).toEqual({
+      "providers.a.api_key": `\${A_KEY}`,
+      "providers.a.base_url": `https://\${HOST:-example.com}/v1`,
+      "providers.a.models.1": `\${MODEL}`,
+    });
+    expect(configTemplates("providers: [")).toEqual({});
   });
 });

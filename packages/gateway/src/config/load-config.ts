@@ -16,6 +16,12 @@ export interface LoadedConfig {
   /** The environment the config was resolved against (providers read their keys from it). */
   env: Readonly<Record<string, string | undefined>>;
   sourcePath: string | undefined;
+  /**
+   * The file's string fields written with `${VAR}` references, by dotted path, as written
+   * (`providers.backup.api_key` → `${BACKUP_KEY}`): the config export gives them back so it never
+   * prints what a reference resolved to.
+   */
+  templates: Readonly<Record<string, string>>;
 }
 
 export interface ConfigFlags {
@@ -30,7 +36,9 @@ export function loadConfig(
   flags: ConfigFlags = {},
 ): LoadedConfig {
   const sourcePath = flags.config ?? nonEmpty(env.FLOOPY_CONFIG);
-  const file = sourcePath === undefined ? {} : readConfigFile(sourcePath, env);
+  const text = sourcePath === undefined ? undefined : readConfigText(sourcePath);
+  const file = text === undefined || sourcePath === undefined ? {} : parseConfigText(text, sourcePath, env);
+  const templates = text === undefined ? {} : configTemplates(text);
   const server = file.server ?? {};
   const settings: Settings = { ...defaultSettings };
   for (const [key, name] of Object.entries(numericSettingNames) as Array<
@@ -55,7 +63,7 @@ export function loadConfig(
       "FLOOPY_ADMIN_KEY: must differ from FLOOPY_BOOTSTRAP_KEY (admin keys cannot call /v1)",
     );
   }
-  return { settings, file, env, sourcePath };
+  return { settings, file, env, sourcePath, templates };
 }
 
 function gatewayKeyFromEnv(
@@ -70,15 +78,71 @@ function gatewayKeyFromEnv(
 }
 
 export function readConfigFile(path: string, env: Readonly<Record<string, string | undefined>>): ConfigFile {
-  let text: string;
+  return parseConfigText(readConfigText(path), path, env);
+}
+
+function readConfigText(path: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     throw new ConfigError(
       `${path}: cannot read the config file (${(error as NodeJS.ErrnoException).code ?? "error"})`,
     );
   }
-  return parseConfigText(text, path, env);
+}
+
+interface Reference {
+  name: string;
+  fallback: string | undefined;
+  /** The reference as written: `${NAME}` or `${NAME:-fallback}`. */
+  written: string;
+}
+
+/**
+ * `${VAR}` is swapped for an inert placeholder before parsing (so `{ api_key: ${KEY} }` is valid
+ * flow YAML); the values go into the parsed strings afterwards (so a value can never inject YAML
+ * structure).
+ */
+function maskReferences(text: string): { masked: string; references: Reference[] } {
+  const references: Reference[] = [];
+  const masked = text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+    (written: string, name: string, fallback?: string) => {
+      references.push({ name, fallback, written });
+      return `__floopy_env_${references.length - 1}__`;
+    },
+  );
+  return { masked, references };
+}
+
+/**
+ * Every string field of a config text that holds a `${VAR}` reference, by dotted path, with the
+ * references as written (nothing is resolved). A text that does not parse has none.
+ */
+export function configTemplates(text: string): Record<string, string> {
+  const { masked, references } = maskReferences(text);
+  let raw: unknown;
+  try {
+    raw = parseYaml(masked);
+  } catch {
+    return {};
+  }
+  const templates: Record<string, string> = {};
+  const visit = (value: unknown, path: string[]): void => {
+    if (typeof value === "string") {
+      if (!/__floopy_env_\d+__/.test(value)) return;
+      templates[path.join(".")] = value.replace(
+        /__floopy_env_(\d+)__/g,
+        (match, index: string) => references[Number(index)]?.written ?? match,
+      );
+    } else if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) visit(item, [...path, String(index)]);
+    } else if (typeof value === "object" && value !== null) {
+      for (const [key, item] of Object.entries(value)) visit(item, [...path, key]);
+    }
+  };
+  visit(raw, []);
+  return templates;
 }
 
 export function parseConfigText(
@@ -86,17 +150,7 @@ export function parseConfigText(
   sourceName: string,
   env: Readonly<Record<string, string | undefined>>,
 ): ConfigFile {
-  // `${VAR}` is swapped for an inert placeholder before parsing (so `{ api_key: ${KEY} }` is valid
-  // flow YAML) and the values go into the parsed strings afterwards (so a value can never inject
-  // YAML structure).
-  const references: Array<{ name: string; fallback: string | undefined }> = [];
-  const masked = text.replace(
-    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
-    (_match, name: string, fallback?: string) => {
-      references.push({ name, fallback });
-      return `__floopy_env_${references.length - 1}__`;
-    },
-  );
+  const { masked, references } = maskReferences(text);
   let raw: unknown;
   try {
     raw = parseYaml(masked);
@@ -117,7 +171,7 @@ export function parseConfigText(
 
 interface Interpolation {
   env: Readonly<Record<string, string | undefined>>;
-  references: ReadonlyArray<{ name: string; fallback: string | undefined }>;
+  references: readonly Reference[];
   sourceName: string;
 }
 

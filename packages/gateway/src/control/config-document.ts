@@ -8,11 +8,16 @@
 import { stringify } from "yaml";
 import type { ConfigFile, KeyConfig, ProviderConfig } from "../config/config-schema.js";
 import type { ProviderInstance } from "../providers/provider-instance.js";
-import type { ApiKeyRecord, ProviderRecord, RoutingRuleRecord } from "../store/types.js";
+import type { ApiKeyRecord, ControlStore, ProviderRecord, RoutingRuleRecord } from "../store/types.js";
 
 export interface ConfigDocumentSources {
   /** The config file the gateway runs with (parsed, `${VAR}`s already resolved). */
   file: ConfigFile;
+  /**
+   * The file's fields written as `${VAR}` references, by dotted path (LoadedConfig.templates):
+   * they are exported as written, never as what they resolved to.
+   */
+  templates?: Readonly<Record<string, string>>;
   /** Providers of the environment, the config file and `--demo`. */
   fixedProviders: readonly ProviderInstance[];
   /** Providers stored through the admin API (credentials sealed; never read here). */
@@ -34,6 +39,7 @@ export function providerKeyVariable(id: string): string {
 
 export function buildConfigDocument(sources: ConfigDocumentSources): ConfigDocument {
   const { file } = sources;
+  const templates = sources.templates ?? {};
   const leftOut: string[] = [];
   const providers: Record<string, ProviderConfig> = {};
   for (const instance of sources.fixedProviders) {
@@ -43,10 +49,7 @@ export function buildConfigDocument(sources: ConfigDocumentSources): ConfigDocum
     }
     const entry = file.providers?.[instance.id];
     if (entry !== undefined) {
-      providers[instance.id] = {
-        ...entry,
-        ...(entry.api_key === undefined ? {} : { api_key: `\${${providerKeyVariable(instance.id)}}` }),
-      };
+      providers[instance.id] = fileProvider(instance.id, entry, templates);
       continue;
     }
     // Enabled by the environment: the variable it was enabled by is its reference.
@@ -61,10 +64,7 @@ export function buildConfigDocument(sources: ConfigDocumentSources): ConfigDocum
   for (const [id, entry] of Object.entries(file.providers ?? {})) {
     // A file entry that enables nothing (`enabled: false`, no key) is still part of the file.
     if (providers[id] === undefined && !sources.fixedProviders.some((instance) => instance.id === id)) {
-      providers[id] = {
-        ...entry,
-        ...(entry.api_key === undefined ? {} : { api_key: `\${${providerKeyVariable(id)}}` }),
-      };
+      providers[id] = fileProvider(id, entry, templates);
     }
   }
   for (const record of sources.storedProviders) {
@@ -115,14 +115,67 @@ export function buildConfigDocument(sources: ConfigDocumentSources): ConfigDocum
     "org constraints and plans (the file format has no section for them; see /admin/constraints and /admin/plans)",
   );
   const document: ConfigFile = {
-    ...(file.server === undefined ? {} : { server: file.server }),
+    ...(file.server === undefined ? {} : { server: asWritten(file.server, ["server"], templates) }),
     ...(Object.keys(providers).length === 0 ? {} : { providers }),
-    ...(file.models === undefined ? {} : { models: file.models }),
+    ...(file.models === undefined ? {} : { models: asWritten(file.models, ["models"], templates) }),
     ...(Object.keys(rules).length === 0 ? {} : { routing_rules: rules }),
     ...(keys.length === 0 ? {} : { keys }),
-    ...(file.limits === undefined ? {} : { limits: file.limits }),
+    ...(file.limits === undefined ? {} : { limits: asWritten(file.limits, ["limits"], templates) }),
   };
   return { document, leftOut };
+}
+
+/** What the document reads from the control store. */
+export type ConfigDocumentReader = Pick<ControlStore, "listProviders" | "listRoutingRules" | "listApiKeys">;
+
+/** The document of what `reader` holds now and what this process runs with. */
+export async function readConfigDocument(
+  reader: ConfigDocumentReader,
+  running: Omit<ConfigDocumentSources, "storedProviders" | "rules" | "keys">,
+): Promise<ConfigDocument> {
+  const [storedProviders, rules, keys] = await Promise.all([
+    reader.listProviders(),
+    reader.listRoutingRules(),
+    reader.listApiKeys(),
+  ]);
+  return buildConfigDocument({ ...running, storedProviders, rules, keys });
+}
+
+/**
+ * A config-file provider as the file wrote it. Its credential is a bare `${VAR}` when the file
+ * referenced one (so the export loads wherever that variable is set, as the file does); a key
+ * written in the file itself, or a reference with a default (which may be the key), becomes
+ * `${FLOOPY_PROVIDER_<ID>_API_KEY}`.
+ */
+function fileProvider(
+  id: string,
+  entry: ProviderConfig,
+  templates: Readonly<Record<string, string>>,
+): ProviderConfig {
+  const { api_key: apiKey, ...rest } = entry;
+  const written = templates[`providers.${id}.api_key`];
+  const reference =
+    written !== undefined && /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(written)
+      ? written
+      : `\${${providerKeyVariable(id)}}`;
+  return {
+    ...asWritten(rest, ["providers", id], templates),
+    ...(apiKey === undefined ? {} : { api_key: reference }),
+  };
+}
+
+/** A file section with every string the file wrote as a reference given back as written. */
+function asWritten<T>(value: T, path: readonly string[], templates: Readonly<Record<string, string>>): T {
+  if (typeof value === "string") return (templates[path.join(".")] ?? value) as T;
+  if (Array.isArray(value)) {
+    return value.map((item, index) => asWritten(item, [...path, String(index)], templates)) as T;
+  }
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, asWritten(item, [...path, key], templates)]),
+    ) as T;
+  }
+  return value;
 }
 
 /** The document as text: YAML with a header saying what it is and what it leaves out, or JSON. */

@@ -24,7 +24,12 @@ import type { ModelDirectory } from "./model-directory.js";
 export interface GatewayServices {
   settings: Settings;
   /** The config file and environment this process runs with (config export and import read them). */
-  config: { file: ConfigFile; env: Readonly<Record<string, string | undefined>> };
+  config: {
+    file: ConfigFile;
+    env: Readonly<Record<string, string | undefined>>;
+    /** The file's fields written as `${VAR}` references (the export gives them back as written). */
+    templates: Readonly<Record<string, string>>;
+  };
   snapshot: ControlSnapshot;
   /**
    * The enabled providers and their catalogues: `catalogueFor(key's org)` resolves a request's

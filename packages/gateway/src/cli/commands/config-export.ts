@@ -4,7 +4,7 @@
  * rule and gateway key of the store the gateway reads, every provider with its credential as a
  * `${VAR}` reference. It only reads.
  */
-import { buildConfigDocument, configDocumentText } from "../../control/config-document.js";
+import { configDocumentText, readConfigDocument } from "../../control/config-document.js";
 import { resolveProviders } from "../../providers/provider-instance.js";
 import { openControlReader } from "../../store/open-control-reader.js";
 import { type CommandSpec, UsageError } from "../command-spec.js";
@@ -42,12 +42,11 @@ export const configExportCommand: CommandSpec = {
       dataDir: config.settings.dataDir,
     });
     try {
-      const [storedProviders, rules, keys] = await Promise.all([
-        opened.reader.listProviders(),
-        opened.reader.listRoutingRules(),
-        opened.reader.listApiKeys(),
-      ]);
-      const built = buildConfigDocument({ file: config.file, fixedProviders, storedProviders, rules, keys });
+      const built = await readConfigDocument(opened.reader, {
+        file: config.file,
+        templates: config.templates,
+        fixedProviders,
+      });
       process.stdout.write(configDocumentText(built, format));
     } finally {
       await opened.close();
