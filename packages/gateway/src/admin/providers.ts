@@ -12,12 +12,11 @@ import type { ControlSnapshot } from "../control/control-snapshot.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import { hasControlCharacter } from "../pipeline/control-characters.js";
 import type { AuditChange } from "../protocol/floopy-api/audit-entry.js";
-import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
 import { storedProviderInstance, storedProviderTypes } from "../providers/provider-instance.js";
 import type { ProviderSet } from "../providers/provider-set.js";
 import { parseRuleDefinition } from "../routing/rule-definitions.js";
 import type { ControlStore, ProviderRecord } from "../store/types.js";
-import type { AdminAnswer } from "./admin-request.js";
+import { type AdminAnswer, listPage } from "./admin-request.js";
 import { type AdminCall, requireConfirmation } from "./routing-rules.js";
 
 export interface ProvidersAdminDependencies {
@@ -32,8 +31,6 @@ export interface ProvidersAdminDependencies {
 }
 
 const CONFIRM = "providers";
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 200;
 /** Lowercase like a config-file provider id; no `/`, which separates it from the model. */
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const ORG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -143,28 +140,17 @@ export async function providersAdmin(
 }
 
 async function listProviders(call: AdminCall, deps: ProvidersAdminDependencies): Promise<AdminAnswer> {
-  const limit = pageLimit(call.query.limit, DEFAULT_LIMIT, MAX_LIMIT);
-  let after: string | undefined;
-  if (call.query.cursor !== undefined) {
-    const position = decodeCursor(call.query.cursor, deps.cursorSecret);
-    if (typeof position !== "string") throw invalidCursor();
-    after = position;
-  }
-  // Providers are few: page over the sorted list rather than in SQL.
-  const providers = (await deps.store.listProviders()).filter(
-    (provider) => after === undefined || provider.name > after,
-  );
-  const page = providers.slice(0, limit);
-  const last = page.at(-1);
-  const hasMore = providers.length > limit;
+  // Providers are few: paged over the whole list, by name, like every other admin list.
+  const providers = await deps.store.listProviders();
   return {
     status: 200,
-    body: {
-      object: "list",
-      items: page.map((provider) => providerObject(provider, deps.providers)),
-      has_more: hasMore,
-      next_cursor: hasMore && last ? encodeCursor(last.name, deps.cursorSecret) : null,
-    },
+    body: listPage(
+      providers,
+      call.query,
+      deps.cursorSecret,
+      (provider) => [0, provider.name],
+      (provider) => providerObject(provider, deps.providers),
+    ),
   };
 }
 
