@@ -37,6 +37,7 @@ import type {
   SaveRoutingRuleResult,
   SetOrgPlanResult,
 } from "../types.js";
+import { olderThan } from "./newest-first.js";
 import type {
   ApiKeysTable,
   AuditLogTable,
@@ -512,15 +513,7 @@ export class SqlControlStore implements ControlStore {
       .selectAll()
       .$if(resource !== undefined, (select) => select.where("resource", "=", resource ?? ""))
       .$if(after !== undefined, (select) =>
-        select.where((eb) =>
-          eb.or([
-            eb("created_at", "<", toEpochMs(after?.createdAt ?? new Date(0))),
-            eb.and([
-              eb("created_at", "=", toEpochMs(after?.createdAt ?? new Date(0))),
-              eb("id", "<", after?.id ?? ""),
-            ]),
-          ]),
-        ),
+        select.where(olderThan(after ?? { createdAt: new Date(0), id: "" })),
       )
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")

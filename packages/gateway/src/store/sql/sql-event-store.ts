@@ -16,6 +16,7 @@ import type {
   RequestLogRecord,
   TokenUsage,
 } from "../types.js";
+import { olderThan } from "./newest-first.js";
 import type { Database, RequestLogsTable } from "./schema.js";
 import { chunks, fromEpochMs, fromFlag, MAX_BOUND_PARAMETERS, toEpochMs, toFlag } from "./sql-values.js";
 
@@ -92,15 +93,7 @@ export class SqlEventStore implements EventStore {
       .$if(status !== undefined, (select) => select.where("status", "=", status ?? 0))
       .$if(rule !== undefined, (select) => select.where("routing_rule", "=", rule ?? ""))
       .$if(after !== undefined, (select) =>
-        select.where((eb) =>
-          eb.or([
-            eb("created_at", "<", toEpochMs(after?.createdAt ?? new Date(0))),
-            eb.and([
-              eb("created_at", "=", toEpochMs(after?.createdAt ?? new Date(0))),
-              eb("id", "<", after?.id ?? ""),
-            ]),
-          ]),
-        ),
+        select.where(olderThan(after ?? { createdAt: new Date(0), id: "" })),
       )
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")

@@ -1,0 +1,12 @@
+/**
+ * Keyset paging for lists kept newest first by (created_at, id): the rows after `after`, the last
+ * row of the previous page. One condition for every such list (decisions, the audit log), in
+ * portable SQL with bound parameters.
+ */
+import { type RawBuilder, sql } from "kysely";
+import { toEpochMs } from "./sql-values.js";
+
+export function olderThan(after: { createdAt: Date; id: string }): RawBuilder<boolean> {
+  const ms = toEpochMs(after.createdAt);
+  return sql<boolean>`(created_at < ${ms} or (created_at = ${ms} and id < ${after.id}))`;
+}
