@@ -17,6 +17,10 @@ export interface WrkTarget {
   process: BenchProcess;
   url: string;
   key: string;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** A header set to a fresh random value on every request (e.g. a cache seed, to force misses). */
+  randomHeader?: string;
 }
 
 export interface Load {
@@ -49,6 +53,19 @@ function wrkScript(run: WrkRun): string {
       `wrk.body = [==[${run.body}]==]`,
       'wrk.headers["content-type"] = "application/json"',
       `wrk.headers["authorization"] = "Bearer ${run.target.key}"`,
+      ...Object.entries(run.target.headers ?? {}).map(
+        ([name, value]) => `wrk.headers["${name}"] = "${value}"`,
+      ),
+      ...(run.target.randomHeader
+        ? [
+            "local counter = 0",
+            "request = function()",
+            "  counter = counter + 1",
+            `  wrk.headers["${run.target.randomHeader}"] = tostring(math.random(1, 2147483647)) .. "-" .. counter`,
+            "  return wrk.format()",
+            "end",
+          ]
+        : []),
       "done = function(summary, latency, requests)",
       "  local e = summary.errors",
       '  io.write(string.format("BENCH %d %d %d %d %f %f\\n", summary.requests, summary.duration,',

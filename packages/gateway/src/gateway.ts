@@ -54,6 +54,8 @@ export interface StartGatewayOptions {
    * once, and the URL the gateway listens on.
    */
   onGeneratedKey?: (key: string, url: string) => void;
+  /** Wall-clock time in epoch ms for the cache's and the firewall's TTLs (tests move it on). */
+  clock?: () => number;
 }
 
 export interface Gateway {
@@ -124,6 +126,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const shared = await openSharedState({
       redisUrl: settings.redisUrl,
       logger,
+      ...(config.file.cache?.max_bytes === undefined ? {} : { listBytes: config.file.cache.max_bytes }),
       onDegraded: (degraded) => metrics.sharedStateDegraded.set(degraded ? 1 : 0),
       onFallback: () => metrics.sharedStateFallbacks.inc(),
     });
@@ -212,6 +215,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       targetStats: new TargetStatisticsBook(),
       ruleSequence: new Map(),
       random: Math.random,
+      clock: options.clock ?? Date.now,
       instanceId: marker.id,
       cursorSecret: createHmac("sha256", masterKey.key).update("floopy list cursors v1").digest(),
       // A getter: the set grows as stored providers are unsealed.

@@ -101,6 +101,54 @@ export const serverConfigSchema = z.strictObject({
   model_list_timeout_ms: positiveInt.optional(),
 });
 
+/** A cache setting that a routing rule or an org may override (docs/cache.md). */
+const cacheOverrideSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  /** The tier a request gets when it names none (`Floopy-Cache`): exact, or semantic (exact first). */
+  mode: z.enum(["exact", "semantic"]).optional(),
+  ttl_seconds: positiveInt.optional(),
+  semantic_threshold: z.number().min(0).max(1).optional(),
+  /** The advanced tier for conversations: turn-by-turn comparison (docs/cache.md). */
+  conversation: z.boolean().optional(),
+  conversation_threshold: z.number().min(0).max(1).optional(),
+});
+
+export const cacheConfigSchema = cacheOverrideSchema.extend({
+  /** `local` (the built-in lexical embedder) or an embedding model reference (`openai/text-embedding-3-small`). */
+  embedder: z.string().min(1).optional(),
+  /** Memory budget of the in-process cache (the embedded default), in bytes. */
+  max_bytes: positiveInt.optional(),
+  /** Conversations with more messages than this skip the semantic tier. */
+  semantic_max_messages: positiveInt.optional(),
+  /** Whether requests that define tools or carry tool calls may be answered semantically. */
+  semantic_with_tools: z.boolean().optional(),
+  /** Whether requests with images may be answered semantically. */
+  semantic_with_images: z.boolean().optional(),
+  rules: z.record(z.string().min(1), cacheOverrideSchema).optional(),
+  orgs: z.record(z.string().min(1), cacheOverrideSchema).optional(),
+});
+
+/** A firewall setting that an org, a key (by name) or a routing rule may override (docs/firewall.md). */
+const firewallOverrideSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  /** PII in prompts: let it through, block the request, or redact it before a provider sees it. */
+  pii: z.enum(["off", "block", "redact"]).optional(),
+  /** Whether the safety model is asked after the local tier (false: local tier only). */
+  safety_model: z.boolean().optional(),
+  on_error: z.enum(["allow", "block"]).optional(),
+});
+
+export const firewallConfigSchema = firewallOverrideSchema.extend({
+  /** The safety model (a Llama Guard–style model reference); FIREWALL_MODEL sets it too. */
+  model: z.string().min(1).optional(),
+  verdict_cache_threshold: z.number().min(0).max(1).optional(),
+  /** How long the safety model may take before `on_error` decides. */
+  timeout_ms: positiveInt.optional(),
+  orgs: z.record(z.string().min(1), firewallOverrideSchema).optional(),
+  keys: z.record(z.string().min(1), firewallOverrideSchema).optional(),
+  rules: z.record(z.string().min(1), firewallOverrideSchema).optional(),
+});
+
 export const configFileSchema = z.strictObject({
   server: serverConfigSchema.optional(),
   providers: z
@@ -119,6 +167,8 @@ export const configFileSchema = z.strictObject({
       org_monthly_budget_usd: nonNegative.optional(),
     })
     .optional(),
+  cache: cacheConfigSchema.optional(),
+  firewall: firewallConfigSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
@@ -126,3 +176,5 @@ export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 export type KeyConfig = z.infer<typeof keyConfigSchema>;
 export type RoutingRuleConfig = z.infer<typeof routingRuleSchema>;
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
+export type CacheConfig = z.infer<typeof cacheConfigSchema>;
+export type FirewallConfig = z.infer<typeof firewallConfigSchema>;

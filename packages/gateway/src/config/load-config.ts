@@ -54,6 +54,7 @@ export function loadConfig(
   settings.dataDir = nonEmpty(env.FLOOPY_DATA_DIR) ?? defaultSettings.dataDir;
   settings.databaseUrl = nonEmpty(env.FLOOPY_DATABASE_URL);
   settings.redisUrl = redisUrl(nonEmpty(env.FLOOPY_REDIS_URL));
+  settings.firewallModel = nonEmpty(env.FIREWALL_MODEL) ?? file.firewall?.model ?? null;
   settings.masterKey = nonEmpty(env.FLOOPY_MASTER_KEY);
   settings.bootstrapKey = gatewayKeyFromEnv(env, "FLOOPY_BOOTSTRAP_KEY");
   settings.adminKey = gatewayKeyFromEnv(env, "FLOOPY_ADMIN_KEY");

@@ -14,6 +14,8 @@ export interface Settings {
   bootstrapKey: string | undefined;
   /** FLOOPY_ADMIN_KEY: an admin-scoped key for automation, created at start if absent. */
   adminKey: string | undefined;
+  /** FIREWALL_MODEL (or the config's `firewall.model`): the firewall's safety model; null: local tier only. */
+  firewallModel: string | null;
   /** `floopy serve --demo` / FLOOPY_DEMO=1: enable the built-in demo provider (`mock/…`). */
   demo: boolean;
   maxBodyBytes: number;
@@ -66,6 +68,7 @@ export const defaultSettings: Settings = {
   masterKey: undefined,
   bootstrapKey: undefined,
   adminKey: undefined,
+  firewallModel: null,
   demo: false,
   maxBodyBytes: 32 * MiB,
   maxAdminBodyBytes: 1 * MiB,

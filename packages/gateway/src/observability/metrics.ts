@@ -97,4 +97,35 @@ export class GatewayMetrics {
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
+  readonly cacheLookups = new Counter({
+    name: "floopy_cache_lookups_total",
+    help: "Requests that consulted the cache, by result: hit_exact, hit_semantic, miss, error (a store that failed answers a miss)",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly cacheStores = new Counter({
+    name: "floopy_cache_stores_total",
+    help: "Answers offered to the cache after the response, by outcome: stored, skipped (not a complete answer), error",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly firewallVerdicts = new Counter({
+    name: "floopy_firewall_verdicts_total",
+    help: "Prompts screened by the firewall, by decision (allow, block_input, redact) and the tier that decided (local, verdict_cache, model, on_error)",
+    labelNames: ["decision", "tier"] as const,
+    registers: [this.registry],
+  });
+  readonly internalCalls = new Counter({
+    name: "floopy_internal_calls_total",
+    help: "Calls the gateway made on its own behalf (firewall safety model, cache embedder), by outcome",
+    labelNames: ["purpose", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly internalCallDuration = new Histogram({
+    name: "floopy_internal_call_duration_seconds",
+    help: "Duration of the gateway's own calls (firewall safety model, cache embedder)",
+    labelNames: ["purpose"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
 }

@@ -44,6 +44,8 @@ export function recordRequest(context: RequestContext): void {
     usage: context.usage,
     usageSource: context.usageSource,
     costUsd: context.costUsd,
+    cacheStatus: context.cache?.status ?? null,
+    costSavedUsd: context.costSavedUsd,
     fallbackUsed: fallbackUsed(context),
     attempts: context.attempts,
     routingRule: context.decision?.rule ?? null,
@@ -81,6 +83,10 @@ function decisionRecord(context: RequestContext): DecisionRecord | null {
       triedAnyway: candidate.triedAnyway,
     })),
     allCircuitsOpen: decision.allCircuitsOpen,
+    ...(context.firewall === null ? {} : { firewall: context.firewall }),
+    ...(context.cache?.hit
+      ? { cache: { status: context.cache.status, similarity: context.cache.similarity } }
+      : {}),
   };
 }
 

@@ -2,6 +2,8 @@
  * The request context every stage reads and writes. Each mutable field names its one writer.
  */
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { CachePolicy } from "../cache/cache-policy.js";
+import type { StoredAnswer } from "../cache/cached-answer.js";
 import type { GenerateRequest, Usage } from "../canonical/types.js";
 import type { GatewayError } from "../errors/gateway-error.js";
 import type { LimitReservation } from "../limits/limit-plan.js";
@@ -57,7 +59,7 @@ export interface RequestContext {
   readonly protocol: IngressProtocol; // ingress
   operation: Operation; // ingress; decode refines generate → stream_generate
   readonly headers: IncomingHttpHeaders; // ingress
-  readonly rawBody: Buffer | undefined; // ingress
+  rawBody: Buffer | undefined; // ingress; screen-prompt drops it when it redacts the body
   readonly params: Readonly<Record<string, string>>; // ingress (path parameters)
   readonly routeFacts: RouteFacts; // ingress (what the URL says: Gemini's model and streaming)
   readonly services: GatewayServices; // ingress
@@ -84,6 +86,38 @@ export interface RequestContext {
   costUsd: number | null; // settle-usage
   limitHeaders: Record<string, string> | null; // enforce-limits (the `x-ratelimit-*` headers)
   reservation: LimitReservation | null; // enforce-limits (settled by settle-limits)
+  cache: CacheState | null; // cache-lookup (null: the cache was not consulted)
+  /** The prompt's embedding, computed once for the semantic cache and the firewall's verdict cache. */
+  promptEmbedding: PromptEmbedding | null; // prompt-embedding
+  firewall: FirewallOutcome | null; // screen-prompt (null: the firewall did not run)
+  costSavedUsd: number | null; // settle-usage (what a cache hit saved)
+}
+
+export interface CacheState {
+  status: "HIT-EXACT" | "HIT-SEMANTIC" | "MISS";
+  policy: CachePolicy;
+  exactKey: string;
+  hit: StoredAnswer | null;
+  /** The hit's similarity (semantic and conversation tiers). */
+  similarity: number | null;
+  /** Vector entries store-in-cache appends with this request's answer: list key and item. */
+  vectorEntries: Array<{ key: string; item: string }>;
+  /** A stream's upstream bytes, kept (up to the entry cap) to fold into the answer afterwards. */
+  capture: { chunks: Buffer[]; bytes: number; overflowed: boolean } | null;
+}
+
+export interface PromptEmbedding {
+  /** The whole prompt's vector. */
+  vector: Float32Array;
+  /** One vector per turn (the conversation tier), when computed. */
+  turns: Float32Array[] | null;
+}
+
+export interface FirewallOutcome {
+  decision: "allow" | "block_input" | "redact";
+  tier: "local" | "verdict_cache" | "model" | "on_error" | null;
+  category: string | null;
+  detail: string | null;
 }
 
 export function emptyMetadata(): RequestMetadata {

@@ -10,10 +10,11 @@ import type { RequestContext } from "./request-context.js";
 
 export function floopyHeaders(context: RequestContext): Record<string, string> {
   const answered = context.upstream?.target;
+  const cached = context.cache?.hit;
   const target = answered
     ? { provider: answered.provider.id, model: answered.model }
-    : lastAttemptTarget(context);
-  return {
+    : (cached ?? lastAttemptTarget(context));
+  const headers: Record<string, string> = {
     "floopy-request-id": context.id,
     "x-request-id": context.id,
     "floopy-provider": headerSafe(target?.provider ?? "none"),
@@ -21,6 +22,9 @@ export function floopyHeaders(context: RequestContext): Record<string, string> {
     "floopy-fallback-used": String(fallbackUsed(context)),
     ...context.limitHeaders,
   };
+  // Whenever the cache was consulted: HIT-EXACT, HIT-SEMANTIC or MISS.
+  if (context.cache !== null) headers["floopy-cache-status"] = context.cache.status;
+  return headers;
 }
 
 // What Node writes as-is: visible ASCII and space. Tabs and Latin-1 are legal too, but a client

@@ -91,6 +91,10 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     costUsd: null,
     limitHeaders: null,
     reservation: null,
+    cache: null,
+    promptEmbedding: null,
+    firewall: null,
+    costSavedUsd: null,
   };
 }
 

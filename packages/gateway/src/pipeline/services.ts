@@ -67,6 +67,8 @@ export interface GatewayServices {
   /** Requests routed so far per rule (round robin's position). */
   ruleSequence: Map<string, number>;
   random: () => number;
+  /** Epoch ms: what the cache's and the firewall's entries expire by (injectable in tests). */
+  clock: () => number;
   /** Signs the cursors of Floopy's own API lists (derived from the master key, so every instance agrees). */
   cursorSecret: Buffer;
   /** This process's instance id: names it in `floopy-hop`, so a request loop is recognised. */

@@ -10,6 +10,13 @@ import { canonicalRequest } from "./canonical-request.js";
 import type { RequestContext } from "./request-context.js";
 
 export async function settleUsage(context: RequestContext): Promise<void> {
+  const cached = context.cache?.hit;
+  if (cached && context.usage) {
+    // A hit spends nothing; what the answer cost when it was made is what it saved.
+    context.costUsd = 0;
+    context.costSavedUsd = context.services.prices.cost(cached.provider, cached.model, context.usage);
+    return;
+  }
   const target = context.upstream?.target;
   if (!target || !context.usage) return;
   if (

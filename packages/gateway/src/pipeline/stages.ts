@@ -3,6 +3,7 @@
  * Generation only: Floopy's own API (platform/) and the admin API (admin/) are route modules.
  */
 import { authenticate } from "./authenticate.js";
+import { cacheLookup } from "./cache-lookup.js";
 import { countTokens } from "./count-tokens.js";
 import { decode } from "./decode.js";
 import { dispatch } from "./dispatch.js";
@@ -12,8 +13,10 @@ import { recordRequest } from "./record-request.js";
 import type { AfterStage, Stage } from "./request-context.js";
 import { respond } from "./respond.js";
 import { route } from "./route.js";
+import { screenPrompt } from "./screen-prompt.js";
 import { settleLimits } from "./settle-limits.js";
 import { settleUsage } from "./settle-usage.js";
+import { storeInCache } from "./store-in-cache.js";
 
 /** Hot path: each stage returns nothing (go on) or a response (short-circuit). */
 export const hotPathStages: readonly Stage[] = [
@@ -25,10 +28,19 @@ export const hotPathStages: readonly Stage[] = [
   route,
   // After route: a spend reservation needs the target's price (routing is in-memory and free).
   enforceLimits,
+  // After limits: a hit is a request like any other (it counts against rpm), but spends nothing.
+  cacheLookup,
+  // After the cache: a hit was screened when it was stored; before dispatch, nothing unscreened leaves.
+  screenPrompt,
   countTokens,
   dispatch,
   respond,
 ];
 
 /** After the response is sent, off the hot path. */
-export const afterResponseStages: readonly AfterStage[] = [settleUsage, settleLimits, recordRequest];
+export const afterResponseStages: readonly AfterStage[] = [
+  settleUsage,
+  storeInCache,
+  settleLimits,
+  recordRequest,
+];

@@ -12,6 +12,7 @@ import { readMetadata } from "../pipeline/read-metadata.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
 import { requireFeature } from "../pipeline/require-feature.js";
 import { route } from "../pipeline/route.js";
+import { screenPrompt } from "../pipeline/screen-prompt.js";
 
 export const explainRoutes: readonly IngressRoute[] = [
   {
@@ -23,7 +24,7 @@ export const explainRoutes: readonly IngressRoute[] = [
     route: "routing_explain",
     bodyLimit: "generation",
     // The plan is checked before the body is decoded: an org without the dry run learns that first.
-    stages: [authenticate, requireExplain, decode, readMetadata, route, explain],
+    stages: [authenticate, requireExplain, decode, readMetadata, route, screenPrompt, explain],
   },
 ];
 
@@ -34,7 +35,9 @@ function requireExplain(context: RequestContext): undefined {
 
 function explain(context: RequestContext): StageResponse {
   const decision = context.decision;
-  const first = context.targets[0];
+  const blocked = context.firewall?.decision === "block_input";
+  // A prompt the firewall would block never reaches a provider: nothing would be selected.
+  const first = blocked ? undefined : context.targets[0];
   const candidates = (decision?.candidates ?? []).map((candidate) => ({
     provider: candidate.target?.provider.id ?? null,
     model: candidate.target?.model ?? candidate.key,
@@ -50,8 +53,8 @@ function explain(context: RequestContext): StageResponse {
     body: {
       // The fields INTERFACE.md promises first; the detail that explains them after.
       would_select: first ? { provider: first.provider.id, model: first.model } : null,
-      // No firewall runs yet (a later release adds it): every prompt is allowed.
-      firewall_decision: "allow",
+      firewall_decision: blocked ? "block_input" : "allow",
+      firewall: context.firewall,
       reasoning: reasoning(context, candidates),
       routing_rule_id: decision?.rule ?? null,
       object: "routing.decision",
@@ -80,6 +83,10 @@ function reasoning(
 ): string {
   const decision = context.decision;
   const chosen = context.targets[0];
+  const firewall = context.firewall;
+  if (firewall?.decision === "block_input") {
+    return `The firewall would block this prompt (${firewall.tier} tier: ${firewall.category ?? "unsafe"}), so no provider would be called.`;
+  }
   if (!decision || !chosen) return "No target could be chosen.";
   const parts: string[] = [];
   parts.push(

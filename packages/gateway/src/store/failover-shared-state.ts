@@ -16,7 +16,9 @@ import type {
   CounterAdjustment,
   CounterCharge,
   CounterState,
+  ListAppend,
   SharedCounters,
+  SharedLists,
   SharedState,
 } from "./shared-state.js";
 
@@ -24,6 +26,9 @@ export interface FailoverOptions {
   redis: Redis;
   counters: SharedCounters;
   fallback: MemoryCounters;
+  lists: SharedLists;
+  /** Answers list calls while Redis is down: an instance-local cache until it returns. */
+  fallbackLists: SharedLists;
   notifier: ChangeNotifier;
   /** Closes every connection (the subscriber's too). */
   close: () => Promise<void>;
@@ -41,6 +46,7 @@ export class FailoverSharedState implements SharedState {
   readonly kind = "redis" as const;
   readonly counters: SharedCounters;
   readonly notifier: ChangeNotifier;
+  readonly lists: SharedLists;
   private degraded = false;
   private probe: NodeJS.Timeout | undefined;
   private closed = false;
@@ -63,6 +69,19 @@ export class FailoverSharedState implements SharedState {
         run(
           () => counters.peek(charges, nowMs),
           () => fallback.peek(charges, nowMs),
+        ),
+    };
+    const { lists, fallbackLists } = options;
+    this.lists = {
+      read: (keys: readonly string[], nowMs: number): Promise<string[][]> =>
+        run(
+          () => lists.read(keys, nowMs),
+          () => fallbackLists.read(keys, nowMs),
+        ),
+      append: (key: string, item: string, append: ListAppend, nowMs: number): Promise<void> =>
+        run(
+          () => lists.append(key, item, append, nowMs),
+          () => fallbackLists.append(key, item, append, nowMs),
         ),
     };
     this.notifier = {
@@ -108,7 +127,7 @@ export class FailoverSharedState implements SharedState {
     this.options.onDegraded?.(true);
     this.options.logger.warn(
       { err: error },
-      "Redis is unreachable: rate limits and budgets now count in this instance's memory (per instance, not per fleet) until it answers again",
+      "Redis is unreachable: rate limits, budgets and the cache now live in this instance's memory (per instance, not per fleet) until it answers again",
     );
     this.probe = setInterval(() => void this.tryRedis(), this.options.probeMs ?? 500);
     this.probe.unref();
@@ -126,6 +145,8 @@ export class FailoverSharedState implements SharedState {
     if (this.probe) clearInterval(this.probe);
     this.probe = undefined;
     this.options.onDegraded?.(false);
-    this.options.logger.info("Redis answers again: rate limits and budgets are shared by the fleet again");
+    this.options.logger.info(
+      "Redis answers again: rate limits, budgets and the cache are shared by the fleet again",
+    );
   }
 }

@@ -5,9 +5,11 @@
  */
 import type { Logger } from "pino";
 import { FailoverSharedState } from "./failover-shared-state.js";
-import { MemoryCounters, memorySharedState } from "./memory/memory-shared-state.js";
+import { MemoryLists } from "./memory/memory-lists.js";
+import { DEFAULT_LIST_BYTES, MemoryCounters, memorySharedState } from "./memory/memory-shared-state.js";
 import { createRedisClient, whenReady } from "./redis/redis-client.js";
 import { RedisCounters } from "./redis/redis-counters.js";
+import { RedisLists } from "./redis/redis-lists.js";
 import { RedisNotifier } from "./redis/redis-notifier.js";
 import type { SharedState } from "./shared-state.js";
 
@@ -21,10 +23,13 @@ export interface OpenSharedStateOptions {
   /** How long a start waits for Redis before it starts degraded. */
   connectWaitMs?: number;
   commandTimeoutMs?: number;
+  /** The in-process cache's byte budget (`cache.max_bytes`); also the fallback's while Redis is down. */
+  listBytes?: number;
 }
 
 export async function openSharedState(options: OpenSharedStateOptions): Promise<SharedState> {
-  if (options.redisUrl === undefined) return memorySharedState();
+  const listBytes = options.listBytes ?? DEFAULT_LIST_BYTES;
+  if (options.redisUrl === undefined) return memorySharedState({ listBytes });
   const prefix = options.keyPrefix ?? "floopy:";
   let logged = false;
   const onError = (error: Error) => {
@@ -47,6 +52,8 @@ export async function openSharedState(options: OpenSharedStateOptions): Promise<
     redis,
     counters: new RedisCounters(redis, prefix),
     fallback: new MemoryCounters(),
+    lists: new RedisLists(redis, prefix),
+    fallbackLists: new MemoryLists(listBytes),
     notifier: new RedisNotifier(redis, subscriber, prefix),
     close: async () => {
       redis.disconnect();

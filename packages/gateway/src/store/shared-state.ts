@@ -72,11 +72,33 @@ export interface ChangeNotifier {
   subscribe(listener: (topic: ChangeTopic) => void): void;
 }
 
+/** How an item is kept by `SharedLists.append`. */
+export interface ListAppend {
+  /** The item leaves the list this long after it was added. */
+  ttlMs: number;
+  /** The list keeps its newest items, at most this many. */
+  maxItems: number;
+}
+
+/**
+ * Bounded lists whose items expire: the answer cache's buckets (docs/cache.md) and the vector
+ * buckets of its semantic tier and of the firewall's verdict cache. Items are opaque strings.
+ * Memory keeps them under a byte budget (least recently used lists go first); Redis shares them
+ * by every instance. A list may lose items early (evicted under memory pressure): a cache.
+ */
+export interface SharedLists {
+  /** The live items of each list, oldest first: one Redis round trip however many keys. */
+  read(keys: readonly string[], nowMs: number): Promise<string[][]>;
+  /** Adds `item` as the newest of `key`'s items, dropping the oldest beyond `maxItems`. */
+  append(key: string, item: string, options: ListAppend, nowMs: number): Promise<void>;
+}
+
 /** The shared-state backend one gateway process uses. */
 export interface SharedState {
   kind: "memory" | "redis";
   counters: SharedCounters;
   notifier: ChangeNotifier;
+  lists: SharedLists;
   /**
    * `ok`: the shared backend answers. `degraded`: Redis is unreachable and this instance counts on
    * its own memory until Redis returns (limits then hold per instance, not per fleet).

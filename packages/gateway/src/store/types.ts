@@ -335,6 +335,10 @@ export interface RequestLogRecord {
   /** Where the token counts came from: the provider, a local tokenizer, or the character estimate. */
   usageSource: "upstream" | "tokenizer" | "estimate" | null;
   costUsd: number | null;
+  /** What the cache did: HIT-EXACT, HIT-SEMANTIC, MISS; null when it was not consulted. */
+  cacheStatus: string | null;
+  /** What a cache hit saved (the stored answer's price); null otherwise. */
+  costSavedUsd: number | null;
   fallbackUsed: boolean;
   attempts: AttemptRecord[];
   /** The routing rule the request was routed by, if any. */
@@ -360,6 +364,15 @@ export interface DecisionRecord {
     triedAnyway?: boolean;
   }>;
   allCircuitsOpen: boolean;
+  /** The firewall's verdict, when it screened the request (absent in older records). */
+  firewall?: {
+    decision: "allow" | "block_input" | "redact";
+    tier: string | null;
+    category: string | null;
+    detail: string | null;
+  } | null;
+  /** The cache's answer, when it answered (absent otherwise). */
+  cache?: { status: string; similarity: number | null } | null;
 }
 
 export interface DecisionQuery {

@@ -160,4 +160,38 @@ export function sharedStateContract(factory: SharedStateFactory): void {
       await Promise.all([one.close(), two.close()]);
     }
   });
+
+  it("lists: keeps the newest items up to the bound, oldest first, each until its TTL", async () => {
+    const state = await factory.open();
+    try {
+      const list = id();
+      const other = id();
+      for (let index = 1; index <= 4; index++) {
+        await state.lists.append(list, `item-${index}`, { ttlMs: 1_000 * index, maxItems: 3 }, T);
+      }
+      await state.lists.append(other, "alone", { ttlMs: 10_000, maxItems: 1 }, T);
+      expect(await state.lists.read([list, other, id()], T + 1)).toEqual([
+        ["item-2", "item-3", "item-4"],
+        ["alone"],
+        [],
+      ]);
+      // item-2 lived 2 s, item-3 3 s: time is passed in, never slept through.
+      expect(await state.lists.read([list], T + 2_500)).toEqual([["item-3", "item-4"]]);
+      expect(await state.lists.read([list], T + 4_001)).toEqual([[]]);
+    } finally {
+      await state.close();
+    }
+  });
+
+  it("lists: what one instance appends, another reads", async () => {
+    const [one, two] = [await factory.open(), await factory.open()];
+    try {
+      const list = id();
+      await one.lists.append(list, JSON.stringify({ answer: "a|b" }), { ttlMs: 60_000, maxItems: 2 }, T);
+      await two.lists.append(list, "second", { ttlMs: 60_000, maxItems: 2 }, T + 1);
+      expect(await one.lists.read([list], T + 2)).toEqual([[JSON.stringify({ answer: "a|b" }), "second"]]);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
 }

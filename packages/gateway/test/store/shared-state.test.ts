@@ -6,6 +6,7 @@
 
 import { pino } from "pino";
 import { describe, expect, it, vi } from "vitest";
+import { MemoryLists } from "../../src/store/memory/memory-lists.js";
 import { MemoryCounters, MemoryNotifier } from "../../src/store/memory/memory-shared-state.js";
 import { openSharedState } from "../../src/store/open-shared-state.js";
 import type { SharedState } from "../../src/store/shared-state.js";
@@ -18,11 +19,13 @@ describe("memory shared state", () => {
   // Two "instances" in one process share state only if they share the objects.
   const counters = new MemoryCounters();
   const notifier = new MemoryNotifier();
+  const lists = new MemoryLists(1024 * 1024);
   sharedStateContract({
     open: async (): Promise<SharedState> => ({
       kind: "memory",
       counters,
       notifier,
+      lists,
       health: () => "ok",
       close: async () => {},
     }),
@@ -39,6 +42,29 @@ describe("memory shared state", () => {
       await memory.acquire([{ id: "busy", limit: 1e9, amount: 1, window }], 5_000 + index);
     }
     expect(memory.size).toBeLessThan(10);
+  });
+});
+
+describe("memory lists", () => {
+  it("stays within its byte budget by dropping the least recently used lists", async () => {
+    const memory = new MemoryLists(64 * 1024);
+    const item = "x".repeat(1_000);
+    await memory.append("kept", item, { ttlMs: 60_000, maxItems: 4 }, 1_000);
+    for (let index = 0; index < 200; index++) {
+      await memory.append(`filler-${index}`, item, { ttlMs: 60_000, maxItems: 4 }, 1_000);
+      // Read on every round: the most recently used list survives the eviction.
+      expect(await memory.read(["kept"], 1_001)).toEqual([[item]]);
+    }
+    expect(memory.heldBytes()).toBeLessThanOrEqual(64 * 1024);
+    expect(await memory.read(["filler-0"], 1_002)).toEqual([[]]);
+    expect(await memory.read(["filler-199"], 1_002)).toEqual([[item]]);
+  });
+
+  it("never keeps an item larger than the whole budget", async () => {
+    const memory = new MemoryLists(1_000);
+    await memory.append("big", "x".repeat(2_000), { ttlMs: 60_000, maxItems: 1 }, 1);
+    expect(await memory.read(["big"], 2)).toEqual([[]]);
+    expect(memory.heldBytes()).toBe(0);
   });
 });
 

@@ -319,6 +319,8 @@ export function storeContract(open: () => Promise<Stores>): void {
       },
       usageSource: "upstream",
       costUsd: 0.000123456789,
+      cacheStatus: "HIT-SEMANTIC",
+      costSavedUsd: 0.00042,
       fallbackUsed: true,
       attempts: [
         { provider: "anthropic", model: "claude-x", status: 529, errorClass: "overloaded", latencyMs: 12.34 },
@@ -1144,6 +1146,8 @@ function newLog(overrides: Partial<RequestLogRecord> = {}): RequestLogRecord {
     usage: null,
     usageSource: null,
     costUsd: null,
+    cacheStatus: null,
+    costSavedUsd: null,
     fallbackUsed: false,
     attempts: [],
     routingRule: null,

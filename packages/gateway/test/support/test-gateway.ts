@@ -31,6 +31,8 @@ export interface TestGatewayOptions {
   configText?: string | ((backupUrl: string) => string);
   /** The gateway's logger (silent by default, or at FLOOPY_TEST_LOG's level). */
   logger?: Logger;
+  /** The gateway's wall clock (cache and firewall TTLs). */
+  clock?: () => number;
 }
 
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -62,7 +64,11 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...options.env,
   };
   const logger = options.logger ?? pino({ level: process.env.FLOOPY_TEST_LOG ?? "silent" });
-  const gateway = await startGateway({ config: loadConfig(env), logger });
+  const gateway = await startGateway({
+    config: loadConfig(env),
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const client = new OpenAI({
     baseURL: `${gateway.url}/v1`,
     apiKey: TEST_KEY,

@@ -32,7 +32,7 @@ export const serveCommand: CommandSpec = {
   environment:
     "FLOOPY_PORT, FLOOPY_HOST, FLOOPY_CONFIG, FLOOPY_DATA_DIR, FLOOPY_DATABASE_URL, FLOOPY_LOG_LEVEL,\n" +
     "FLOOPY_LOG_FORMAT, FLOOPY_BOOTSTRAP_KEY, FLOOPY_ADMIN_KEY, FLOOPY_MASTER_KEY, FLOOPY_DEMO,\n" +
-    "FLOOPY_REDIS_URL (accepted, not used yet), <PROVIDER>_API_KEY, <PROVIDER>_BASE_URL",
+    "FLOOPY_REDIS_URL, FIREWALL_MODEL, <PROVIDER>_API_KEY, <PROVIDER>_BASE_URL",
   async run(input) {
     // Checked before anything else, as the logger would: one line naming the levels and formats.
     logLevelOf(input.env);

@@ -16,6 +16,7 @@ import type {
   SharedCounters,
   SharedState,
 } from "../shared-state.js";
+import { MemoryLists } from "./memory-lists.js";
 
 interface SlidingCounter {
   kind: "sliding";
@@ -196,11 +197,15 @@ export class MemoryNotifier implements ChangeNotifier {
   }
 }
 
-export function memorySharedState(): SharedState {
+/** The in-process cache's default budget (`cache.max_bytes`). */
+export const DEFAULT_LIST_BYTES = 64 * 1024 * 1024;
+
+export function memorySharedState(options: { listBytes?: number } = {}): SharedState {
   return {
     kind: "memory",
     counters: new MemoryCounters(),
     notifier: new MemoryNotifier(),
+    lists: new MemoryLists(options.listBytes ?? DEFAULT_LIST_BYTES),
     health: () => "ok",
     close: async () => {},
   };

@@ -13,6 +13,7 @@ import { gatewayInstancesMigration } from "./0004-gateway-instances.js";
 import { adminResourcesMigration } from "./0005-admin-resources.js";
 import { providersMigration } from "./0006-providers.js";
 import { plansMigration } from "./0007-plans.js";
+import { cacheStatusMigration } from "./0008-cache-status.js";
 
 /** Names sort in application order; never rename or reorder a released entry. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   "0005-admin-resources": adminResourcesMigration,
   "0006-providers": providersMigration,
   "0007-plans": plansMigration,
+  "0008-cache-status": cacheStatusMigration,
 };
 
 const staticProvider: MigrationProvider = {

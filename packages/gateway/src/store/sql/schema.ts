@@ -105,6 +105,10 @@ export interface RequestLogsTable {
   reasoning_tokens: number | null;
   usage_source: string | null;
   cost_usd: number | null;
+  /** HIT-EXACT, HIT-SEMANTIC, MISS; null when the cache was not consulted (0008). */
+  cache_status: string | null;
+  /** What a cache hit saved, in USD (0008). */
+  cost_saved_usd: number | null;
   /** 0/1 */
   fallback_used: number;
   /** JSON array of attempts. */

@@ -1,0 +1,93 @@
+/**
+ * After-response stage: store-in-cache. Keeps the answer of a request cache-lookup armed (a miss
+ * that may store): only a complete, successful answer — a 200 whose every choice finished, never
+ * an error, an in-band error, a truncated or aborted stream. A JSON answer is decoded from the
+ * provider's protocol into the canonical response; a stream's bytes, kept while forwarding, are
+ * folded into the answer they amounted to. Off the hot path; a store that fails is counted.
+ */
+import { encodeAnswer } from "../cache/cached-answer.js";
+import type { GenerateResponse, StreamEvent } from "../canonical/types.js";
+import { upstreamCodecs } from "../protocol/protocols.js";
+import { eventsToResponse } from "../protocol/response-events.js";
+import { createSseParser } from "../protocol/sse/sse-parser.js";
+import { VECTORS_PER_BUCKET } from "./cache-lookup.js";
+import type { RequestContext } from "./request-context.js";
+
+/** Finish reasons of an answer worth replaying. */
+const COMPLETE = new Set(["stop", "length", "tool_calls"]);
+
+export async function storeInCache(context: RequestContext): Promise<void> {
+  const state = context.cache;
+  const upstream = context.upstream;
+  if (state === null || state.status !== "MISS" || !state.policy.store || upstream === null) return;
+  const { services } = context;
+  if (context.status !== 200 || context.error !== null || context.abort.signal.aborted) {
+    services.metrics.cacheStores.inc({ outcome: "skipped" });
+    return;
+  }
+  let response: GenerateResponse | null;
+  try {
+    response = upstream.body
+      ? upstreamCodecs[upstream.protocol].decodeResponse(upstream.body.json)
+      : foldStream(context);
+  } catch {
+    response = null;
+  }
+  if (response === null || !response.choices.every((choice) => COMPLETE.has(choice.finishReason ?? ""))) {
+    services.metrics.cacheStores.inc({ outcome: "skipped" });
+    return;
+  }
+  const nowMs = context.services.clock();
+  const item = encodeAnswer({
+    response: { ...response, usage: response.usage ?? context.usage },
+    provider: upstream.target.provider.id,
+    model: upstream.target.model,
+    storedAt: nowMs,
+  });
+  const { ttlMs, bucketSize } = state.policy;
+  try {
+    const lists = services.sharedState.lists;
+    await lists.append(state.exactKey, item, { ttlMs, maxItems: bucketSize }, nowMs);
+    for (const entry of state.vectorEntries) {
+      await lists.append(entry.key, entry.item, { ttlMs, maxItems: VECTORS_PER_BUCKET }, nowMs);
+    }
+    services.metrics.cacheStores.inc({ outcome: "stored" });
+  } catch (error) {
+    services.metrics.cacheStores.inc({ outcome: "error" });
+    services.logger.warn({ err: error, requestId: context.id }, "storing the answer in the cache failed");
+  }
+}
+
+/** The answer a captured stream amounted to, or null when it did not end well or was not kept whole. */
+function foldStream(context: RequestContext): GenerateResponse | null {
+  const capture = context.cache?.capture;
+  const upstream = context.upstream;
+  if (!capture || capture.overflowed || !upstream) return null;
+  const decoder = upstreamCodecs[upstream.protocol].createStreamDecoder();
+  const events: StreamEvent[] = [];
+  let broken = false;
+  const parser = createSseParser(
+    (frame) => {
+      let data: unknown = frame.data;
+      if (frame.data !== "[DONE]") {
+        try {
+          data = JSON.parse(frame.data);
+        } catch {
+          broken = true;
+          return;
+        }
+      }
+      events.push(...decoder.push({ event: frame.event, data }));
+    },
+    { maxEventBytes: context.services.settings.maxUpstreamEventBytes },
+  );
+  for (const chunk of capture.chunks) parser.feed(chunk);
+  parser.end();
+  events.push(...decoder.end());
+  if (broken) return null;
+  return eventsToResponse(events, {
+    id: context.id,
+    model: upstream.target.model,
+    created: Math.floor(context.receivedAt.getTime() / 1000),
+  });
+}
