@@ -28,16 +28,28 @@ interface Rule {
 }
 
 const SECRETS: readonly Rule[] = [
-  { name: "anthropic_key", pattern: /\bsk-ant-[A-Za-z0-9_-]{20,}/, detail: "an Anthropic API key" },
+  {
+    name: "anthropic_key",
+    pattern: /\bsk-ant-[A-Za-z0-9_-]{20,}/,
+    detail: "an Anthropic API key",
+  },
   {
     name: "openai_key",
     pattern: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/,
     detail: "an OpenAI-style API key",
   },
-  { name: "google_key", pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/, detail: "a Google API key" },
+  {
+    name: "google_key",
+    pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/,
+    detail: "a Google API key",
+  },
   { name: "groq_key", pattern: /\bgsk_[A-Za-z0-9]{20,}/, detail: "a Groq API key" },
   { name: "xai_key", pattern: /\bxai-[A-Za-z0-9]{20,}/, detail: "an xAI API key" },
-  { name: "aws_access_key", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, detail: "an AWS access key id" },
+  {
+    name: "aws_access_key",
+    pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/,
+    detail: "an AWS access key id",
+  },
   {
     name: "github_token",
     pattern: /\b(?:ghp_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})/,
@@ -45,7 +57,11 @@ const SECRETS: readonly Rule[] = [
   },
   { name: "slack_token", pattern: /\bxox[baprs]-[A-Za-z0-9-]{10,}/, detail: "a Slack token" },
   { name: "floopy_key", pattern: /\bfp_[A-Za-z0-9_]{16,}/, detail: "a Floopy gateway key" },
-  { name: "private_key", pattern: /-----BEGIN [A-Z ]{0,24}PRIVATE KEY-----/, detail: "a PEM private key" },
+  {
+    name: "private_key",
+    pattern: /-----BEGIN [A-Z ]{0,24}PRIVATE KEY-----/,
+    detail: "a PEM private key",
+  },
 ];
 
 const INJECTIONS: readonly Rule[] = [
@@ -73,7 +89,11 @@ const INJECTIONS: readonly Rule[] = [
       /<\|im_start\|>\s*system|<\|start_header_id\|>\s*system|(?:^|\n)[ \t]*#{2,}[ \t]*(?:system|new instructions)[ \t]*:/i,
     detail: "a role-override marker",
   },
-  { name: "new_instructions", pattern: /\bnew\s+instructions\s*:/i, detail: "injected new instructions" },
+  {
+    name: "new_instructions",
+    pattern: /\bnew\s+instructions\s*:/i,
+    detail: "injected new instructions",
+  },
 ];
 
 const JAILBREAKS: readonly Rule[] = [
@@ -108,15 +128,29 @@ const JAILBREAKS: readonly Rule[] = [
   },
 ];
 
+/**
+ * One regex per category, the rules as named alternatives: the engine scans the text once per
+ * category instead of once per rule (bench/firewall-local.ts: about 9 µs per KiB of clean prompt).
+ */
+function combined(rules: readonly Rule[], flags: string): { pattern: RegExp; rules: readonly Rule[] } {
+  const source = rules.map((rule, index) => `(?<r${index}>${rule.pattern.source})`).join("|");
+  return { pattern: new RegExp(source, flags), rules };
+}
+
+const CATEGORIES: ReadonlyArray<[LocalCategory, { pattern: RegExp; rules: readonly Rule[] }]> = [
+  // Credentials are case-sensitive (AKIA…, sk-…); the prose families are not.
+  ["secret", combined(SECRETS, "")],
+  ["prompt_injection", combined(INJECTIONS, "i")],
+  ["jailbreak", combined(JAILBREAKS, "i")],
+];
+
 export function screenText(text: string, options: { pii: "off" | "block" | "redact" }): LocalVerdict {
-  for (const [category, rules] of [
-    ["secret", SECRETS],
-    ["prompt_injection", INJECTIONS],
-    ["jailbreak", JAILBREAKS],
-  ] as const) {
-    for (const rule of rules) {
-      if (rule.pattern.test(text)) return { action: "block", category, rule: rule.name, detail: rule.detail };
-    }
+  for (const [category, { pattern, rules }] of CATEGORIES) {
+    const match = pattern.exec(text);
+    if (!match) continue;
+    const index = rules.findIndex((_, at) => match.groups?.[`r${at}`] !== undefined);
+    const rule = rules[index] ?? rules[0];
+    if (rule) return { action: "block", category, rule: rule.name, detail: rule.detail };
   }
   if (options.pii === "off") return { action: "allow" };
   const findings = findPii(text);
@@ -155,9 +189,10 @@ const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})
 const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
 const SSN = /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/g;
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
-// A leading +, parentheses or separators: a bare run of digits is an id, not a phone number.
+// International numbers start with +; national ones must look like the US 3-3-4 grouping. A bare
+// run of digits, or groups of four (card-like, IBAN-like), is an id, not a phone number.
 const PHONE =
-  /(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?![\w])|(?<![\w+])\+\d{10,15}(?!\w)/g;
+  /(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){1,2}(?:[ .-]?\d{2,4}){1,4}(?![\w])|(?<![\w+])(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w])/g;
 
 /** PII spans in text order, without overlaps (a card is not also a phone number). */
 function findPii(text: string): PiiFinding[] {
@@ -174,6 +209,7 @@ function findPii(text: string): PiiFinding[] {
   take("card", CARD, (match) => luhn(match.replace(/\D/g, "")));
   take("ssn", SSN, () => true);
   take("iban", IBAN, (match) => ibanValid(match.replace(/ /g, "")));
+  if (!/\d|@/.test(text)) return found;
   take("email", EMAIL, () => true);
   take("phone", PHONE, (match) => {
     const digits = match.replace(/\D/g, "").length;

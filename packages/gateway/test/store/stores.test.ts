@@ -67,6 +67,8 @@ describe("sqlite stores", () => {
         { name: "0005-admin-resources" },
         { name: "0006-providers" },
         { name: "0007-plans" },
+        { name: "0008-cache-status" },
+        { name: "0008-cache-status" },
       ]);
       // The default org and project were each inserted once, one version bump apiece.
       expect(database.prepare("select version from control_meta").get()).toEqual({ version: 2 });
@@ -139,6 +141,7 @@ describeWithPostgres("postgres stores", (postgres) => {
       { name: "0005-admin-resources" },
       { name: "0006-providers" },
       { name: "0007-plans" },
+      { name: "0008-cache-status" },
     ]);
     const meta = await postgres.query(`select version from ${schema}.control_meta`);
     expect(Number(meta.rows[0]?.version)).toBe(2);
