@@ -68,7 +68,6 @@ describe("sqlite stores", () => {
         { name: "0006-providers" },
         { name: "0007-plans" },
         { name: "0008-cache-status" },
-        { name: "0008-cache-status" },
       ]);
       // The default org and project were each inserted once, one version bump apiece.
       expect(database.prepare("select version from control_meta").get()).toEqual({ version: 2 });
