@@ -98,6 +98,7 @@ for (const backend of sharedStateBackends()) {
       expect(setup.upstreamCalls()).toBe(1);
       const record = await storedRecord(setup.test, String(second.headers.get("floopy-request-id")));
       expect(record.cacheStatus).toBe("HIT-EXACT");
+      expect(record).toMatchObject({ provider: "openai", model: "gpt-4o-mini", status: 200 });
       expect(record.costUsd).toBe(0);
       expect(record.costSavedUsd).toBeGreaterThan(0);
       const missed = await storedRecord(setup.test, String(first.headers.get("floopy-request-id")));

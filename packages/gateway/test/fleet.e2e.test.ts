@@ -71,6 +71,8 @@ describeWithPostgres("a fleet of two gateways on PostgreSQL and Redis", (postgre
       // Far longer than the second the fleet promises: only the Redis notification can keep it.
       FLOOPY_CONTROL_POLL_MS: "30000",
       FLOOPY_RECORD_FLUSH_INTERVAL_MS: "50",
+      // Debug: a miss then shows each instance's "control snapshot reloaded" lines.
+      FLOOPY_LOG_LEVEL: "debug",
       OPENAI_API_KEY: PROVIDER_KEY,
       OPENAI_BASE_URL: fake.url,
     };

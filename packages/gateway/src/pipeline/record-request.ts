@@ -33,8 +33,9 @@ export function recordRequest(context: RequestContext): void {
     sessionPath: context.metadata.sessionPath,
     properties: context.metadata.properties,
     requestedModel: context.requestedModel,
-    provider: target?.provider.id ?? lastAttempt?.provider ?? null,
-    model: target?.model ?? lastAttempt?.model ?? null,
+    // A cache hit names who produced the answer it replayed.
+    provider: target?.provider.id ?? context.cache?.hit?.provider ?? lastAttempt?.provider ?? null,
+    model: target?.model ?? context.cache?.hit?.model ?? lastAttempt?.model ?? null,
     stream: context.operation === "stream_generate",
     status: context.status,
     errorCode: error ? (error.wireCode ?? error.code) : null,

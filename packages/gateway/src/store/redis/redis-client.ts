@@ -28,8 +28,9 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 5), 1_000),
     autoResubscribe: true,
     // A charge that timed out was counted in memory instead; resending it on reconnect would
-    // count it twice.
-    autoResendUnfulfilledCommands: false,
+    // count it twice. A subscriber's SUBSCRIBE cut off with its connection must be resent, or the
+    // instance would never hear of a change again.
+    autoResendUnfulfilledCommands: subscriber,
     lazyConnect: false,
   });
   let last = "";

@@ -28,9 +28,11 @@ export class RedisNotifier implements ChangeNotifier {
     // Queued until connected (the subscriber keeps an offline queue), and redone on reconnect.
     subscriber.subscribe(this.channel).catch(() => {});
     // A message published while this connection was away is lost: after a reconnect, reload as
-    // if one had come.
+    // if one had come. A SUBSCRIBE that never completed (its connection dropped before the reply)
+    // is not one ioredis resubscribes: ask again on every ready (SUBSCRIBE is idempotent).
     let connectedBefore = false;
     subscriber.on("ready", () => {
+      subscriber.subscribe(this.channel).catch(() => {});
       if (connectedBefore) for (const listener of this.listeners) listener("control");
       connectedBefore = true;
     });
