@@ -21,24 +21,25 @@ const STOP_WORDS = new Set(
 const WEIGHTS = { word: 1, stopWord: 0.15, bigram: 0.6, trigram: 0.25 } as const;
 
 export function embedText(text: string, dimensions = LOCAL_EMBEDDER_DIMENSIONS): Float32Array {
-  const features = new Map<string, number>();
-  const add = (feature: string, weight: number) =>
-    features.set(feature, (features.get(feature) ?? 0) + weight);
+  // Features are keyed by their hash: no feature string is built (a prompt has a few hundred).
+  const features = new Map<number, number>();
+  const add = (hash: number, weight: number) => features.set(hash, (features.get(hash) ?? 0) + weight);
   const words = normaliseText(text)
     .split(" ")
     .filter((word) => word !== "");
-  words.forEach((word, index) => {
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index] ?? "";
     const stop = STOP_WORDS.has(word);
-    add(`w:${word}`, stop ? WEIGHTS.stopWord : WEIGHTS.word);
+    add(fnv1a(word, WORD), stop ? WEIGHTS.stopWord : WEIGHTS.word);
     const next = words[index + 1];
-    if (next !== undefined && !(stop && STOP_WORDS.has(next))) add(`b:${word} ${next}`, WEIGHTS.bigram);
-    if (stop) return;
+    if (next !== undefined && !(stop && STOP_WORDS.has(next)))
+      add(fnv1a(next, fnv1a(word, BIGRAM) ^ 0x20), WEIGHTS.bigram);
+    if (stop) continue;
     const marked = `<${word}>`;
-    for (let at = 0; at + 3 <= marked.length; at++) add(`t:${marked.slice(at, at + 3)}`, WEIGHTS.trigram);
-  });
+    for (let at = 0; at + 3 <= marked.length; at++) add(fnv1a(marked, TRIGRAM, at, at + 3), WEIGHTS.trigram);
+  }
   const vector = new Float32Array(dimensions);
-  for (const [feature, weight] of features) {
-    const hash = fnv1a(feature);
+  for (const [hash, weight] of features) {
     const slot = hash % dimensions;
     // Sublinear: a word said five times is not five times the topic. The sign bit spreads
     // collisions so they cancel on average instead of adding up.
@@ -53,10 +54,15 @@ export function embedText(text: string, dimensions = LOCAL_EMBEDDER_DIMENSIONS):
   return vector;
 }
 
-/** 32-bit FNV-1a over UTF-16 code units, unsigned. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
+const FNV_OFFSET = 0x811c9dc5;
+// Distinct starting states keep a word, a bigram and a trigram with the same letters apart.
+const WORD = fnv1a("w:", FNV_OFFSET);
+const BIGRAM = fnv1a("b:", FNV_OFFSET);
+const TRIGRAM = fnv1a("t:", FNV_OFFSET);
+
+/** 32-bit FNV-1a over UTF-16 code units of `text[from, to)`, continuing from `hash`; unsigned. */
+function fnv1a(text: string, hash: number, from = 0, to = text.length): number {
+  for (let index = from; index < to; index++) {
     hash ^= text.charCodeAt(index);
     hash = Math.imul(hash, 0x01000193);
   }

@@ -17,20 +17,33 @@ export interface LshOptions {
 
 const DEFAULTS = { bands: 10, bitsPerBand: 8, seed: 0x5eed } as const;
 
-const planesCache = new Map<string, Float32Array[]>();
+const planesCache = new Map<string, Float64Array>();
 
 export function lshBuckets(vector: Float32Array, options: LshOptions = {}): string[] {
   const bands = options.bands ?? DEFAULTS.bands;
   const bits = options.bitsPerBand ?? DEFAULTS.bitsPerBand;
-  const planes = hyperplanes(vector.length, bands * bits, options.seed ?? DEFAULTS.seed);
+  const dimensions = vector.length;
+  const planes = hyperplanes(dimensions, bands * bits, options.seed ?? DEFAULTS.seed);
+  // The local embedder's vectors are sparse (a prompt sets a few dozen of 512 slots): the dot
+  // products only need the slots that are set.
+  const slots: number[] = [];
+  const values: number[] = [];
+  for (let index = 0; index < dimensions; index++) {
+    const value = vector[index] ?? 0;
+    if (value !== 0) {
+      slots.push(index);
+      values.push(value);
+    }
+  }
   const buckets: string[] = [];
+  let plane = 0;
   for (let band = 0; band < bands; band++) {
     let signature = 0;
-    for (let bit = 0; bit < bits; bit++) {
-      const plane = planes[band * bits + bit];
+    for (let bit = 0; bit < bits; bit++, plane++) {
+      const offset = plane * dimensions;
       let dot = 0;
-      if (plane)
-        for (let index = 0; index < vector.length; index++) dot += (vector[index] ?? 0) * (plane[index] ?? 0);
+      for (let at = 0; at < slots.length; at++)
+        dot += (values[at] ?? 0) * (planes[offset + (slots[at] ?? 0)] ?? 0);
       signature = signature * 2 + (dot >= 0 ? 1 : 0);
     }
     buckets.push(`b${band}:${signature.toString(16)}`);
@@ -38,17 +51,18 @@ export function lshBuckets(vector: Float32Array, options: LshOptions = {}): stri
   return buckets;
 }
 
-function hyperplanes(dimensions: number, count: number, seed: number): Float32Array[] {
+/** `count` hyperplane normals of `dimensions` gaussian coordinates each, one after the other. */
+function hyperplanes(dimensions: number, count: number, seed: number): Float64Array {
   const id = `${dimensions}:${count}:${seed}`;
   const known = planesCache.get(id);
   if (known) return known;
   const random = mulberry32(seed);
-  const gaussian = () => {
-    // Box–Muller: gaussian coordinates make the hyperplanes' normals uniform on the sphere.
+  const planes = new Float64Array(dimensions * count);
+  for (let index = 0; index < planes.length; index++) {
+    // Box–Muller: gaussian coordinates make the normals uniform on the sphere.
     const u = Math.max(random(), Number.EPSILON);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-  };
-  const planes = Array.from({ length: count }, () => Float32Array.from({ length: dimensions }, gaussian));
+    planes[index] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  }
   planesCache.set(id, planes);
   return planes;
 }

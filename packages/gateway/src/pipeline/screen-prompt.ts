@@ -135,14 +135,10 @@ async function rememberVerdict(context: RequestContext, category: string): Promi
     const { vector } = await promptEmbedding(context, false);
     const item = JSON.stringify({ vector: encodeVector(vector), category });
     const nowMs = context.services.clock();
-    for (const key of verdictKeys(context, vector)) {
-      await services.sharedState.lists.append(
-        key,
-        item,
-        { ttlMs: VERDICT_TTL_MS, maxItems: VERDICTS_PER_BUCKET },
-        nowMs,
-      );
-    }
+    const keep = { ttlMs: VERDICT_TTL_MS, maxItems: VERDICTS_PER_BUCKET };
+    await Promise.all(
+      verdictKeys(context, vector).map((key) => services.sharedState.lists.append(key, item, keep, nowMs)),
+    );
   } catch (error) {
     services.logger.warn({ err: error, requestId: context.id }, "the firewall could not remember a verdict");
   }

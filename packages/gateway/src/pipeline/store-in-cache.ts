@@ -47,10 +47,13 @@ export async function storeInCache(context: RequestContext): Promise<void> {
   const { ttlMs, bucketSize } = state.policy;
   try {
     const lists = services.sharedState.lists;
-    await lists.append(state.exactKey, item, { ttlMs, maxItems: bucketSize }, nowMs);
-    for (const entry of state.vectorEntries) {
-      await lists.append(entry.key, entry.item, { ttlMs, maxItems: VECTORS_PER_BUCKET }, nowMs);
-    }
+    // Sent together: on Redis the appends go out back to back, one round trip's wait for all.
+    await Promise.all([
+      lists.append(state.exactKey, item, { ttlMs, maxItems: bucketSize }, nowMs),
+      ...state.vectorEntries.map((entry) =>
+        lists.append(entry.key, entry.item, { ttlMs, maxItems: VECTORS_PER_BUCKET }, nowMs),
+      ),
+    ]);
     services.metrics.cacheStores.inc({ outcome: "stored" });
   } catch (error) {
     services.metrics.cacheStores.inc({ outcome: "error" });
