@@ -370,6 +370,38 @@ for (const backend of sharedStateBackends()) {
       expect(exactOnly.headers.get("floopy-cache-status")).toBe("MISS");
     });
 
+    it("embeds through an embedding model when the config names one, once per request", async () => {
+      const setup = await start(
+        "cache: { enabled: true, mode: semantic, embedder: openai/text-embedding-3-small }",
+      );
+      const embeddings = () =>
+        setup.test.fake.requests.filter((request) => request.path.endsWith("/embeddings"));
+      await setup.chat();
+      expect(embeddings()).toHaveLength(1);
+      expect((embeddings()[0]?.body as { model: string }).model).toBe("text-embedding-3-small");
+      // The same text as content parts: another exact key, the same embedding.
+      const parts = await setup.chat({
+        messages: [{ role: "user", content: [{ type: "text", text: "What is the capital of France?" }] }],
+      });
+      expect(parts.headers.get("floopy-cache-status")).toBe("HIT-SEMANTIC");
+      expect(embeddings()).toHaveLength(2);
+      expect(setup.upstreamCalls()).toBe(1);
+    });
+
+    it("leaves conversations longer than semantic_max_messages to the exact tier", async () => {
+      const setup = await start("cache: { enabled: true, mode: semantic, semantic_max_messages: 2 }");
+      const long = (last: string) => ({
+        messages: [
+          { role: "user", content: "Hello there." },
+          { role: "assistant", content: "Hi! How can I help?" },
+          { role: "user", content: last },
+        ],
+      });
+      await setup.chat(long("What is the capital of France?"));
+      const paraphrase = await setup.chat(long("what's the capital of France"));
+      expect(paraphrase.headers.get("floopy-cache-status")).toBe("MISS");
+    });
+
     it("matches long conversations turn by turn in the conversation tier", async () => {
       const setup = await start("cache: { enabled: true, conversation: true }");
       const turns = (last: string, first = "I am planning a trip to Europe next spring.") => ({
