@@ -378,7 +378,7 @@ for (const backend of sharedStateBackends()) {
         setup.test.fake.requests.filter((request) => request.path.endsWith("/embeddings"));
       await setup.chat();
       expect(embeddings()).toHaveLength(1);
-      expect((embeddings()[0]?.body as { model: string }).model).toBe("text-embedding-3-small");
+      expect(embeddings()[0]?.body).toMatchObject({ model: "text-embedding-3-small" });
       // The same text as content parts: another exact key, the same embedding.
       const parts = await setup.chat({
         messages: [{ role: "user", content: [{ type: "text", text: "What is the capital of France?" }] }],
