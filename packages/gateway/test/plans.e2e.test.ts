@@ -161,6 +161,34 @@ describe("gating the dry run", () => {
     expect((await explain()).status).toBe(200);
   });
 
+  it("gates the semantic cache and a header-asked firewall by the plan", async () => {
+    await admin({
+      method: "PUT",
+      path: "/admin/orgs/default/plan",
+      body: { plan_id: (await createPlan(unique("basic"), ["routing_explain"])).id },
+    });
+    const chat = (headers: Record<string, string>) =>
+      fetch(`${test.gateway.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json", ...headers },
+        body: JSON.stringify({
+          model: "gpt-4o-mini",
+          messages: [{ role: "user", content: "plans and caches" }],
+        }),
+      });
+    for (const [headers, feature] of [
+      [{ "floopy-cache": "semantic" }, "semantic_cache"],
+      [{ "floopy-llm-security-enabled": "true" }, "firewall"],
+    ] as const) {
+      const refused = await chat(headers);
+      expect(refused.status).toBe(403);
+      const body = (await refused.json()) as { error: { code: string; feature?: string } };
+      expect(body.error).toMatchObject({ code: "plan_required", feature });
+    }
+    // The exact cache is not a plan feature.
+    expect((await chat({ "floopy-cache": "exact" })).headers.get("floopy-cache-status")).toBe("MISS");
+  });
+
   it("gates one org only: another org's key keeps the dry run", async () => {
     const orgId = unique("org");
     expect(

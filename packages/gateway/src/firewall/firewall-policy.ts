@@ -14,6 +14,8 @@ export interface FirewallPolicy {
   onError: "allow" | "block";
   verdictCacheThreshold: number;
   timeoutMs: number;
+  /** Only the request's header turned screening on (the config did not). */
+  askedByHeader: boolean;
 }
 
 export const FIREWALL_DEFAULTS = {
@@ -44,6 +46,7 @@ export function firewallPolicy(
     onError: layered.on_error ?? "allow",
     verdictCacheThreshold: config?.verdict_cache_threshold ?? FIREWALL_DEFAULTS.verdictCacheThreshold,
     timeoutMs: config?.timeout_ms ?? FIREWALL_DEFAULTS.timeoutMs,
+    askedByHeader: layered.enabled !== true,
   };
 }
 

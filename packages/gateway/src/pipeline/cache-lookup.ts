@@ -29,6 +29,7 @@ import { formatSseFrame } from "../protocol/sse/sse-format.js";
 import { canonicalRequest } from "./canonical-request.js";
 import { promptEmbedding } from "./prompt-embedding.js";
 import type { CacheState, RequestContext, StageResponse } from "./request-context.js";
+import { requireFeature } from "./require-feature.js";
 
 /** Vector entries kept per LSH bucket: a bucket's search is exact over at most this many. */
 export const VECTORS_PER_BUCKET = 64;
@@ -40,6 +41,7 @@ export async function cacheLookup(context: RequestContext): Promise<StageRespons
   const config = services.config.file.cache;
   const policy = cachePolicy(context.headers, config, { orgId: key.orgId, rule: context.rule?.name ?? null });
   if (policy === null) return undefined;
+  if (policy.mode === "semantic" || policy.conversation) gateSemantic(context, policy);
   const body = context.body ?? {};
   const tenant = { orgId: key.orgId, projectId: context.metadata.projectId };
   const exactKey = `c:a:${exactCacheKey({
@@ -86,6 +88,22 @@ export async function cacheLookup(context: RequestContext): Promise<StageRespons
   }
   services.metrics.cacheLookups.inc({ result: "miss" });
   return armStore(context, state);
+}
+
+/**
+ * The semantic tiers are the plan feature `semantic_cache`. A request that asks for them with
+ * `Floopy-Cache: semantic` on a plan without it is refused (403 plan_required, like any gated
+ * feature); one that gets them from the config is served by the exact tier alone.
+ */
+function gateSemantic(context: RequestContext, policy: CachePolicy): void {
+  const key = context.key;
+  if (key === null) return;
+  if (context.services.snapshot.featureAllowed(key.orgId, "semantic_cache", context.receivedAt).ok) return;
+  const asked = context.headers["floopy-cache"];
+  if (typeof asked === "string" && asked.trim().toLowerCase() === "semantic")
+    requireFeature(context, "semantic_cache");
+  policy.mode = "exact";
+  policy.conversation = false;
 }
 
 function armStore(context: RequestContext, state: CacheState): undefined {

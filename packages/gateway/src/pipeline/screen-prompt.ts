@@ -26,6 +26,7 @@ import { canonicalRequest } from "./canonical-request.js";
 import { generateInternally } from "./internal-call.js";
 import { promptEmbedding } from "./prompt-embedding.js";
 import type { FirewallOutcome, RequestContext } from "./request-context.js";
+import { requireFeature } from "./require-feature.js";
 
 const SCREENED = new Set(["generate", "stream_generate", "explain"]);
 /** How long an unsafe verdict is remembered. */
@@ -44,6 +45,9 @@ export async function screenPrompt(context: RequestContext): Promise<undefined> 
     model: services.settings.firewallModel,
   });
   if (policy === null) return undefined;
+  // The firewall is the plan feature `firewall` for a caller that asks for it; one the config
+  // enables for the org, key or rule is the operator's and always runs.
+  if (policy.askedByHeader) requireFeature(context, "firewall");
   const dryRun = context.operation === "explain";
   const local = screenText(promptText(canonicalRequest(context)), { pii: policy.pii });
   if (local.action === "block") {
