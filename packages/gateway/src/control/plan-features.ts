@@ -1,7 +1,7 @@
 /**
  * The features a plan can include: one typed list, so the admin API validates plan bodies against
  * it, `requireFeature` takes only a name from it, and docs/plans.md lists the same names (a test
- * keeps them in step). `routing_explain`, `semantic_cache` and `firewall` (when a request asks for it)
+ * keeps them in step). `routing_explain`, `decision_export`, `semantic_cache` and `firewall` (when a request asks for it)
  * are gated today; the others name features later releases add, each gated where it is built, so a
  * plan written now already says whether it has them.
  */

@@ -105,7 +105,8 @@ function decisionPosition(position: unknown): { createdAt: Date; id: string } {
   throw invalidCursor();
 }
 
-function decisionObject(record: RequestLogRecord) {
+/** A decision as the own API answers it (lists, the export). */
+export function decisionObject(record: RequestLogRecord) {
   return {
     object: "routing.decision",
     request_id: record.id,

@@ -6,11 +6,13 @@ import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { constraintsRoutes } from "./constraints.js";
 import { decisionRoutes } from "./decisions.js";
 import { explainRoutes } from "./explain.js";
+import { exportRoutes } from "./export.js";
 import { modelRoutes } from "./models.js";
 
 export const platformRoutes: readonly IngressRoute[] = [
   ...decisionRoutes,
   ...explainRoutes,
+  ...exportRoutes,
   ...modelRoutes,
   ...constraintsRoutes,
 ];

@@ -18,6 +18,8 @@ export type Operation =
   | "explain"
   | "get_decision"
   | "list_decisions"
+  /** `GET /v1/export/decisions`: every decision of a range, streamed as JSON Lines. */
+  | "export_decisions"
   /** `GET/PUT /v1/constraints`: the caller's org's own constraints. */
   | "constraints"
   /** The admin API (`/admin/…`); the route and `params.action` say which call. */
