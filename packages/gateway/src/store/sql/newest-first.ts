@@ -8,5 +8,6 @@ import { toEpochMs } from "./sql-values.js";
 
 export function olderThan(after: { createdAt: Date; id: string }): RawBuilder<boolean> {
   const ms = toEpochMs(after.createdAt);
-  return sql<boolean>`(created_at < ${ms} or (created_at = ${ms} and id < ${after.id}))`;
+  // A row value: SQLite and PostgreSQL both read it as one range of an index ending in the id.
+  return sql<boolean>`((created_at, id) < (${ms}, ${after.id}))`;
 }
