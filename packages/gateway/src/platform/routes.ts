@@ -8,6 +8,7 @@ import { decisionRoutes } from "./decisions.js";
 import { explainRoutes } from "./explain.js";
 import { exportRoutes } from "./export.js";
 import { modelRoutes } from "./models.js";
+import { requestRoutes } from "./requests.js";
 
 export const platformRoutes: readonly IngressRoute[] = [
   ...decisionRoutes,
@@ -15,4 +16,5 @@ export const platformRoutes: readonly IngressRoute[] = [
   ...exportRoutes,
   ...modelRoutes,
   ...constraintsRoutes,
+  ...requestRoutes,
 ];

@@ -68,7 +68,7 @@ async function prepareStores(
     let closing: Promise<void> | undefined;
     return {
       control,
-      events: new SqlEventStore(db, insertRows),
+      events: new SqlEventStore(db, kind, insertRows),
       kind,
       async ping() {
         await sql`select 1`.execute(db);

@@ -391,6 +391,21 @@ export interface DecisionQuery {
 export interface RequestLogQuery {
   limit: number;
   orgId?: string;
+  /** Page after this record (the last of the previous page). */
+  after?: { createdAt: Date; id: string };
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+  model?: string;
+  provider?: string;
+  status?: number;
+  keyId?: string;
+  projectId?: string;
+  userId?: string;
+  sessionId?: string;
+  /** Records carrying every one of these properties with exactly this value. */
+  properties?: Readonly<Record<string, string>>;
 }
 
 export interface KeySpend {

@@ -425,6 +425,69 @@ export function storeContract(open: () => Promise<Stores>): void {
     await expect(stores.events.listRequestLogs({ limit: -1 })).rejects.toThrow(RangeError);
   });
 
+  it("filters request logs by every field, by properties exactly, and pages them by keyset", async () => {
+    const orgId = unique("org");
+    const base = Date.parse("2029-03-01T00:00:00.000Z");
+    const at = (offset: number) => new Date(base + offset);
+    const records = [
+      newLog({
+        orgId,
+        createdAt: at(0),
+        model: "m1",
+        provider: "openai",
+        status: 200,
+        keyId: "k1",
+        projectId: "p1",
+        userId: "u1",
+        sessionId: "s1",
+        properties: { team: "search", env: "prod" },
+      }),
+      newLog({
+        orgId,
+        createdAt: at(1),
+        model: "m2",
+        provider: "anthropic",
+        status: 429,
+        keyId: "k2",
+        projectId: "p2",
+        userId: "u2",
+        sessionId: "s2",
+        properties: { team: "searching" },
+      }),
+      newLog({
+        orgId,
+        createdAt: at(2),
+        model: "m1",
+        provider: "openai",
+        status: 200,
+        keyId: "k1",
+        properties: { team: 'quote "x"', weird: "Search" },
+      }),
+      newLog({ orgId, createdAt: at(3), model: "m1", properties: { note: '"team":"search"' } }),
+    ];
+    await stores.events.insertRequestLogs(records);
+    const ids = async (query: Omit<Parameters<typeof stores.events.listRequestLogs>[0], "limit" | "orgId">) =>
+      (await stores.events.listRequestLogs({ orgId, limit: 100, ...query })).map((record) => record.id);
+    const [r0, r1, r2, r3] = records.map((record) => record.id);
+    expect(await ids({ model: "m1" })).toEqual([r3, r2, r0]);
+    expect(await ids({ provider: "anthropic" })).toEqual([r1]);
+    expect(await ids({ status: 429 })).toEqual([r1]);
+    expect(await ids({ keyId: "k1", projectId: "p1" })).toEqual([r0]);
+    expect(await ids({ userId: "u2" })).toEqual([r1]);
+    expect(await ids({ sessionId: "s1" })).toEqual([r0]);
+    expect(await ids({ from: at(1), to: at(3) })).toEqual([r2, r1]);
+    // Exact value, case-sensitive, never a prefix, never text inside another property's value.
+    expect(await ids({ properties: { team: "search" } })).toEqual([r0]);
+    expect(await ids({ properties: { team: "search", env: "prod" } })).toEqual([r0]);
+    expect(await ids({ properties: { team: "search", env: "dev" } })).toEqual([]);
+    expect(await ids({ properties: { team: 'quote "x"' } })).toEqual([r2]);
+    expect(await ids({ properties: { weird: "search" } })).toEqual([]);
+    const first = await stores.events.listRequestLogs({ orgId, limit: 2 });
+    const last = first.at(-1);
+    if (!last) throw new Error("no page");
+    expect(await ids({ after: { createdAt: last.createdAt, id: last.id } })).toEqual([r1, r0]);
+  });
+
   it("stores routing decisions beside their logs and lists them by filter, page by page", async () => {
     const orgId = unique("org");
     const base = Date.parse("2031-01-01T00:00:00.000Z");

@@ -4,7 +4,7 @@
  * when it needs several) and idempotently (a record id already stored is skipped), so the queue
  * may retry a batch whose first outcome it never learned without failing on duplicates.
  */
-import type { Insertable, Kysely, Selectable } from "kysely";
+import { type Insertable, type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import type {
   AttemptRecord,
   DecisionQuery,
@@ -26,6 +26,7 @@ const MAX_ROWS_PER_STATEMENT = 500;
 export class SqlEventStore implements EventStore {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: "sqlite" | "postgres",
     /** A faster writer for request logs, where the backend has one (SQLite). */
     private readonly insertRows?: (rows: readonly Insertable<RequestLogsTable>[]) => void,
   ) {}
@@ -63,11 +64,35 @@ export class SqlEventStore implements EventStore {
     if (!Number.isSafeInteger(query.limit) || query.limit < 0) {
       throw new RangeError(`listRequestLogs: limit must be a non-negative integer, got ${query.limit}`);
     }
-    const { orgId } = query;
-    const rows = await this.db
+    const { orgId, after, from, to } = query;
+    let select = this.db
       .selectFrom("request_logs")
       .selectAll()
       .$if(orgId !== undefined, (select) => select.where("org_id", "=", orgId ?? ""))
+      .$if(from !== undefined, (select) => select.where("created_at", ">=", toEpochMs(from ?? new Date(0))))
+      .$if(to !== undefined, (select) => select.where("created_at", "<", toEpochMs(to ?? new Date(0))))
+      .$if(after !== undefined, (select) =>
+        select.where(olderThan(after ?? { createdAt: new Date(0), id: "" })),
+      );
+    const equal = [
+      ["model", query.model],
+      ["provider", query.provider],
+      ["status", query.status],
+      ["key_id", query.keyId],
+      ["project_id", query.projectId],
+      ["user_id", query.userId],
+      ["session_id", query.sessionId],
+    ] as const;
+    for (const [column, value] of equal) if (value !== undefined) select = select.where(column, "=", value);
+    for (const [name, value] of Object.entries(query.properties ?? {})) {
+      // Properties are stored as JSON.stringify wrote them: `"name":"value"`, both JSON-escaped,
+      // appears in the text exactly when the record has that property with that value (a quote
+      // inside a value is escaped, so it cannot fake one). A plain substring test: no JSON
+      // functions, which the two dialects spell differently.
+      const member = `${JSON.stringify(name)}:${JSON.stringify(value)}`;
+      select = select.where(containsText(this.dialect, member));
+    }
+    const rows = await select
       // id breaks ties between records of the same millisecond, so pages are stable.
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
@@ -199,6 +224,13 @@ function toRequestLogRow(record: RequestLogRecord): Insertable<RequestLogsTable>
 function stringifyProperties(properties: Record<string, string>): string {
   for (const _name in properties) return JSON.stringify(properties);
   return "{}";
+}
+
+/** Whether `properties` holds `text` as a substring, case-sensitively, in either dialect. */
+function containsText(dialect: "sqlite" | "postgres", text: string): RawBuilder<boolean> {
+  return dialect === "sqlite"
+    ? sql<boolean>`instr(properties, ${text}) > 0`
+    : sql<boolean>`strpos(properties, ${text}) > 0`;
 }
 
 function toRequestLog(row: Selectable<RequestLogsTable>): RequestLogRecord {
