@@ -121,4 +121,35 @@ describe("request log API", () => {
       missing.text.replace("01a00000-0000-7000-8000-000000000000", "ID"),
     );
   });
+
+  it("sums usage per bucket and group, with latency percentiles", async () => {
+    const answer = JSON.parse((await get("/v1/usage?interval=day&group_by=property.team")).text) as {
+      series: Array<{
+        group: string | null;
+        requests: number;
+        errors: number;
+        input_tokens: number;
+        latency_p50_ms: number | null;
+      }>;
+    };
+    const byGroup = Object.fromEntries(answer.series.map((point) => [String(point.group), point]));
+    expect(byGroup.search).toMatchObject({ requests: 1, errors: 0 });
+    expect(byGroup.billing).toMatchObject({ requests: 1, errors: 0 });
+    expect(byGroup.null).toMatchObject({ requests: 1, errors: 1 });
+    expect(byGroup.search?.input_tokens).toBeGreaterThan(0);
+    expect(byGroup.search?.latency_p50_ms).toBeGreaterThan(0);
+    const byModel = JSON.parse((await get("/v1/usage?interval=minute&group_by=model")).text) as {
+      series: Array<{ group: string; requests: number }>;
+    };
+    expect(
+      byModel.series
+        .filter((point) => point.group === "gpt-4o-mini")
+        .reduce((sum, point) => sum + point.requests, 0),
+    ).toBe(2);
+    // Another org's requests are not in this org's usage.
+    expect(answer.series.reduce((sum, point) => sum + point.requests, 0)).toBe(3);
+    for (const bad of ["interval=week", "group_by=secret", "from=2020-01-01T00:00:00Z&interval=minute"]) {
+      expect((await get(`/v1/usage?${bad}`)).status, bad).toBe(400);
+    }
+  });
 });

@@ -9,6 +9,7 @@ import { explainRoutes } from "./explain.js";
 import { exportRoutes } from "./export.js";
 import { modelRoutes } from "./models.js";
 import { requestRoutes } from "./requests.js";
+import { usageRoutes } from "./usage.js";
 
 export const platformRoutes: readonly IngressRoute[] = [
   ...decisionRoutes,
@@ -17,4 +18,5 @@ export const platformRoutes: readonly IngressRoute[] = [
   ...modelRoutes,
   ...constraintsRoutes,
   ...requestRoutes,
+  ...usageRoutes,
 ];

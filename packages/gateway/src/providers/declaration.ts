@@ -21,6 +21,8 @@ export type Operation =
   /** `GET /v1/requests`, `GET /v1/requests/{id}`: the request log. */
   | "list_requests"
   | "get_request"
+  /** `GET /v1/usage`: usage per time bucket and group. */
+  | "usage"
   /** `GET /v1/export/decisions`: every decision of a range, streamed as JSON Lines. */
   | "export_decisions"
   /** `GET/PUT /v1/constraints`: the caller's org's own constraints. */

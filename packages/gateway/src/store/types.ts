@@ -408,6 +408,35 @@ export interface RequestLogQuery {
   properties?: Readonly<Record<string, string>>;
 }
 
+/** `GET /v1/usage`: one org's records of [from, to) summed per time bucket and group. */
+export interface UsageQuery {
+  orgId: string;
+  from: Date;
+  to: Date;
+  intervalMs: number;
+  /** A record column, a property's value, or nothing (one group). */
+  groupBy:
+    | { kind: "column"; column: "model" | "provider" | "project_id" | "key_id" | "user_id" }
+    | { kind: "property"; name: string }
+    | null;
+  /** Upper edges (ms, exclusive) of the latency histogram's buckets; one more bucket holds the rest. */
+  latencyEdgesMs: readonly number[];
+}
+
+export interface UsageRow {
+  /** Start of the time bucket, epoch ms. */
+  bucketStartMs: number;
+  group: string | null;
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  cacheHits: number;
+  /** Requests per latency bucket (index into the query's edges; the last: beyond them). */
+  latencyHistogram: number[];
+}
+
 export interface KeySpend {
   keyId: string;
   orgId: string;
@@ -439,6 +468,8 @@ export interface EventStore {
    * hand every key a fresh budget.
    */
   spendSince(from: Date): Promise<KeySpend[]>;
+  /** Usage per time bucket and group, summed in the database (one query, one pass over the range). */
+  usage(query: UsageQuery): Promise<UsageRow[]>;
   /** Marker rows of gateway processes that have not stopped cleanly (running, or crashed). */
   listGatewayInstances(): Promise<GatewayInstanceRecord[]>;
   /** Inserts or updates the row of one process. */

@@ -488,6 +488,93 @@ export function storeContract(open: () => Promise<Stores>): void {
     expect(await ids({ after: { createdAt: last.createdAt, id: last.id } })).toEqual([r1, r0]);
   });
 
+  it("sums usage per time bucket and group in the database, with a latency histogram", async () => {
+    const orgId = unique("org");
+    const base = Date.parse("2029-04-01T00:00:00.000Z");
+    const usage = (prompt: number, completion: number) => ({
+      promptTokens: prompt,
+      completionTokens: completion,
+      totalTokens: prompt + completion,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+    });
+    await stores.events.insertRequestLogs([
+      newLog({
+        orgId,
+        createdAt: new Date(base),
+        model: "a",
+        latencyMs: 5,
+        usage: usage(10, 20),
+        costUsd: 0.5,
+        properties: { team: "x" },
+      }),
+      newLog({
+        orgId,
+        createdAt: new Date(base + 30_000),
+        model: "a",
+        latencyMs: 50,
+        status: 500,
+        usage: usage(1, 2),
+        costUsd: 0.25,
+        cacheStatus: "HIT-EXACT",
+      }),
+      newLog({
+        orgId,
+        createdAt: new Date(base + 61_000),
+        model: "b",
+        latencyMs: 500,
+        properties: { team: "x" },
+      }),
+      newLog({ orgId: unique("org"), createdAt: new Date(base), model: "a" }),
+    ]);
+    const query = {
+      orgId,
+      from: new Date(base),
+      to: new Date(base + 120_000),
+      intervalMs: 60_000,
+      latencyEdgesMs: [10, 100],
+    };
+    const byModel = await stores.events.usage({ ...query, groupBy: { kind: "column", column: "model" } });
+    expect(byModel).toEqual([
+      {
+        bucketStartMs: base,
+        group: "a",
+        requests: 2,
+        errors: 1,
+        inputTokens: 11,
+        outputTokens: 22,
+        costUsd: 0.75,
+        cacheHits: 1,
+        latencyHistogram: [1, 1, 0],
+      },
+      {
+        bucketStartMs: base + 60_000,
+        group: "b",
+        requests: 1,
+        errors: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        cacheHits: 0,
+        latencyHistogram: [0, 0, 1],
+      },
+    ]);
+    const byTeam = await stores.events.usage({
+      ...query,
+      intervalMs: 120_000,
+      groupBy: { kind: "property", name: "team" },
+    });
+    expect(byTeam.map((row) => [row.group, row.requests])).toEqual(
+      [
+        [null, 1],
+        ["x", 2],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+    const all = await stores.events.usage({ ...query, intervalMs: 120_000, groupBy: null });
+    expect(all).toHaveLength(1);
+    expect(all[0]?.requests).toBe(3);
+  });
+
   it("stores routing decisions beside their logs and lists them by filter, page by page", async () => {
     const orgId = unique("org");
     const base = Date.parse("2031-01-01T00:00:00.000Z");

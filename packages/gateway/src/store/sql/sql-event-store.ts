@@ -15,6 +15,8 @@ import type {
   RequestLogQuery,
   RequestLogRecord,
   TokenUsage,
+  UsageQuery,
+  UsageRow,
 } from "../types.js";
 import { olderThan } from "./newest-first.js";
 import type { Database, RequestLogsTable } from "./schema.js";
@@ -127,6 +129,76 @@ export class SqlEventStore implements EventStore {
     return rows.map(toRequestLog);
   }
 
+  async usage(query: UsageQuery): Promise<UsageRow[]> {
+    const interval = Math.floor(query.intervalMs);
+    if (!Number.isSafeInteger(interval) || interval <= 0)
+      throw new RangeError("usage: intervalMs must be positive");
+    const group = usageGroup(this.dialect, query.groupBy);
+    const edges = query.latencyEdgesMs;
+    const latency = sql.join(
+      // Literals (the edges are the gateway's own numbers): PostgreSQL cannot type a CASE of parameters.
+      edges.map((edge, index) => sql`when latency_ms < ${sql.lit(edge)} then ${sql.lit(index)}`),
+      sql` `,
+    );
+    // Integer division by a literal: both dialects then keep the bucket an integer.
+    const bucket = sql.raw(`(created_at / ${interval})`);
+    const result = await sql<{
+      bucket: number | string;
+      grp: string | null;
+      lat: number | string;
+      requests: number | string;
+      errors: number | string;
+      input_tokens: number | string | null;
+      output_tokens: number | string | null;
+      cost: number | string | null;
+      hits: number | string;
+    }>`
+      select ${bucket} as bucket, ${group} as grp,
+        case ${latency} else ${sql.lit(edges.length)} end as lat,
+        count(*) as requests,
+        sum(case when status >= 400 then 1 else 0 end) as errors,
+        sum(prompt_tokens) as input_tokens,
+        sum(completion_tokens) as output_tokens,
+        sum(cost_usd) as cost,
+        sum(case when cache_status like 'HIT%' then 1 else 0 end) as hits
+      from request_logs
+      where org_id = ${query.orgId} and created_at >= ${toEpochMs(query.from)} and created_at < ${toEpochMs(query.to)}
+      group by 1, 2, 3
+    `.execute(this.db);
+    const rows = new Map<string, UsageRow>();
+    for (const row of result.rows) {
+      const start = Number(row.bucket) * interval;
+      const id = `${start}\u0000${row.grp ?? ""}\u0000${row.grp === null ? 0 : 1}`;
+      let entry = rows.get(id);
+      if (!entry) {
+        entry = {
+          bucketStartMs: start,
+          group: row.grp === null ? null : String(row.grp),
+          requests: 0,
+          errors: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+          cacheHits: 0,
+          latencyHistogram: new Array<number>(edges.length + 1).fill(0),
+        };
+        rows.set(id, entry);
+      }
+      const requests = Number(row.requests);
+      entry.requests += requests;
+      entry.errors += Number(row.errors);
+      entry.inputTokens += Number(row.input_tokens ?? 0);
+      entry.outputTokens += Number(row.output_tokens ?? 0);
+      entry.costUsd += Number(row.cost ?? 0);
+      entry.cacheHits += Number(row.hits);
+      const lat = Number(row.lat);
+      entry.latencyHistogram[lat] = (entry.latencyHistogram[lat] ?? 0) + requests;
+    }
+    return [...rows.values()].sort(
+      (a, b) => a.bucketStartMs - b.bucketStartMs || String(a.group).localeCompare(String(b.group)),
+    );
+  }
+
   async spendSince(from: Date): Promise<KeySpend[]> {
     const rows = await this.db
       .selectFrom("request_logs")
@@ -224,6 +296,18 @@ function toRequestLogRow(record: RequestLogRecord): Insertable<RequestLogsTable>
 function stringifyProperties(properties: Record<string, string>): string {
   for (const _name in properties) return JSON.stringify(properties);
   return "{}";
+}
+
+/** The group column of a usage query; a property's value read from its JSON, per dialect. */
+function usageGroup(
+  dialect: "sqlite" | "postgres",
+  groupBy: UsageQuery["groupBy"],
+): RawBuilder<string | null> {
+  if (groupBy === null) return sql<null>`null`;
+  if (groupBy.kind === "column") return sql.ref(groupBy.column) as unknown as RawBuilder<string | null>;
+  return dialect === "sqlite"
+    ? sql<string | null>`json_extract(properties, ${`$.${JSON.stringify(groupBy.name)}`})`
+    : sql<string | null>`(properties::jsonb ->> ${groupBy.name})`;
 }
 
 /** Whether `properties` holds `text` as a substring, case-sensitively, in either dialect. */
