@@ -13,10 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStores } from "../packages/gateway/src/store/open-stores.js";
 import type { RequestLogRecord } from "../packages/gateway/src/store/types.js";
-import { spawnPinned, waitForHealthy } from "./processes.js";
+import { startPinnedGateway } from "./processes.js";
 
 const rows = Number(process.env.BENCH_EXPORT_ROWS ?? 100_000);
-const root = new URL("..", import.meta.url).pathname;
 const key = "fp_bench_export_0123456789abcdefghij";
 const org = "bench-export";
 
@@ -126,23 +125,11 @@ async function main() {
   process.stderr.write(`  seeding ${small} + ${rows} decisions …\n`);
   await seed(dir, small, startSmall);
   await seed(dir, rows, startLarge);
-  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-    scripts: { start: string };
-  };
-  const command = manifest.scripts.start
-    .split(/\s+/)
-    .map((word) => (word.endsWith(".mjs") ? join(root, word) : word));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const gateway = spawnPinned(0, command, {
-    ...process.env,
-    FLOOPY_PORT: String(port),
+  const { process: gateway, url } = await startPinnedGateway(0, {
     FLOOPY_DATA_DIR: dir,
     FLOOPY_CONFIG: config,
-    FLOOPY_LOG_LEVEL: "warn",
   });
-  const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHealthy(`${url}/healthz`);
     const results = [
       {
         label: `${small} rows`,

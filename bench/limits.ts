@@ -19,11 +19,11 @@
  *   BENCH_DATABASE_URL=postgres://…  BENCH_REDIS_URL=redis://…   (defaults: 127.0.0.1's test database and Redis)
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { type BenchProcess, firstLine, spawnPinned, waitForHealthy } from "./processes.js";
+import { type BenchProcess, firstLine, spawnPinned, startPinnedGateway } from "./processes.js";
 import { type Load, wrk } from "./wrk-load.js";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
@@ -73,26 +73,8 @@ function configFile(dir: string): string {
   return path;
 }
 
-function startCommand(): string[] {
-  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-    scripts: { start: string };
-  };
-  return manifest.scripts.start.split(/\s+/).map((word) => (word.endsWith(".mjs") ? join(root, word) : word));
-}
-
-async function startGateway(env: Record<string, string>): Promise<{ process: BenchProcess; url: string }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawnPinned(proxyCore, startCommand(), {
-    ...process.env,
-    FLOOPY_PORT: String(port),
-    FLOOPY_HOST: "127.0.0.1",
-    FLOOPY_LOG_LEVEL: "warn",
-    OPENAI_API_KEY: "sk-bench",
-    ...env,
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealthy(`${url}/healthz`);
-  return { process: child, url };
+function startGateway(env: Record<string, string>): Promise<{ process: BenchProcess; url: string }> {
+  return startPinnedGateway(proxyCore, env);
 }
 
 async function measure(variant: Variant): Promise<Figures> {

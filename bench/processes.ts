@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 export interface BenchProcess {
@@ -93,4 +94,33 @@ export async function waitForHealthy(url: string, timeoutMs = 30_000): Promise<v
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${url} did not become healthy within ${timeoutMs} ms`);
+}
+
+const root = new URL("..", import.meta.url).pathname;
+
+/** The command `npm start` runs, with the bundle's path made absolute. */
+export function npmStartCommand(): string[] {
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    scripts: { start: string };
+  };
+  return manifest.scripts.start.split(/\s+/).map((word) => (word.endsWith(".mjs") ? join(root, word) : word));
+}
+
+/** A gateway started as `npm start` starts it, on `core`, on a random port, once healthy. */
+export async function startPinnedGateway(
+  core: number,
+  env: Record<string, string>,
+): Promise<{ process: BenchProcess; url: string }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawnPinned(core, npmStartCommand(), {
+    ...process.env,
+    FLOOPY_PORT: String(port),
+    FLOOPY_HOST: "127.0.0.1",
+    FLOOPY_LOG_LEVEL: "warn",
+    OPENAI_API_KEY: "sk-bench",
+    ...env,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealthy(`${url}/healthz`);
+  return { process: child, url };
 }

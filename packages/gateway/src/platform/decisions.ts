@@ -7,7 +7,7 @@ import { GatewayError } from "../errors/gateway-error.js";
 import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
-import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
+import { dateParam, encodeCursor, keysetCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
 import type { DecisionQuery, RequestLogRecord } from "../store/types.js";
 
 const DEFAULT_LIMIT = 50;
@@ -71,17 +71,10 @@ function decisionQuery(
   secret: Buffer,
 ): DecisionQuery {
   const query: DecisionQuery = { orgId, limit: pageLimit(params.limit, DEFAULT_LIMIT, MAX_LIMIT) };
-  if (params.cursor !== undefined) query.after = decisionPosition(decodeCursor(params.cursor, secret));
+  if (params.cursor !== undefined) query.after = keysetCursor(params.cursor, secret);
   for (const bound of ["from", "to"] as const) {
-    const value = params[bound];
-    if (value === undefined) continue;
-    const date = new Date(value);
-    if (Number.isNaN(date.getTime())) {
-      throw new GatewayError("invalid_request", `${bound} must be an ISO-8601 date.`, {
-        param: bound,
-      });
-    }
-    query[bound] = date;
+    const date = dateParam(params, bound);
+    if (date !== undefined) query[bound] = date;
   }
   if (params.model !== undefined) query.model = params.model;
   if (params.provider !== undefined) query.provider = params.provider;
@@ -95,14 +88,6 @@ function decisionQuery(
     query.status = status;
   }
   return query;
-}
-
-function decisionPosition(position: unknown): { createdAt: Date; id: string } {
-  if (Array.isArray(position)) {
-    const [time, id] = position as unknown[];
-    if (typeof time === "number" && typeof id === "string") return { createdAt: new Date(time), id };
-  }
-  throw invalidCursor();
 }
 
 /** A decision as the own API answers it (lists, the export). */

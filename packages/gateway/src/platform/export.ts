@@ -14,6 +14,7 @@ import type { IngressRoute } from "../pipeline/ingress-route.js";
 import type { RequestContext } from "../pipeline/request-context.js";
 import { requireFeature } from "../pipeline/require-feature.js";
 import { floopyHeaders } from "../pipeline/response-headers.js";
+import { dateParam } from "../protocol/floopy-api/list-pages.js";
 import type { RequestLogRecord } from "../store/types.js";
 import { decisionObject } from "./decisions.js";
 
@@ -46,8 +47,8 @@ interface Trailer {
 async function exportDecisions(context: RequestContext): Promise<undefined> {
   const orgId = context.key?.orgId;
   if (!orgId) throw new GatewayError("INVALID_API_KEY", "A Floopy key is required.");
-  const from = dateParam(context, "from") ?? new Date(0);
-  const to = dateParam(context, "to") ?? new Date(context.receivedAt.getTime() + 1);
+  const from = dateParam(context.params, "from") ?? new Date(0);
+  const to = dateParam(context.params, "to") ?? new Date(context.receivedAt.getTime() + 1);
   if (from.getTime() >= to.getTime()) {
     throw new GatewayError("invalid_request", "from must be before to.", { param: "from" });
   }
@@ -116,16 +117,6 @@ async function exportDecisions(context: RequestContext): Promise<undefined> {
   };
   if (!response.destroyed) response.end(`${JSON.stringify(trailer)}\n`);
   return undefined;
-}
-
-function dateParam(context: RequestContext, name: "from" | "to"): Date | undefined {
-  const value = context.params[name];
-  if (value === undefined || value === "") return undefined;
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
-    throw new GatewayError("invalid_request", `${name} must be an RFC 3339 date-time.`, { param: name });
-  }
-  return date;
 }
 
 /** Resolves once the caller has taken what was written; rejects when it goes away. */

@@ -8,7 +8,7 @@ import { GatewayError } from "../errors/gateway-error.js";
 import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
-import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
+import { dateParam, encodeCursor, keysetCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
 import type { RequestLogQuery, RequestLogRecord } from "../store/types.js";
 import { decisionObject } from "./decisions.js";
 
@@ -79,20 +79,10 @@ function requestQuery(
   secret: Buffer,
 ): RequestLogQuery {
   const query: RequestLogQuery = { orgId, limit: pageLimit(params.limit, DEFAULT_LIMIT, MAX_LIMIT) };
-  if (params.cursor !== undefined) {
-    const position = decodeCursor(params.cursor, secret);
-    const [time, id] = Array.isArray(position) ? (position as unknown[]) : [];
-    if (typeof time !== "number" || typeof id !== "string") throw invalidCursor();
-    query.after = { createdAt: new Date(time), id };
-  }
+  if (params.cursor !== undefined) query.after = keysetCursor(params.cursor, secret);
   for (const bound of ["from", "to"] as const) {
-    const value = params[bound];
-    if (value === undefined) continue;
-    const date = new Date(value);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
-      throw new GatewayError("invalid_request", `${bound} must be an RFC 3339 date-time.`, { param: bound });
-    }
-    query[bound] = date;
+    const date = dateParam(params, bound);
+    if (date !== undefined) query[bound] = date;
   }
   if (params.status !== undefined) {
     const status = Number(params.status);

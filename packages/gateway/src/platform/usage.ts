@@ -9,6 +9,7 @@ import { GatewayError } from "../errors/gateway-error.js";
 import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
+import { dateParam } from "../protocol/floopy-api/list-pages.js";
 import type { UsageQuery, UsageRow } from "../store/types.js";
 
 const INTERVALS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
@@ -42,8 +43,8 @@ async function answerUsage(context: RequestContext): Promise<StageResponse> {
     throw new GatewayError("invalid_request", "interval must be minute, hour or day.", { param: "interval" });
   }
   const intervalMs = INTERVALS[intervalName as keyof typeof INTERVALS];
-  const to = date(params.to, "to") ?? context.receivedAt;
-  const from = date(params.from, "from") ?? new Date(to.getTime() - INTERVALS.day);
+  const to = dateParam(params, "to") ?? context.receivedAt;
+  const from = dateParam(params, "from") ?? new Date(to.getTime() - INTERVALS.day);
   if (from.getTime() >= to.getTime())
     throw new GatewayError("invalid_request", "from must be before to.", { param: "from" });
   if ((to.getTime() - from.getTime()) / intervalMs > MAX_BUCKETS) {
@@ -73,15 +74,6 @@ async function answerUsage(context: RequestContext): Promise<StageResponse> {
       series: rows.map(seriesPoint),
     },
   };
-}
-
-function date(value: string | undefined, name: string): Date | undefined {
-  if (value === undefined || value === "") return undefined;
-  const parsed = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(parsed.getTime())) {
-    throw new GatewayError("invalid_request", `${name} must be an RFC 3339 date-time.`, { param: name });
-  }
-  return parsed;
 }
 
 function groupBy(value: string | undefined): UsageQuery["groupBy"] {

@@ -47,3 +47,22 @@ export function pageLimit(value: string | undefined, fallback: number, max: numb
 function sign(payload: string, secret: Buffer): string {
   return createHmac("sha256", secret).update(payload).digest("base64url");
 }
+
+/** A `from`/`to` query parameter: an RFC 3339 date-time, or undefined when absent; else a 400 naming it. */
+export function dateParam(params: Readonly<Record<string, string>>, name: string): Date | undefined {
+  const value = params[name];
+  if (value === undefined || value === "") return undefined;
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+    throw new GatewayError("invalid_request", `${name} must be an RFC 3339 date-time.`, { param: name });
+  }
+  return date;
+}
+
+/** The position of a newest-first list's cursor: the last record's time and id. */
+export function keysetCursor(cursor: string, secret: Buffer): { createdAt: Date; id: string } {
+  const position = decodeCursor(cursor, secret);
+  const [time, id] = Array.isArray(position) ? (position as unknown[]) : [];
+  if (typeof time !== "number" || typeof id !== "string") throw invalidCursor();
+  return { createdAt: new Date(time), id };
+}
