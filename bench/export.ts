@@ -55,6 +55,8 @@ function record(index: number, start: number): RequestLogRecord {
       candidates: [{ provider: "openai", model: "gpt-4o-mini", source: "model", score: null, skipped: null }],
       allCircuitsOpen: false,
     },
+    experiment: null,
+    turn: null,
   };
 }
 

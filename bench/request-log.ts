@@ -57,6 +57,8 @@ function record(index: number): RequestLogRecord {
     attempts: [{ provider: "openai", model, status: 200, errorClass: null, latencyMs: 140 }],
     routingRule: null,
     decision: null,
+    experiment: null,
+    turn: null,
   };
 }
 

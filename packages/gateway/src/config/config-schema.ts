@@ -149,6 +149,16 @@ export const firewallConfigSchema = firewallOverrideSchema.extend({
   rules: z.record(z.string().min(1), firewallOverrideSchema).optional(),
 });
 
+/** What request records keep of message content, for everyone or one org (docs/sessions.md). */
+const loggingOverrideSchema = z.strictObject({
+  /** `sessions`: the messages and answer of each turn of a session; `none`: no content at all. */
+  content: z.enum(["sessions", "none"]).optional(),
+});
+
+export const loggingConfigSchema = loggingOverrideSchema.extend({
+  orgs: z.record(z.string().min(1), loggingOverrideSchema).optional(),
+});
+
 export const configFileSchema = z.strictObject({
   server: serverConfigSchema.optional(),
   providers: z
@@ -169,6 +179,7 @@ export const configFileSchema = z.strictObject({
     .optional(),
   cache: cacheConfigSchema.optional(),
   firewall: firewallConfigSchema.optional(),
+  logging: loggingConfigSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;

@@ -27,6 +27,7 @@ import { responseToEvents } from "../protocol/response-events.js";
 import { isObject } from "../protocol/shared/validation.js";
 import { formatSseFrame } from "../protocol/sse/sse-format.js";
 import { canonicalRequest } from "./canonical-request.js";
+import { armAnswerCapture } from "./final-answer.js";
 import { promptEmbedding } from "./prompt-embedding.js";
 import type { CacheState, RequestContext, StageResponse } from "./request-context.js";
 import { requireFeature } from "./require-feature.js";
@@ -61,7 +62,6 @@ export async function cacheLookup(context: RequestContext): Promise<StageRespons
     hit: null,
     similarity: null,
     vectorEntries: [],
-    capture: null,
   };
   context.cache = state;
   const nowMs = context.services.clock();
@@ -107,9 +107,7 @@ function gateSemantic(context: RequestContext, policy: CachePolicy): void {
 }
 
 function armStore(context: RequestContext, state: CacheState): undefined {
-  if (state.policy.store && context.operation === "stream_generate") {
-    state.capture = { chunks: [], bytes: 0, overflowed: false };
-  }
+  if (state.policy.store) armAnswerCapture(context);
   return undefined;
 }
 

@@ -10,6 +10,7 @@ import { redactSecrets } from "../records/redact.js";
 import type { DecisionRecord, RequestLogRecord } from "../store/types.js";
 import type { RequestContext } from "./request-context.js";
 import { fallbackUsed } from "./response-headers.js";
+import { sessionTurn } from "./session-turn.js";
 
 export function recordRequest(context: RequestContext): void {
   const { services } = context;
@@ -51,6 +52,8 @@ export function recordRequest(context: RequestContext): void {
     attempts: context.attempts,
     routingRule: context.decision?.rule ?? null,
     decision: decisionRecord(context),
+    experiment: context.experiment,
+    turn: sessionTurn(context, secrets),
   };
   logAccess(services.logger, context.response.req, context.key, record);
   // A dry run is not traffic: it leaves no request record (only its access line).
@@ -88,6 +91,7 @@ function decisionRecord(context: RequestContext): DecisionRecord | null {
     ...(context.cache?.hit
       ? { cache: { status: context.cache.status, similarity: context.cache.similarity } }
       : {}),
+    ...(context.experiment === null ? {} : { experiment: context.experiment }),
   };
 }
 

@@ -91,6 +91,9 @@ export interface RequestContext {
   promptEmbedding: PromptEmbedding | null; // prompt-embedding
   firewall: FirewallOutcome | null; // screen-prompt (null: the firewall did not run)
   costSavedUsd: number | null; // settle-usage (what a cache hit saved)
+  answerCapture: AnswerCapture | null; // armed by cache-lookup or session-turn; filled by respond
+  /** The experiment whose variant B rule routes this request, or that kept it on A. */
+  experiment: { id: string; variant: "A" | "B" } | null; // route
 }
 
 export interface CacheState {
@@ -102,8 +105,13 @@ export interface CacheState {
   similarity: number | null;
   /** Vector entries store-in-cache appends with this request's answer: list key and item. */
   vectorEntries: Array<{ key: string; item: string }>;
-  /** A stream's upstream bytes, kept (up to the entry cap) to fold into the answer afterwards. */
-  capture: { chunks: Buffer[]; bytes: number; overflowed: boolean } | null;
+}
+
+/** A stream's upstream bytes, kept (up to a cap) to fold into the answer afterwards (final-answer.ts). */
+export interface AnswerCapture {
+  chunks: Buffer[];
+  bytes: number;
+  overflowed: boolean;
 }
 
 export interface PromptEmbedding {

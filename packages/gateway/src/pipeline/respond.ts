@@ -38,6 +38,7 @@ import {
 } from "../records/redact.js";
 import { classifyUpstreamError } from "../upstream/error-class.js";
 import { CLIENT_CLOSED_REQUEST, clientGoneError } from "./abort-reasons.js";
+import { keepCapturedChunk } from "./final-answer.js";
 import type { RequestContext, UpstreamResult } from "./request-context.js";
 import { floopyHeaders } from "./response-headers.js";
 
@@ -206,11 +207,11 @@ async function forwardStream(
   const writer = new ClientWriter(context);
   let failure: GatewayError | null = null;
   let last: string | Buffer = "";
-  const capture = context.cache?.capture ?? null;
+  const capture = context.answerCapture;
   try {
     let chunk: Buffer | null = stream.firstChunk;
     while (chunk !== null) {
-      if (capture !== null) keepForCache(capture, chunk);
+      if (capture !== null) keepCapturedChunk(capture, chunk);
       const out = tap.push(chunk);
       if (tap.complete()) {
         last = out;
@@ -235,23 +236,6 @@ async function forwardStream(
   }
   if (!failure && tap.complete()) await drainAfterEnd(stream.iterator, upstream);
   settleStream(context, tap.summary(), failure);
-}
-
-/** The most of one stream kept for the cache; a longer answer is simply not cached. */
-const MAX_CACHED_STREAM_BYTES = 4 * 1024 * 1024;
-
-function keepForCache(
-  capture: NonNullable<RequestContext["cache"]>["capture"] & object,
-  chunk: Buffer,
-): void {
-  if (capture.overflowed) return;
-  capture.bytes += chunk.length;
-  if (capture.bytes > MAX_CACHED_STREAM_BYTES) {
-    capture.overflowed = true;
-    capture.chunks = [];
-    return;
-  }
-  capture.chunks.push(chunk);
 }
 
 const toBytes = (data: string | Buffer) => (typeof data === "string" ? Buffer.from(data) : data);

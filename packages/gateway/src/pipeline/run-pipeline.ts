@@ -95,6 +95,8 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     promptEmbedding: null,
     firewall: null,
     costSavedUsd: null,
+    answerCapture: null,
+    experiment: null,
   };
 }
 
@@ -108,7 +110,7 @@ export async function runPipeline(
   stages: readonly Stage[] = hotPathStages,
 ): Promise<void> {
   const context = createContext(services, ingress);
-  services.inFlight.enter();
+  services.inFlight.enter(context);
   const { response } = context;
   const onClose = () => {
     if (!response.writableFinished && !context.abort.signal.aborted) {
@@ -257,14 +259,14 @@ async function runAfterStages(context: RequestContext): Promise<void> {
       }
     }
   } finally {
-    context.services.inFlight.leave();
+    context.services.inFlight.leave(context);
   }
 }
 
 /** Answers a request refused before the pipeline could run (unknown route, body too large, …). */
 export function rejectRequest(services: GatewayServices, ingress: IngressRequest, error: GatewayError): void {
   const context = createContext(services, ingress);
-  services.inFlight.enter();
+  services.inFlight.enter(context);
   writeError(context, error);
   setImmediate(runAfterStages, context);
 }

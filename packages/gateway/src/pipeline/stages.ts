@@ -14,6 +14,7 @@ import type { AfterStage, Stage } from "./request-context.js";
 import { respond } from "./respond.js";
 import { route } from "./route.js";
 import { screenPrompt } from "./screen-prompt.js";
+import { keepSessionTurn } from "./session-turn.js";
 import { settleLimits } from "./settle-limits.js";
 import { settleUsage } from "./settle-usage.js";
 import { storeInCache } from "./store-in-cache.js";
@@ -25,6 +26,8 @@ export const hotPathStages: readonly Stage[] = [
   authenticate,
   decode,
   readMetadata,
+  // A session's stream is kept to record its answer; after metadata, which names the session.
+  keepSessionTurn,
   route,
   // After route: a spend reservation needs the target's price (routing is in-memory and free).
   enforceLimits,

@@ -1,16 +1,12 @@
 /**
  * After-response stage: store-in-cache. Keeps the answer of a request cache-lookup armed (a miss
  * that may store): only a complete, successful answer — a 200 whose every choice finished, never
- * an error, an in-band error, a truncated or aborted stream. A JSON answer is decoded from the
- * provider's protocol into the canonical response; a stream's bytes, kept while forwarding, are
- * folded into the answer they amounted to. Off the hot path; a store that fails is counted.
+ * an error, an in-band error, a truncated or aborted stream, in the canonical form final-answer.ts
+ * decodes. Off the hot path; a store that fails is counted.
  */
 import { encodeAnswer } from "../cache/cached-answer.js";
-import type { GenerateResponse, StreamEvent } from "../canonical/types.js";
-import { upstreamCodecs } from "../protocol/protocols.js";
-import { eventsToResponse } from "../protocol/response-events.js";
-import { createSseParser } from "../protocol/sse/sse-parser.js";
 import { VECTORS_PER_BUCKET } from "./cache-lookup.js";
+import { finalAnswer } from "./final-answer.js";
 import type { RequestContext } from "./request-context.js";
 
 /** Finish reasons of an answer worth replaying. */
@@ -25,14 +21,7 @@ export async function storeInCache(context: RequestContext): Promise<void> {
     services.metrics.cacheStores.inc({ outcome: "skipped" });
     return;
   }
-  let response: GenerateResponse | null;
-  try {
-    response = upstream.body
-      ? upstreamCodecs[upstream.protocol].decodeResponse(upstream.body.json)
-      : foldStream(context);
-  } catch {
-    response = null;
-  }
+  const response = finalAnswer(context);
   if (response === null || !response.choices.every((choice) => COMPLETE.has(choice.finishReason ?? ""))) {
     services.metrics.cacheStores.inc({ outcome: "skipped" });
     return;
@@ -59,38 +48,4 @@ export async function storeInCache(context: RequestContext): Promise<void> {
     services.metrics.cacheStores.inc({ outcome: "error" });
     services.logger.warn({ err: error, requestId: context.id }, "storing the answer in the cache failed");
   }
-}
-
-/** The answer a captured stream amounted to, or null when it did not end well or was not kept whole. */
-function foldStream(context: RequestContext): GenerateResponse | null {
-  const capture = context.cache?.capture;
-  const upstream = context.upstream;
-  if (!capture || capture.overflowed || !upstream) return null;
-  const decoder = upstreamCodecs[upstream.protocol].createStreamDecoder();
-  const events: StreamEvent[] = [];
-  let broken = false;
-  const parser = createSseParser(
-    (frame) => {
-      let data: unknown = frame.data;
-      if (frame.data !== "[DONE]") {
-        try {
-          data = JSON.parse(frame.data);
-        } catch {
-          broken = true;
-          return;
-        }
-      }
-      events.push(...decoder.push({ event: frame.event, data }));
-    },
-    { maxEventBytes: context.services.settings.maxUpstreamEventBytes },
-  );
-  for (const chunk of capture.chunks) parser.feed(chunk);
-  parser.end();
-  events.push(...decoder.end());
-  if (broken) return null;
-  return eventsToResponse(events, {
-    id: context.id,
-    model: upstream.target.model,
-    created: Math.floor(context.receivedAt.getTime() / 1000),
-  });
 }

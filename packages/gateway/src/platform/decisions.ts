@@ -109,6 +109,8 @@ export function decisionObject(record: RequestLogRecord) {
       tried_anyway: candidate.triedAnyway ?? false,
     })),
     all_circuits_open: record.decision?.allCircuitsOpen ?? false,
+    experiment_id: record.experiment?.id ?? null,
+    variant: record.experiment?.variant ?? null,
     attempts: record.attempts.map((attempt) => ({
       provider: attempt.provider,
       model: attempt.model,

@@ -9,6 +9,7 @@ import { explainRoutes } from "./explain.js";
 import { exportRoutes } from "./export.js";
 import { modelRoutes } from "./models.js";
 import { requestRoutes } from "./requests.js";
+import { sessionRoutes } from "./sessions.js";
 import { usageRoutes } from "./usage.js";
 
 export const platformRoutes: readonly IngressRoute[] = [
@@ -19,4 +20,5 @@ export const platformRoutes: readonly IngressRoute[] = [
   ...constraintsRoutes,
   ...requestRoutes,
   ...usageRoutes,
+  ...sessionRoutes,
 ];

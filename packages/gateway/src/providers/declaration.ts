@@ -27,6 +27,16 @@ export type Operation =
   | "export_decisions"
   /** `GET/PUT /v1/constraints`: the caller's org's own constraints. */
   | "constraints"
+  /** `GET /v1/session/{id}`: a session's conversation. */
+  | "get_session"
+  /** `POST /v1/feedback`. */
+  | "feedback"
+  /** The prompt library (`/v1/prompts…`). */
+  | "prompts"
+  /** Experiments (`/v1/experiments…`). */
+  | "experiments"
+  /** Datasets and evaluation runs (`/v1/datasets…`, `/v1/evaluations…`). */
+  | "evaluations"
   /** The admin API (`/admin/…`); the route and `params.action` say which call. */
   | "admin";
 

@@ -10,6 +10,9 @@ import { openPostgres } from "./postgres/open-postgres.js";
 import type { Database, RequestLogsTable } from "./sql/schema.js";
 import { SqlControlStore } from "./sql/sql-control-store.js";
 import { SqlEventStore } from "./sql/sql-event-store.js";
+import { SqlExperimentStore } from "./sql/sql-experiment-store.js";
+import { SqlPromptStore } from "./sql/sql-prompt-store.js";
+import { SqlSessionStore } from "./sql/sql-session-store.js";
 import { openSqlite } from "./sqlite/open-sqlite.js";
 import { sqliteRowInserter } from "./sqlite/sqlite-row-inserter.js";
 import type { Stores } from "./types.js";
@@ -69,6 +72,9 @@ async function prepareStores(
     return {
       control,
       events: new SqlEventStore(db, kind, insertRows),
+      sessions: new SqlSessionStore(db),
+      prompts: new SqlPromptStore(db),
+      experiments: new SqlExperimentStore(db),
       kind,
       async ping() {
         await sql`select 1`.execute(db);

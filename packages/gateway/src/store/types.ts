@@ -345,6 +345,21 @@ export interface RequestLogRecord {
   routingRule: string | null;
   /** How it was routed; null for requests that never reached routing. */
   decision: DecisionRecord | null;
+  /** The experiment that routed it (its variant's rule did), if any. */
+  experiment: { id: string; variant: "A" | "B" } | null;
+  /**
+   * A session's turn, for a request that carried a session id and was answered: null otherwise.
+   * `messages` (OpenAI chat messages, the request's then the answer's, secrets redacted) is null
+   * when the org's logging keeps no content.
+   */
+  turn: { messages: ChatMessage[] | null } | null;
+}
+
+/** A message as OpenAI's chat API writes it: what a session restores and a prompt holds. */
+export interface ChatMessage {
+  role: string;
+  content: unknown;
+  [field: string]: unknown;
 }
 
 /** A routing decision as recorded: what was considered, in which order, and why. */
@@ -373,6 +388,8 @@ export interface DecisionRecord {
   } | null;
   /** The cache's answer, when it answered (absent otherwise). */
   cache?: { status: string; similarity: number | null } | null;
+  /** The experiment whose variant's rule routed the request (absent otherwise). */
+  experiment?: { id: string; variant: "A" | "B" } | null;
 }
 
 export interface DecisionQuery {
@@ -478,9 +495,143 @@ export interface EventStore {
   removeGatewayInstance(id: string): Promise<boolean>;
 }
 
+/** One answered turn of a session, oldest first in a session's list. */
+export interface SessionTurn {
+  requestId: string;
+  orgId: string;
+  keyId: string | null;
+  sessionId: string;
+  createdAt: Date;
+  provider: string | null;
+  model: string | null;
+  messages: ChatMessage[] | null;
+}
+
+export interface FeedbackRecord {
+  id: string;
+  orgId: string;
+  requestId: string | null;
+  sessionId: string | null;
+  keyId: string | null;
+  /** 0–10 as given. */
+  score: number;
+  useful: boolean | null;
+  comment: string | null;
+  /** Target keys (`provider/model`) it was credited to. */
+  targets: string[];
+  createdAt: Date;
+}
+
+/** Sessions and feedback (events store). */
+export interface SessionStore {
+  /** A session's turns, oldest first (by time, then request id), at most `limit`. */
+  listSessionTurns(orgId: string, sessionId: string, limit: number): Promise<SessionTurn[]>;
+  /** The session id of the key's most recent turn, or undefined. */
+  latestSessionOfKey(orgId: string, keyId: string): Promise<string | undefined>;
+  /** False when feedback on the same subject (request or session) of the org exists: nothing is written. */
+  insertFeedback(feedback: FeedbackRecord): Promise<boolean>;
+  /**
+   * Every org's feedback after a position, oldest first by (created_at, id): what each instance's
+   * routing statistics learn from (they are per target, like latency).
+   */
+  listFeedbackAfter(after: { createdAt: Date; id: string }, limit: number): Promise<FeedbackRecord[]>;
+}
+
+export interface PromptVersionRecord {
+  promptId: string;
+  version: number;
+  messages: ChatMessage[];
+  model: string | null;
+  defaults: Record<string, string>;
+  createdAt: Date;
+}
+
+export interface PromptRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  description: string | null;
+  latestVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewPromptVersion = Pick<PromptVersionRecord, "messages" | "model" | "defaults">;
+
+/** The prompt library (control store): every write bumps the control version. */
+export interface PromptStore {
+  /** Undefined when the org already has a prompt of that name. */
+  createPrompt(
+    prompt: { orgId: string; name: string; description: string | null },
+    first: NewPromptVersion,
+  ): Promise<{ prompt: PromptRecord; version: PromptVersionRecord } | undefined>;
+  /** Appends the next version; undefined when the org has no such prompt. */
+  addPromptVersion(
+    orgId: string,
+    promptId: string,
+    version: NewPromptVersion,
+  ): Promise<PromptVersionRecord | undefined>;
+  getPrompt(orgId: string, promptId: string): Promise<PromptRecord | undefined>;
+  /** Oldest first by (created_at, id), after the given position. */
+  listPrompts(orgId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<PromptRecord[]>;
+  getPromptVersion(promptId: string, version: number): Promise<PromptVersionRecord | undefined>;
+  /** A prompt's versions, ascending, after `afterVersion`. */
+  listPromptVersions(promptId: string, limit: number, afterVersion?: number): Promise<PromptVersionRecord[]>;
+  /** Every prompt and every version, for the snapshot. */
+  loadPromptLibrary(): Promise<{ prompts: PromptRecord[]; versions: PromptVersionRecord[] }>;
+}
+
+export type ExperimentStatus = "active" | "rolled_back" | "completed";
+
+export interface ExperimentRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  description: string | null;
+  variantARule: string;
+  variantBRule: string;
+  splitPercentage: number;
+  status: ExperimentStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  endedAt: Date | null;
+}
+
+/** Requests one variant of an experiment routed. */
+export interface VariantOutcomes {
+  variant: "A" | "B";
+  requests: number;
+  successes: number;
+  latencyMsSum: number;
+  costUsdSum: number;
+}
+
+/** Experiments (control store; results read the request logs). */
+export interface ExperimentStore {
+  /** Undefined when the org already runs an active experiment on the same variant A rule. */
+  createExperiment(
+    experiment: Omit<ExperimentRecord, "id" | "status" | "createdAt" | "updatedAt" | "endedAt">,
+  ): Promise<ExperimentRecord | undefined>;
+  getExperiment(orgId: string, id: string): Promise<ExperimentRecord | undefined>;
+  listExperiments(
+    orgId: string,
+    limit: number,
+    after?: { createdAt: Date; id: string },
+  ): Promise<ExperimentRecord[]>;
+  /** Every active experiment, for the snapshot. */
+  listActiveExperiments(): Promise<ExperimentRecord[]>;
+  /** Ends an active experiment; an ended one is returned as it is (rollback is idempotent). */
+  rollBackExperiment(orgId: string, id: string, at: Date): Promise<ExperimentRecord | undefined>;
+  /** What each variant's requests did, from the request logs. */
+  experimentOutcomes(experimentId: string): Promise<VariantOutcomes[]>;
+}
+
 export interface Stores {
   control: ControlStore;
   events: EventStore;
+  sessions: SessionStore;
+  prompts: PromptStore;
+  experiments: ExperimentStore;
   /** Which backend serves control + events, for /readyz and logs. */
   kind: "sqlite" | "postgres";
   /** Cheap round trip proving the database answers (for /readyz). */

@@ -1302,6 +1302,8 @@ function newLog(overrides: Partial<RequestLogRecord> = {}): RequestLogRecord {
     attempts: [],
     routingRule: null,
     decision: null,
+    experiment: null,
+    turn: null,
     ...overrides,
   };
 }

@@ -14,6 +14,7 @@ import { adminResourcesMigration } from "./0005-admin-resources.js";
 import { providersMigration } from "./0006-providers.js";
 import { plansMigration } from "./0007-plans.js";
 import { cacheStatusMigration } from "./0008-cache-status.js";
+import { platformMigration } from "./0009-platform.js";
 
 /** Names sort in application order; never rename or reorder a released entry. */
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   "0006-providers": providersMigration,
   "0007-plans": plansMigration,
   "0008-cache-status": cacheStatusMigration,
+  "0009-platform": platformMigration,
 };
 
 const staticProvider: MigrationProvider = {

@@ -116,6 +116,78 @@ export interface RequestLogsTable {
   routing_rule: string | null;
   /** JSON DecisionRecord, for routed requests. */
   decision: string | null;
+  /** The experiment that routed the request, and its variant `A` or `B` (0009). */
+  experiment_id: string | null;
+  experiment_variant: string | null;
+}
+
+/** One answered turn of a session (0009). */
+export interface SessionTurnsTable {
+  request_id: string;
+  org_id: string;
+  key_id: string | null;
+  session_id: string;
+  created_at: number;
+  provider: string | null;
+  model: string | null;
+  /** JSON array of OpenAI chat messages (the request's, then the answer); null: content not kept. */
+  messages: string | null;
+}
+
+/** One feedback per request or session (0009). */
+export interface FeedbackTable {
+  id: string;
+  org_id: string;
+  /** `request:<id>` or `session:<id>`, unique per org. */
+  subject: string;
+  request_id: string | null;
+  session_id: string | null;
+  key_id: string | null;
+  score: number;
+  /** 0/1, or null when not given. */
+  useful: number | null;
+  comment: string | null;
+  /** JSON array of the target keys credited. */
+  targets: string;
+  created_at: number;
+}
+
+/** The prompt library (0009): one row per prompt, its versions below. */
+export interface PromptsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  latest_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PromptVersionsTable {
+  prompt_id: string;
+  version: number;
+  /** JSON array of OpenAI chat messages. */
+  messages: string;
+  model: string | null;
+  /** JSON object of variable defaults. */
+  defaults: string;
+  created_at: number;
+}
+
+/** A/B experiments between two routing rules (0009). */
+export interface ExperimentsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  variant_a_rule: string;
+  variant_b_rule: string;
+  split_percentage: number;
+  /** `active` | `rolled_back` | `completed` */
+  status: string;
+  created_at: number;
+  updated_at: number;
+  ended_at: number | null;
 }
 
 /** One row per running gateway process; a clean stop deletes its row (0004). */
@@ -181,4 +253,9 @@ export interface Database {
   audit_log: AuditLogTable;
   providers: ProvidersTable;
   plans: PlansTable;
+  session_turns: SessionTurnsTable;
+  feedback: FeedbackTable;
+  prompts: PromptsTable;
+  prompt_versions: PromptVersionsTable;
+  experiments: ExperimentsTable;
 }

@@ -774,7 +774,7 @@ async function lockPlan(transaction: Transaction<Database>, id: string): Promise
   return locked !== undefined;
 }
 
-async function bumpVersion(transaction: Transaction<Database>): Promise<void> {
+export async function bumpVersion(transaction: Transaction<Database>): Promise<void> {
   await transaction
     .updateTable("control_meta")
     .set((eb) => ({ version: eb("version", "+", 1) }))

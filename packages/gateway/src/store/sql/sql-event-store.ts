@@ -19,7 +19,7 @@ import type {
   UsageRow,
 } from "../types.js";
 import { olderThan } from "./newest-first.js";
-import type { Database, RequestLogsTable } from "./schema.js";
+import type { Database, RequestLogsTable, SessionTurnsTable } from "./schema.js";
 import { chunks, fromEpochMs, fromFlag, MAX_BOUND_PARAMETERS, toEpochMs, toFlag } from "./sql-values.js";
 
 /** Rows per INSERT; also kept under the bound-parameter limit below. */
@@ -34,7 +34,20 @@ export class SqlEventStore implements EventStore {
   ) {}
 
   async insertRequestLogs(records: readonly RequestLogRecord[]): Promise<void> {
-    const rows = records.map(toRequestLogRow);
+    await this.insertLogRows(records.map(toRequestLogRow));
+    // Turns after their logs; both skip rows already stored, so a batch retried after failing
+    // between the two writes stores neither twice.
+    const turns = records.flatMap(toSessionTurnRow);
+    for (const batch of chunks(turns, MAX_ROWS_PER_STATEMENT)) {
+      await this.db
+        .insertInto("session_turns")
+        .values(batch)
+        .onConflict((conflict) => conflict.column("request_id").doNothing())
+        .execute();
+    }
+  }
+
+  private async insertLogRows(rows: Insertable<RequestLogsTable>[]): Promise<void> {
     if (this.insertRows) return this.insertRows(rows);
     const first = rows[0];
     if (first === undefined) return;
@@ -289,7 +302,25 @@ function toRequestLogRow(record: RequestLogRecord): Insertable<RequestLogsTable>
     attempts: JSON.stringify(record.attempts),
     routing_rule: record.routingRule,
     decision: record.decision === null ? null : JSON.stringify(record.decision),
+    experiment_id: record.experiment?.id ?? null,
+    experiment_variant: record.experiment?.variant ?? null,
   };
+}
+
+function toSessionTurnRow(record: RequestLogRecord): Insertable<SessionTurnsTable>[] {
+  if (record.turn === null || record.sessionId === null || record.orgId === null) return [];
+  return [
+    {
+      request_id: record.id,
+      org_id: record.orgId,
+      key_id: record.keyId,
+      session_id: record.sessionId,
+      created_at: toEpochMs(record.createdAt),
+      provider: record.provider,
+      model: record.model,
+      messages: record.turn.messages === null ? null : JSON.stringify(record.turn.messages),
+    },
+  ];
 }
 
 /** Most requests carry no properties; their "{}" needs no serialiser. */
@@ -349,6 +380,12 @@ function toRequestLog(row: Selectable<RequestLogsTable>): RequestLogRecord {
     attempts: parseAttempts(row.attempts),
     routingRule: row.routing_rule,
     decision: row.decision === null ? null : (JSON.parse(row.decision) as DecisionRecord),
+    experiment:
+      row.experiment_id === null
+        ? null
+        : { id: row.experiment_id, variant: row.experiment_variant === "B" ? "B" : "A" },
+    // A record read back does not carry its turn: sessions are read from their own table.
+    turn: null,
   };
 }
 
