@@ -37,6 +37,7 @@ import { findSelfLoop } from "./providers/self-loop.js";
 import { InstanceMarker } from "./records/instance-marker.js";
 import { RecordQueue } from "./records/record-queue.js";
 import { BreakerBook } from "./routing/breaker-book.js";
+import { FeedbackSync } from "./routing/feedback-sync.js";
 import { TargetStatisticsBook } from "./routing/target-stats.js";
 import { openSharedState } from "./store/open-shared-state.js";
 import { openStores } from "./store/open-stores.js";
@@ -179,6 +180,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       maxBytes: settings.imageFetchMaxBytes,
       timeoutMs: settings.imageFetchTimeoutMs,
     });
+    const targetStats = new TargetStatisticsBook();
     const services: GatewayServices = {
       settings,
       config: { file: config.file, env: config.env, templates: config.templates },
@@ -212,7 +214,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         coolDownMs: settings.breakerCooldownMs,
         halfOpenProbes: 1,
       }),
-      targetStats: new TargetStatisticsBook(),
+      targetStats,
+      feedbackSync: new FeedbackSync({
+        store: stores.sessions,
+        stats: targetStats,
+        pollMs: settings.controlPollMs,
+        logger,
+      }),
       ruleSequence: new Map(),
       random: Math.random,
       clock: options.clock ?? Date.now,
@@ -315,6 +323,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       );
     }
     snapshot.startPolling();
+    services.feedbackSync.start();
     records.start();
     held.release();
     // The bound address, not the configured one: with port 0 the system chose the port.
@@ -343,6 +352,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         await services.inFlight.idle();
         clearTimeout(grace);
         snapshot.stopPolling();
+        await services.feedbackSync.stop();
         await records.close();
         // After the final flush: the next start must not take this stop for a crash.
         await marker.stop().catch((error: unknown) => {

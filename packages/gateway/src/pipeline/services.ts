@@ -13,6 +13,7 @@ import type { GatewayMetrics } from "../observability/metrics.js";
 import type { ProviderSet } from "../providers/provider-set.js";
 import type { RecordQueue } from "../records/record-queue.js";
 import type { BreakerBook } from "../routing/breaker-book.js";
+import type { FeedbackSync } from "../routing/feedback-sync.js";
 import type { TargetStatisticsBook } from "../routing/target-stats.js";
 import type { SharedState } from "../store/shared-state.js";
 import type { RequestLogRecord, Stores } from "../store/types.js";
@@ -64,6 +65,8 @@ export interface GatewayServices {
   /** Per-target circuit breakers and moving statistics, fed by dispatch. */
   breakers: BreakerBook;
   targetStats: TargetStatisticsBook;
+  /** Brings every instance's feedback into `targetStats`. */
+  feedbackSync: FeedbackSync;
   /** Requests routed so far per rule (round robin's position). */
   ruleSequence: Map<string, number>;
   random: () => number;

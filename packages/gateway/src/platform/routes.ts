@@ -7,6 +7,7 @@ import { constraintsRoutes } from "./constraints.js";
 import { decisionRoutes } from "./decisions.js";
 import { explainRoutes } from "./explain.js";
 import { exportRoutes } from "./export.js";
+import { feedbackRoutes } from "./feedback.js";
 import { modelRoutes } from "./models.js";
 import { requestRoutes } from "./requests.js";
 import { sessionRoutes } from "./sessions.js";
@@ -21,4 +22,5 @@ export const platformRoutes: readonly IngressRoute[] = [
   ...requestRoutes,
   ...usageRoutes,
   ...sessionRoutes,
+  ...feedbackRoutes,
 ];

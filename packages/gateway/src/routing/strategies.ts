@@ -128,7 +128,11 @@ function feedbackOrder<T extends RuleTarget>(
 function costOrder<T extends RuleTarget>(targets: readonly T[], inputs: StrategyInputs): ScoredTarget<T>[] {
   const scored = targets.map((target) => {
     const cost = inputs.costPerMillionTokens(target.key);
-    const healthy = inputs.stats.get(target.key).successRate >= inputs.successFloor;
+    const stats = inputs.stats.get(target.key);
+    // The floor holds for what callers say of the answers too, once they have said anything.
+    const healthy =
+      stats.successRate >= inputs.successFloor &&
+      (stats.feedbackScore === null || stats.feedbackScore >= inputs.successFloor);
     // Unknown cost ranks after every priced target; below the floor ranks after every healthy one.
     const base = cost === null ? 0 : 1 / Math.max(cost, 1e-9);
     return { target, score: healthy ? base + 1 : base / (1 + base) };
