@@ -134,6 +134,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     sharedState = shared;
     const snapshot = new ControlSnapshot({
       store: stores.control,
+      library: { prompts: stores.prompts, experiments: stores.experiments },
       pollMs: settings.controlPollMs,
       logger,
       onReloadError: () => metrics.storeErrors.inc({ store: "control", operation: "snapshot_reload" }),

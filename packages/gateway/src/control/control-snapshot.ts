@@ -14,9 +14,14 @@ import { parseRuleDefinition, ruleFromDefinition } from "../routing/rule-definit
 import type {
   ApiKeyRecord,
   ControlStore,
+  ExperimentRecord,
+  ExperimentStore,
   OrgConstraints,
   OrgPlan,
   PlanRecord,
+  PromptRecord,
+  PromptStore,
+  PromptVersionRecord,
   ProviderRecord,
   RoutingRuleRecord,
 } from "../store/types.js";
@@ -35,6 +40,19 @@ export interface ControlSnapshotData {
   plans: ReadonlyMap<string, PlanRecord>;
   /** Orgs' plan and subscription expiry by org id; an org without an entry is on the default plan. */
   orgPlans: ReadonlyMap<string, OrgPlan>;
+  /** The prompt library by prompt id, every version: the prompt stage reads no database. */
+  prompts: ReadonlyMap<string, SnapshotPrompt>;
+  /** Active experiments by `experimentKey(org, variant A rule)`. */
+  experiments: ReadonlyMap<string, ExperimentRecord>;
+}
+
+export interface SnapshotPrompt {
+  prompt: PromptRecord;
+  versions: ReadonlyMap<number, PromptVersionRecord>;
+}
+
+export function experimentKey(orgId: string, rule: string): string {
+  return `${orgId}\u0000${rule}`;
 }
 
 export interface ControlSnapshotOptions {
@@ -47,6 +65,11 @@ export interface ControlSnapshotOptions {
    * rather than at their next poll. A failure is theirs to cover: the poll still runs.
    */
   notifyOthers?: () => Promise<void>;
+  /** The prompt library and experiments; without them the snapshot holds none (tools that never route). */
+  library?: {
+    prompts: Pick<PromptStore, "loadPromptLibrary">;
+    experiments: Pick<ExperimentStore, "listActiveExperiments">;
+  };
   /** Called with every snapshot loaded, before it serves (must not throw). */
   onLoad?: (data: ControlSnapshotData) => void;
 }
@@ -60,6 +83,8 @@ export class ControlSnapshot {
     providers: [],
     plans: new Map(),
     orgPlans: new Map(),
+    prompts: new Map(),
+    experiments: new Map(),
   };
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
@@ -86,6 +111,17 @@ export class ControlSnapshot {
     return this.data.constraintsByOrg.get(orgId);
   }
 
+  /** One org's prompt (another org's is as absent as a missing one). */
+  prompt(orgId: string, promptId: string): SnapshotPrompt | undefined {
+    const entry = this.data.prompts.get(promptId);
+    return entry?.prompt.orgId === orgId ? entry : undefined;
+  }
+
+  /** The org's active experiment on a variant A rule, if any. */
+  experiment(orgId: string, rule: string): ExperimentRecord | undefined {
+    return this.data.experiments.get(experimentKey(orgId, rule));
+  }
+
   /** Whether the org's plan includes the feature now (see feature-access.ts). */
   featureAllowed(orgId: string, feature: PlanFeature, now: Date): FeatureAccess {
     return featureAccess(this.data.plans, this.data.orgPlans, orgId, feature, now);
@@ -94,14 +130,18 @@ export class ControlSnapshot {
   async load(): Promise<void> {
     const { store } = this.options;
     const version = await store.controlVersion();
-    const [keys, rules, constraints, providers, plans, orgPlans] = await Promise.all([
-      store.listApiKeys(),
-      store.listRoutingRules(),
-      store.listConstraints(),
-      store.listProviders(),
-      store.listPlans(),
-      store.listOrgPlans(),
-    ]);
+    const library = this.options.library;
+    const [keys, rules, constraints, providers, plans, orgPlans, promptLibrary, experiments] =
+      await Promise.all([
+        store.listApiKeys(),
+        store.listRoutingRules(),
+        store.listConstraints(),
+        store.listProviders(),
+        store.listPlans(),
+        store.listOrgPlans(),
+        library?.prompts.loadPromptLibrary() ?? { prompts: [], versions: [] },
+        library?.experiments.listActiveExperiments() ?? [],
+      ]);
     const data = {
       version,
       keysByHash: new Map(keys.map((key) => [key.hash, key])),
@@ -110,6 +150,13 @@ export class ControlSnapshot {
       providers,
       plans: new Map(plans.map((plan) => [plan.id, plan])),
       orgPlans: new Map(orgPlans.map((entry) => [entry.orgId, entry])),
+      prompts: promptsById(promptLibrary.prompts, promptLibrary.versions),
+      experiments: new Map(
+        experiments.map((experiment) => [
+          experimentKey(experiment.orgId, experiment.variantARule),
+          experiment,
+        ]),
+      ),
     };
     this.options.onLoad?.(data);
     this.data = data;
@@ -206,4 +253,14 @@ export class ControlSnapshot {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }
+}
+
+function promptsById(
+  prompts: readonly PromptRecord[],
+  versions: readonly PromptVersionRecord[],
+): Map<string, SnapshotPrompt> {
+  const byId = new Map<string, { prompt: PromptRecord; versions: Map<number, PromptVersionRecord> }>();
+  for (const prompt of prompts) byId.set(prompt.id, { prompt, versions: new Map() });
+  for (const version of versions) byId.get(version.promptId)?.versions.set(version.version, version);
+  return byId;
 }

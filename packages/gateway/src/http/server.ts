@@ -215,9 +215,11 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
         const params: Record<string, string> = {};
         for (const [name, value] of Object.entries((request.query as Record<string, unknown>) ?? {}))
           if (typeof value === "string") params[name] = value;
-        // `:id`, or the rest of the path after `/models/` (model ids may hold slashes).
-        const path = request.params as Record<string, string> | undefined;
-        const id = path?.id ?? path?.["*"];
+        // Path parameters (`:id`, `:version`, …) win over a query parameter of the same name; the
+        // rest of the path after `/models/` is the id (model ids may hold slashes).
+        const path = (request.params as Record<string, string> | undefined) ?? {};
+        for (const [name, value] of Object.entries(path)) if (name !== "*") params[name] = value;
+        const id = path.id ?? path["*"];
         if (id !== undefined) params.id = id;
         ingress.params = params;
         return runPipeline(services, ingress, declared.stages);

@@ -14,6 +14,7 @@ import { isObject } from "../protocol/shared/validation.js";
 import { refuseControlCharacters } from "./control-characters.js";
 import { parseJsonBody } from "./json-body.js";
 import type { RequestContext } from "./request-context.js";
+import { resolvePrompt } from "./resolve-prompt.js";
 
 export function decode(context: RequestContext): undefined {
   if (context.protocol === "floopy-api") return undefined;
@@ -32,6 +33,7 @@ export function decode(context: RequestContext): undefined {
     }
   }
   if (isGenerationProtocol(protocol)) {
+    parsed = resolvePrompt(context, parsed);
     context.body = ingressCodecs[protocol].validate(parsed, context.routeFacts);
     if (context.operation === "generate" && (context.routeFacts.stream ?? context.body.stream === true)) {
       context.operation = "stream_generate";

@@ -91,6 +91,8 @@ export interface RequestContext {
   promptEmbedding: PromptEmbedding | null; // prompt-embedding
   firewall: FirewallOutcome | null; // screen-prompt (null: the firewall did not run)
   costSavedUsd: number | null; // settle-usage (what a cache hit saved)
+  /** The stored prompt the body was built from (`Floopy-Prompt-Id`), if any. */
+  prompt: { id: string; version: number } | null; // decode (resolve-prompt)
   answerCapture: AnswerCapture | null; // armed by cache-lookup or session-turn; filled by respond
   /** The experiment whose variant B rule routes this request, or that kept it on A. */
   experiment: { id: string; variant: "A" | "B" } | null; // route

@@ -96,6 +96,7 @@ export function createContext(services: GatewayServices, ingress: IngressRequest
     firewall: null,
     costSavedUsd: null,
     answerCapture: null,
+    prompt: null,
     experiment: null,
   };
 }

@@ -9,6 +9,7 @@ import { explainRoutes } from "./explain.js";
 import { exportRoutes } from "./export.js";
 import { feedbackRoutes } from "./feedback.js";
 import { modelRoutes } from "./models.js";
+import { promptRoutes } from "./prompts.js";
 import { requestRoutes } from "./requests.js";
 import { sessionRoutes } from "./sessions.js";
 import { usageRoutes } from "./usage.js";
@@ -23,4 +24,5 @@ export const platformRoutes: readonly IngressRoute[] = [
   ...usageRoutes,
   ...sessionRoutes,
   ...feedbackRoutes,
+  ...promptRoutes,
 ];

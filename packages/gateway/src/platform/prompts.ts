@@ -1,0 +1,273 @@
+/**
+ * The prompt library (INTERFACE.md "Prompts"): `POST /v1/prompts`, `GET /v1/prompts` (paged,
+ * newest first), `GET /v1/prompts/{id}` (its latest version), `POST /v1/prompts/{id}/versions`
+ * (the next version), `GET /v1/prompts/{id}/versions` (paged, oldest first) and
+ * `GET /v1/prompts/{id}/versions/{n}`. Versions are immutable and each is complete (an omitted
+ * `model` or `defaults` means none). Org-scoped: another org's prompt is the same 404 as a missing
+ * one. A write is audited and reloads this instance's snapshot, which the prompt stage reads;
+ * other instances reload within a poll.
+ */
+import { z } from "zod";
+import { GatewayError } from "../errors/gateway-error.js";
+import { authenticate } from "../pipeline/authenticate.js";
+import { hasControlCharacter } from "../pipeline/control-characters.js";
+import type { IngressRoute } from "../pipeline/ingress-route.js";
+import { parseJsonBody } from "../pipeline/json-body.js";
+import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
+import { requireFeature } from "../pipeline/require-feature.js";
+import { templateVariables } from "../prompts/prompt-template.js";
+import { auditEntry } from "../protocol/floopy-api/audit-entry.js";
+import { parseBody } from "../protocol/floopy-api/body-schema.js";
+import {
+  decodeCursor,
+  encodeCursor,
+  invalidCursor,
+  keysetCursor,
+  pageLimit,
+} from "../protocol/floopy-api/list-pages.js";
+import type { ChatMessage, PromptRecord, PromptVersionRecord } from "../store/types.js";
+
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 100;
+
+const textPart = z.looseObject({ type: z.literal("text"), text: z.string() });
+const promptMessage = z.strictObject({
+  role: z.enum(["system", "developer", "user", "assistant"]),
+  content: z.union([z.string(), z.array(textPart).min(1)]),
+  name: z.string().min(1).max(256).optional(),
+});
+const versionFields = {
+  messages: z.array(promptMessage).min(1).max(200),
+  model: z
+    .string()
+    .min(1)
+    .max(256)
+    .refine((model) => !hasControlCharacter(model), "it contains a control character")
+    .nullable()
+    .optional(),
+  defaults: z.record(z.string().min(1).max(256), z.string().max(100_000)).optional(),
+};
+export const promptBodySchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  description: z.string().max(2_000).nullable().optional(),
+  ...versionFields,
+});
+export const promptVersionBodySchema = z.strictObject(versionFields);
+
+const route = (
+  method: "GET" | "POST",
+  url: string,
+  answer: (context: RequestContext) => Promise<StageResponse>,
+): IngressRoute => ({
+  method,
+  url,
+  protocol: "floopy-api",
+  operation: "prompts",
+  route: "prompts",
+  bodyLimit: "admin",
+  stages: [authenticate, answer],
+});
+
+export const promptRoutes: readonly IngressRoute[] = [
+  route("POST", "/v1/prompts", createPrompt),
+  route("GET", "/v1/prompts", listPrompts),
+  route("GET", "/v1/prompts/:id", getPrompt),
+  route("POST", "/v1/prompts/:id/versions", addVersion),
+  route("GET", "/v1/prompts/:id/versions", listVersions),
+  route("GET", "/v1/prompts/:id/versions/:version", getVersion),
+];
+
+function callerOrg(context: RequestContext): string {
+  const orgId = context.key?.orgId;
+  if (!orgId) throw new GatewayError("INVALID_API_KEY", "A Floopy key is required.");
+  requireFeature(context, "prompts");
+  return orgId;
+}
+
+async function createPrompt(context: RequestContext): Promise<StageResponse> {
+  const orgId = callerOrg(context);
+  const { services } = context;
+  const body = parseBody(
+    promptBodySchema,
+    parseJsonBody(context.rawBody, services.settings.maxJsonDepth, "invalid_body"),
+    "{name, messages, model?, defaults?, description?}",
+  );
+  const created = await services.stores.prompts.createPrompt(
+    { orgId, name: body.name, description: body.description ?? null },
+    versionContent(body),
+  );
+  if (created === undefined) {
+    throw new GatewayError("conflict", `A prompt named '${body.name}' exists; add a version to it instead.`, {
+      param: "name",
+    });
+  }
+  const answer = promptObject(created.prompt, created.version);
+  await recordChange(context, "create", created.prompt.id, null, answer);
+  return { status: 201, body: answer };
+}
+
+async function addVersion(context: RequestContext): Promise<StageResponse> {
+  const orgId = callerOrg(context);
+  const { services } = context;
+  const promptId = context.params.id ?? "";
+  const body = parseBody(
+    promptVersionBodySchema,
+    parseJsonBody(context.rawBody, services.settings.maxJsonDepth, "invalid_body"),
+    "{messages, model?, defaults?}",
+  );
+  const prompt = await services.stores.prompts.getPrompt(orgId, promptId);
+  if (prompt === undefined) throw missingPrompt(promptId);
+  const version = await services.stores.prompts.addPromptVersion(orgId, promptId, versionContent(body));
+  if (version === undefined) throw missingPrompt(promptId);
+  const answer = {
+    ...promptObject({ ...prompt, latestVersion: version.version, updatedAt: version.createdAt }, version),
+    prompt_id: promptId,
+  };
+  await recordChange(context, "add_version", promptId, null, answer);
+  return { status: 201, body: answer };
+}
+
+async function getPrompt(context: RequestContext): Promise<StageResponse> {
+  const orgId = callerOrg(context);
+  const prompts = context.services.stores.prompts;
+  const promptId = context.params.id ?? "";
+  const prompt = await prompts.getPrompt(orgId, promptId);
+  const latest =
+    prompt === undefined ? undefined : await prompts.getPromptVersion(promptId, prompt.latestVersion);
+  if (prompt === undefined || latest === undefined) throw missingPrompt(promptId);
+  return { status: 200, body: promptObject(prompt, latest) };
+}
+
+async function listPrompts(context: RequestContext): Promise<StageResponse> {
+  const orgId = callerOrg(context);
+  const { services } = context;
+  const limit = pageLimit(context.params.limit, DEFAULT_LIMIT, MAX_LIMIT);
+  const cursor = context.params.cursor;
+  const after = cursor === undefined ? undefined : keysetCursor(cursor, services.cursorSecret);
+  const prompts = await services.stores.prompts.listPrompts(orgId, limit + 1, after);
+  const page = prompts.slice(0, limit);
+  const items = [];
+  for (const prompt of page) {
+    const latest = await services.stores.prompts.getPromptVersion(prompt.id, prompt.latestVersion);
+    if (latest !== undefined) items.push(promptObject(prompt, latest));
+  }
+  const last = page.at(-1);
+  const hasMore = prompts.length > limit;
+  return {
+    status: 200,
+    body: {
+      object: "list",
+      items,
+      has_more: hasMore,
+      next_cursor:
+        hasMore && last ? encodeCursor([last.createdAt.getTime(), last.id], services.cursorSecret) : null,
+    },
+  };
+}
+
+async function listVersions(context: RequestContext): Promise<StageResponse> {
+  const orgId = callerOrg(context);
+  const { services } = context;
+  const promptId = context.params.id ?? "";
+  if ((await services.stores.prompts.getPrompt(orgId, promptId)) === undefined) throw missingPrompt(promptId);
+  const limit = pageLimit(context.params.limit, DEFAULT_LIMIT, MAX_LIMIT);
+  const cursor = context.params.cursor;
+  let afterVersion = 0;
+  if (cursor !== undefined) {
+    const position = decodeCursor(cursor, services.cursorSecret);
+    if (typeof position !== "number" || !Number.isSafeInteger(position)) throw invalidCursor();
+    afterVersion = position;
+  }
+  const versions = await services.stores.prompts.listPromptVersions(promptId, limit + 1, afterVersion);
+  const page = versions.slice(0, limit);
+  const last = page.at(-1);
+  const hasMore = versions.length > limit;
+  return {
+    status: 200,
+    body: {
+      object: "list",
+      items: page.map(versionObject),
+      has_more: hasMore,
+      next_cursor: hasMore && last ? encodeCursor(last.version, services.cursorSecret) : null,
+    },
+  };
+}
+
+async function getVersion(context: RequestContext): Promise<StageResponse> {
+  const orgId = callerOrg(context);
+  const prompts = context.services.stores.prompts;
+  const promptId = context.params.id ?? "";
+  const text = context.params.version ?? "";
+  const number = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(number) || number < 1) {
+    throw new GatewayError("invalid_request", "The version must be a number (1, 2, …).", {
+      param: "version",
+    });
+  }
+  const prompt = await prompts.getPrompt(orgId, promptId);
+  const version = prompt === undefined ? undefined : await prompts.getPromptVersion(promptId, number);
+  if (prompt === undefined) throw missingPrompt(promptId);
+  if (version === undefined)
+    throw new GatewayError("not_found", `Prompt '${promptId}' has no version ${number}.`);
+  return { status: 200, body: versionObject(version) };
+}
+
+function versionContent(body: z.output<typeof promptVersionBodySchema>) {
+  return {
+    messages: body.messages as ChatMessage[],
+    model: body.model ?? null,
+    defaults: body.defaults ?? {},
+  };
+}
+
+function missingPrompt(promptId: string): GatewayError {
+  return new GatewayError("not_found", `No prompt '${promptId}'.`);
+}
+
+async function recordChange(
+  context: RequestContext,
+  verb: string,
+  resourceId: string,
+  before: object | null,
+  after: object,
+): Promise<void> {
+  const { services } = context;
+  await services.stores.control.appendAudit(
+    auditEntry({ resource: "prompts", verb, resourceId, before, after }, context.key?.id ?? null, context.id),
+  );
+  services.logger.info(
+    { action: `prompts.${verb}`, resourceId, keyId: context.key?.id, requestId: context.id },
+    "own API: control change",
+  );
+  await services.snapshot.reloadAfterWrite();
+}
+
+export function promptObject(prompt: PromptRecord, version: PromptVersionRecord) {
+  return {
+    object: "prompt",
+    id: prompt.id,
+    name: prompt.name,
+    description: prompt.description,
+    version: version.version,
+    latest_version: prompt.latestVersion,
+    messages: version.messages,
+    model: version.model,
+    defaults: version.defaults,
+    variables: templateVariables(version.messages),
+    created_at: prompt.createdAt.toISOString(),
+    updated_at: prompt.updatedAt.toISOString(),
+  };
+}
+
+function versionObject(version: PromptVersionRecord) {
+  return {
+    object: "prompt.version",
+    prompt_id: version.promptId,
+    version: version.version,
+    messages: version.messages,
+    model: version.model,
+    defaults: version.defaults,
+    variables: templateVariables(version.messages),
+    created_at: version.createdAt.toISOString(),
+  };
+}
