@@ -7,6 +7,7 @@
  */
 import { GatewayError } from "../errors/gateway-error.js";
 import { hasControlCharacter } from "../pipeline/control-characters.js";
+import { requireConfirmationHeader } from "../protocol/floopy-api/confirmation.js";
 import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
 import type { ModelCatalogue } from "../providers/model-catalogue.js";
 import { parseRuleDefinition, unresolvedTargets } from "../routing/rule-definitions.js";
@@ -181,14 +182,7 @@ export function checkRuleBody(
 
 /** A write that changes live routing needs `X-Floopy-Confirm: <resource>`; without it nothing changes. */
 export function requireConfirmation(call: AdminCall, resource = CONFIRM, what = "routing rules"): void {
-  const confirm = call.headers["x-floopy-confirm"];
-  if (confirm !== resource) {
-    throw new GatewayError(
-      "confirmation_required",
-      `Changing ${what} changes live routing: send the header 'X-Floopy-Confirm: ${resource}' to confirm.`,
-      { param: "X-Floopy-Confirm" },
-    );
-  }
+  requireConfirmationHeader(call.headers, resource, what);
 }
 
 function ruleChange(

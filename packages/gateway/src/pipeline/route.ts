@@ -9,6 +9,7 @@
  */
 import { GatewayError } from "../errors/gateway-error.js";
 import type { ResolvedModel } from "../providers/model-catalogue.js";
+import { experimentVariant } from "../routing/experiment-split.js";
 import { decide, type Member, type RoutingRule, type UnusableReason } from "../routing/router.js";
 import { DEFAULT_SUCCESS_FLOOR } from "../routing/rule-definitions.js";
 import type { RequestContext } from "./request-context.js";
@@ -26,7 +27,7 @@ export function route(context: RequestContext): undefined {
     typeof context.body?.model === "string" ? context.body.model : (context.routeFacts.model ?? "");
   const requested = context.metadata.modelOverride ?? bodyModel;
   context.requestedModel = requested;
-  const rule = selectRule(context);
+  const rule = experimentRule(context, selectRule(context));
   const requestTargets = [
     ...splitChain(requested).map((reference) => ({ reference, source: "model" as const })),
     ...context.metadata.fallbackModels.map((reference) => ({ reference, source: "fallback" as const })),
@@ -89,6 +90,27 @@ function selectRule(context: RequestContext): RoutingRule | null {
   }
   const keyRule = context.key?.routingRule;
   return keyRule ? (snapshot.rule(keyRule) ?? null) : null;
+}
+
+/**
+ * An active experiment on the rule takes its split of the rule's traffic to variant B's rule
+ * (sticky per session, else per request); the rest stays on A. Either way the request records
+ * the experiment and its variant. A B rule deleted since keeps its share on A, recorded as A.
+ */
+function experimentRule(context: RequestContext, rule: RoutingRule | null): RoutingRule | null {
+  const orgId = context.key?.orgId;
+  if (rule === null || orgId === undefined) return rule;
+  const { snapshot } = context.services;
+  const experiment = snapshot.experiment(orgId, rule.name);
+  if (experiment === undefined) return rule;
+  const variant = experimentVariant(
+    experiment.id,
+    context.metadata.sessionId ?? context.id,
+    experiment.splitPercentage,
+  );
+  const variantRule = variant === "B" ? snapshot.rule(experiment.variantBRule) : undefined;
+  context.experiment = { id: experiment.id, variant: variantRule === undefined ? "A" : "B" };
+  return variantRule ?? rule;
 }
 
 type Unresolved = Extract<Member<ResolvedModel>, { target: null }> & { error: GatewayError };

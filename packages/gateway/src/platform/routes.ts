@@ -5,6 +5,7 @@
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { constraintsRoutes } from "./constraints.js";
 import { decisionRoutes } from "./decisions.js";
+import { experimentRoutes } from "./experiments.js";
 import { explainRoutes } from "./explain.js";
 import { exportRoutes } from "./export.js";
 import { feedbackRoutes } from "./feedback.js";
@@ -25,4 +26,5 @@ export const platformRoutes: readonly IngressRoute[] = [
   ...sessionRoutes,
   ...feedbackRoutes,
   ...promptRoutes,
+  ...experimentRoutes,
 ];
