@@ -49,7 +49,7 @@ export interface GatewayServices {
    * For Floopy's own API: decisions are read from the events store (request records are written
    * through the queue, never from the hot path); the admin API reads and writes the control store.
    */
-  stores: Pick<Stores, "events" | "control" | "sessions" | "prompts" | "experiments">;
+  stores: Pick<Stores, "events" | "control" | "sessions" | "prompts" | "experiments" | "evaluations">;
   /** Fetches caller-given image URLs for providers that take only inline bytes (SSRF-guarded). */
   images: ImageFetcher;
   records: RecordQueue<RequestLogRecord>;

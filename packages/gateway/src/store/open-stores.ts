@@ -9,6 +9,7 @@ import { runMigrations } from "./migrations/run-migrations.js";
 import { openPostgres } from "./postgres/open-postgres.js";
 import type { Database, RequestLogsTable } from "./sql/schema.js";
 import { SqlControlStore } from "./sql/sql-control-store.js";
+import { SqlEvaluationStore } from "./sql/sql-evaluation-store.js";
 import { SqlEventStore } from "./sql/sql-event-store.js";
 import { SqlExperimentStore } from "./sql/sql-experiment-store.js";
 import { SqlPromptStore } from "./sql/sql-prompt-store.js";
@@ -75,6 +76,7 @@ async function prepareStores(
       sessions: new SqlSessionStore(db),
       prompts: new SqlPromptStore(db),
       experiments: new SqlExperimentStore(db),
+      evaluations: new SqlEvaluationStore(db),
       kind,
       async ping() {
         await sql`select 1`.execute(db);

@@ -626,12 +626,124 @@ export interface ExperimentStore {
   experimentOutcomes(experimentId: string): Promise<VariantOutcomes[]>;
 }
 
+export interface DatasetItemInput {
+  messages?: ChatMessage[];
+  inputs?: Record<string, unknown>;
+}
+
+export interface DatasetItem {
+  id: string;
+  position: number;
+  input: DatasetItemInput;
+  expected: unknown;
+}
+
+export interface DatasetRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  itemCount: number;
+  createdAt: Date;
+}
+
+export type EvaluationStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
+
+export interface EvaluationRunRecord {
+  id: string;
+  orgId: string;
+  keyId: string;
+  datasetId: string;
+  model: string;
+  promptId: string | null;
+  status: EvaluationStatus;
+  config: Record<string, unknown>;
+  summary: Record<string, unknown> | null;
+  error: string | null;
+  owner: string | null;
+  heartbeatAt: Date;
+  claims: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface EvaluationResultRecord {
+  id: string;
+  runId: string;
+  position: number;
+  inputId: string;
+  output: string | null;
+  score: number | null;
+  costUsd: number;
+  failed: boolean;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** A finished or running run's results, summed in the database. */
+export interface EvaluationTotals {
+  items: number;
+  scored: number;
+  failed: number;
+  scoreSum: number;
+  costUsd: number;
+}
+
+/** Datasets (control) and evaluation runs (events). */
+export interface EvaluationStore {
+  createDataset(
+    dataset: { orgId: string; name: string },
+    items: ReadonlyArray<{ input: DatasetItemInput; expected: unknown }>,
+  ): Promise<DatasetRecord>;
+  getDataset(orgId: string, id: string): Promise<DatasetRecord | undefined>;
+  listDatasets(
+    orgId: string,
+    limit: number,
+    after?: { createdAt: Date; id: string },
+  ): Promise<DatasetRecord[]>;
+  /** Items in upload order, after a position. */
+  listDatasetItems(datasetId: string, limit: number, afterPosition?: number): Promise<DatasetItem[]>;
+  createRun(
+    run: Pick<EvaluationRunRecord, "orgId" | "keyId" | "datasetId" | "model" | "promptId" | "config">,
+  ): Promise<EvaluationRunRecord>;
+  getRun(orgId: string, id: string): Promise<EvaluationRunRecord | undefined>;
+  listRuns(
+    orgId: string,
+    limit: number,
+    after?: { createdAt: Date; id: string },
+  ): Promise<EvaluationRunRecord[]>;
+  /**
+   * Takes runs no live instance executes (pending or running, heartbeat older than `staleBefore`)
+   * for `owner`, one conditional update each, so two instances never take the same run.
+   */
+  claimStaleRuns(owner: string, staleBefore: Date, now: Date): Promise<EvaluationRunRecord[]>;
+  /** Moves the heartbeat of `owner`'s runs; answers the ids it still owns and that still run. */
+  heartbeat(owner: string, ids: readonly string[], now: Date): Promise<string[]>;
+  /** Changes a run only while its status is one of `from`; undefined when it was not. */
+  updateRun(
+    id: string,
+    from: readonly EvaluationStatus[],
+    change: Partial<
+      Pick<EvaluationRunRecord, "status" | "summary" | "error" | "owner" | "startedAt" | "finishedAt">
+    > & {
+      heartbeatAt?: Date;
+    },
+  ): Promise<EvaluationRunRecord | undefined>;
+  /** False when the run has a result at that position already. */
+  insertResult(result: EvaluationResultRecord): Promise<boolean>;
+  /** In item order, after a position. */
+  listResults(runId: string, limit: number, afterPosition?: number): Promise<EvaluationResultRecord[]>;
+  resultPositions(runId: string): Promise<number[]>;
+  totals(runId: string): Promise<EvaluationTotals>;
+}
+
 export interface Stores {
   control: ControlStore;
   events: EventStore;
   sessions: SessionStore;
   prompts: PromptStore;
   experiments: ExperimentStore;
+  evaluations: EvaluationStore;
   /** Which backend serves control + events, for /readyz and logs. */
   kind: "sqlite" | "postgres";
   /** Cheap round trip proving the database answers (for /readyz). */

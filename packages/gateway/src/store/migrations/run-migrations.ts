@@ -15,6 +15,7 @@ import { providersMigration } from "./0006-providers.js";
 import { plansMigration } from "./0007-plans.js";
 import { cacheStatusMigration } from "./0008-cache-status.js";
 import { platformMigration } from "./0009-platform.js";
+import { evaluationsMigration } from "./0010-evaluations.js";
 
 /** Names sort in application order; never rename or reorder a released entry. */
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   "0007-plans": plansMigration,
   "0008-cache-status": cacheStatusMigration,
   "0009-platform": platformMigration,
+  "0010-evaluations": evaluationsMigration,
 };
 
 const staticProvider: MigrationProvider = {

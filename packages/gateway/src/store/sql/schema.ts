@@ -241,6 +241,65 @@ export interface ProvidersTable {
   updated_at: number;
 }
 
+/** Datasets (0010): named lists of evaluation items. */
+export interface DatasetsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  item_count: number;
+  created_at: number;
+}
+
+export interface DatasetItemsTable {
+  dataset_id: string;
+  position: number;
+  id: string;
+  /** JSON `{messages?, inputs?}`. */
+  input: string;
+  /** JSON, or null. */
+  expected: string | null;
+}
+
+/** Evaluation runs (0010). */
+export interface EvaluationRunsTable {
+  id: string;
+  org_id: string;
+  key_id: string;
+  dataset_id: string;
+  model: string;
+  prompt_id: string | null;
+  /** pending | running | completed | failed | cancelled */
+  status: string;
+  /** JSON config as given. */
+  config: string;
+  /** JSON summary, once there is one. */
+  summary: string | null;
+  error: string | null;
+  /** The instance executing it, while one does. */
+  owner: string | null;
+  heartbeat_at: number;
+  /** How many times an instance took it on (a restart or a crash adds one). */
+  claims: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface EvaluationResultsTable {
+  id: string;
+  run_id: string;
+  position: number;
+  input_id: string;
+  output: string | null;
+  score: number | null;
+  cost_usd: number;
+  /** 0/1: the item's call failed. */
+  failed: number;
+  /** JSON object. */
+  metadata: string;
+  created_at: number;
+}
+
 export interface Database {
   orgs: OrgsTable;
   projects: ProjectsTable;
@@ -258,4 +317,8 @@ export interface Database {
   prompts: PromptsTable;
   prompt_versions: PromptVersionsTable;
   experiments: ExperimentsTable;
+  datasets: DatasetsTable;
+  dataset_items: DatasetItemsTable;
+  evaluation_runs: EvaluationRunsTable;
+  evaluation_results: EvaluationResultsTable;
 }
