@@ -129,8 +129,9 @@ describe("status → class", () => {
 
 describe("retries", () => {
   it("honour Retry-After: a 429 then a 200 is two attempts a second apart", async () => {
-    const stub = await startStub((request) =>
-      stub.requests.length === 1
+    let attempts = 0;
+    const stub = await startStub(() =>
+      ++attempts === 1
         ? { status: 429, headers: { "retry-after": "1" }, body: { error: { code: "RATE_LIMIT_EXCEEDED" } } }
         : { body: { duplicate: false, session_id: "sess_1" } },
     );
