@@ -5,7 +5,7 @@
  * `inputs`, `metadata`, messages, scorer names) keeps its keys as written.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Floopy, FloopyConflictError, FloopyValidationError } from "../src/index.js";
+import { type DatasetItemCreate, Floopy, FloopyConflictError, FloopyValidationError } from "../src/index.js";
 import { jsonBody, type Stub, type StubAnswer, type StubRequest, startStub } from "./support/stub-server.js";
 
 let stub: Stub;
@@ -285,7 +285,7 @@ describe("experiments", () => {
 });
 
 const DATASET = { id: "ds_1", name: "capitals", item_count: 2, created_at: "2026-01-01T00:00:00.000Z" };
-const ITEMS = [
+const ITEMS: DatasetItemCreate[] = [
   { input: { messages: [{ role: "user", content: "Capital of France?" }] }, expected: "Paris" },
   { input: { inputs: { country_name: "Italy" } }, expected: { city_name: "Rome" } },
 ];
