@@ -103,6 +103,7 @@ export class Floopy {
       organization: null,
       project: null,
     });
+    hideKey(this.#openai, `OpenAI { baseURL: '${this.baseURL}', apiKey: '[redacted]' }`);
     this.chat = this.#openai.chat;
     this.responses = this.#openai.responses;
     this.embeddings = this.#openai.embeddings;
@@ -153,4 +154,13 @@ export class Floopy {
   [INSPECT](): string {
     return `Floopy { baseURL: '${this.baseURL}', timeout: ${this.timeout}, maxRetries: ${this.maxRetries}, apiKey: '[redacted]' }`;
   }
+}
+
+/**
+ * The `openai` client keeps the key in a public field, and each of its resources points back at
+ * it: without this, `util.inspect(client.chat)` or `JSON.stringify(client.chat)` would show the key.
+ */
+function hideKey(target: object, shown: string): void {
+  Object.defineProperty(target, INSPECT, { value: () => shown, enumerable: false });
+  Object.defineProperty(target, "toJSON", { value: () => shown, enumerable: false });
 }

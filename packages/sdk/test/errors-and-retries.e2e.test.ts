@@ -280,6 +280,10 @@ describe("the key", () => {
       inspect(client.decisions, { depth: 10 }),
       JSON.stringify(client.decisions),
       inspect(client.prompts.versions, { depth: 10 }),
+      inspect(client.chat, { depth: 10 }),
+      inspect(client.chat.completions, { depth: 10 }),
+      JSON.stringify(client.chat),
+      inspect(client.openai),
       String(client),
     ]) {
       expect(shown).not.toContain(SECRET_KEY);
