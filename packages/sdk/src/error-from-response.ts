@@ -40,6 +40,8 @@ export function errorFromResponse(status: number, headers: Headers, bodyText: st
   if (status === 401) return new FloopyAuthError(text, details);
   if (status === 403) {
     if (typeof body.feature === "string") return new FloopyPlanError(text, body.feature, details);
+    // A plan refusal that does not name its feature is still about the plan, not the key.
+    if (code === "plan_required") return new FloopyPlanError(text, "", details);
     return new FloopyAuthError(text, details);
   }
   if (status === 400 || status === 422) return new FloopyValidationError(text, details);

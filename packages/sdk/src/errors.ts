@@ -38,6 +38,7 @@ export class FloopyAuthError extends FloopyError {}
 
 /** 403 with a `feature`: the org's plan does not include that feature. */
 export class FloopyPlanError extends FloopyError {
+  /** The plan feature the org lacks (e.g. `decision_export`); "" when the gateway did not name it. */
   readonly feature: string;
 
   constructor(message: string, feature: string, details: FloopyErrorDetails = {}) {

@@ -84,6 +84,7 @@ describe("status → class", () => {
   const cases: Array<[StubAnswer, new (...args: never[]) => FloopyError]> = [
     [{ status: 401, body: { error: { code: "invalid_api_key", message: "no" } } }, FloopyAuthError],
     [{ status: 403, body: { error: { code: "read_permission", message: "no" } } }, FloopyAuthError],
+    [{ status: 403, body: { error: { code: "plan_required", message: "Upgrade." } } }, FloopyPlanError],
     [{ status: 400, body: { error: { code: "invalid_body", message: "bad" } } }, FloopyValidationError],
     [{ status: 422, body: { error: { code: "invalid_body", message: "bad" } } }, FloopyValidationError],
     [{ status: 404, body: { error: { code: "not_found", message: "gone" } } }, FloopyNotFoundError],
