@@ -20,6 +20,7 @@ import { ControlSnapshot } from "./control/control-snapshot.js";
 import { loadMasterKey, seal } from "./control/master-key.js";
 import { StoredProviders } from "./control/stored-providers.js";
 import { type MockUpstream, startMockUpstream } from "./demo/mock-upstream.js";
+import { EvaluationRunner } from "./evaluations/evaluation-runner.js";
 import { trackConnections } from "./http/connection-tracker.js";
 import { holdRequests } from "./http/hold-requests.js";
 import { buildServer } from "./http/server.js";
@@ -222,6 +223,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         pollMs: settings.controlPollMs,
         logger,
       }),
+      // Replaced by the runner below, which needs the services it is part of.
+      evaluations: { submit: () => undefined, cancel: () => undefined },
       ruleSequence: new Map(),
       random: Math.random,
       clock: options.clock ?? Date.now,
@@ -233,6 +236,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       },
       seal: (plaintext) => seal(masterKey.key, plaintext),
     };
+    const evaluations = new EvaluationRunner(services, stores.evaluations, snapshot, marker.id, logger);
+    services.evaluations = evaluations;
     const app = buildServer({
       services,
       checkReady: async () => {
@@ -325,6 +330,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     }
     snapshot.startPolling();
     services.feedbackSync.start();
+    evaluations.start();
     records.start();
     held.release();
     // The bound address, not the configured one: with port 0 the system chose the port.
@@ -354,6 +360,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         clearTimeout(grace);
         snapshot.stopPolling();
         await services.feedbackSync.stop();
+        await evaluations.stop();
         await records.close();
         // After the final flush: the next start must not take this stop for a crash.
         await marker.stop().catch((error: unknown) => {

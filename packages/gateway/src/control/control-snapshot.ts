@@ -102,6 +102,12 @@ export class ControlSnapshot {
     return this.data.keysByHash.get(hash);
   }
 
+  /** A key by its id (background work acts for the key that asked for it). */
+  keyById(id: string): ApiKeyRecord | undefined {
+    for (const key of this.data.keysByHash.values()) if (key.id === id) return key;
+    return undefined;
+  }
+
   rule(name: string): RoutingRule | undefined {
     return this.data.rules.get(name);
   }

@@ -27,10 +27,23 @@ export async function generateInternally(
   body: JsonObject,
   call: InternalCall,
 ): Promise<GenerateResponse> {
+  return (await generateInternallyFrom(parent, body, call)).response;
+}
+
+/** The same, with the target that answered (what evaluations record and price). */
+export async function generateInternallyFrom(
+  parent: RequestContext,
+  body: JsonObject,
+  call: InternalCall,
+): Promise<{ response: GenerateResponse; provider: string; model: string }> {
   const context = await run(parent, "openai-chat", "generate", body, call);
   const upstream = context.upstream;
   if (!upstream?.body) throw new GatewayError("INTERNAL", `The ${call.purpose} call had no answer.`);
-  return upstreamCodecs[upstream.protocol].decodeResponse(upstream.body.json);
+  return {
+    response: upstreamCodecs[upstream.protocol].decodeResponse(upstream.body.json),
+    provider: upstream.target.provider.id,
+    model: upstream.target.model,
+  };
 }
 
 /** An OpenAI embeddings body; answers one vector per input. */

@@ -65,6 +65,8 @@ export interface GatewayServices {
   /** Per-target circuit breakers and moving statistics, fed by dispatch. */
   breakers: BreakerBook;
   targetStats: TargetStatisticsBook;
+  /** Executes evaluation runs in the background (and resumes interrupted ones). */
+  evaluations: { submit(): void; cancel(runId: string): void };
   /** Brings every instance's feedback into `targetStats`. */
   feedbackSync: FeedbackSync;
   /** Requests routed so far per rule (round robin's position). */

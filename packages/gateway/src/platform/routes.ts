@@ -5,6 +5,7 @@
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { constraintsRoutes } from "./constraints.js";
 import { decisionRoutes } from "./decisions.js";
+import { evaluationRoutes } from "./evaluations.js";
 import { experimentRoutes } from "./experiments.js";
 import { explainRoutes } from "./explain.js";
 import { exportRoutes } from "./export.js";
@@ -27,4 +28,5 @@ export const platformRoutes: readonly IngressRoute[] = [
   ...feedbackRoutes,
   ...promptRoutes,
   ...experimentRoutes,
+  ...evaluationRoutes,
 ];
