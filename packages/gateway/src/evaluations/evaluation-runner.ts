@@ -20,7 +20,6 @@ import { generateInternallyFrom } from "../pipeline/internal-call.js";
 import type { GatewayServices } from "../pipeline/services.js";
 import { mergePrompt } from "../prompts/merge-prompt.js";
 import { fillMessages } from "../prompts/prompt-template.js";
-import { newObjectId } from "../store/sql/object-ids.js";
 import type { ChatMessage, EvaluationRunRecord, EvaluationStore } from "../store/types.js";
 import { itemScore, judgePrompt, judgeScore, localScore, type ScorerName } from "./scorers.js";
 
@@ -250,7 +249,6 @@ export class EvaluationRunner {
       context.deadline.clear();
     }
     await this.store.insertResult({
-      id: newObjectId("res"),
       runId: run.id,
       position: item.position,
       inputId: item.id,

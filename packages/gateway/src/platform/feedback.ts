@@ -18,8 +18,7 @@ import { parseJsonBody } from "../pipeline/json-body.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
 import { parseBody } from "../protocol/floopy-api/body-schema.js";
 import { creditFeedback } from "../routing/feedback-sync.js";
-import { newObjectId } from "../store/sql/object-ids.js";
-import type { FeedbackRecord, RequestLogRecord } from "../store/types.js";
+import type { RequestLogRecord } from "../store/types.js";
 import { MAX_SESSION_TURNS } from "./sessions.js";
 
 export const feedbackBodySchema = z.strictObject({
@@ -71,8 +70,7 @@ async function acceptFeedback(context: RequestContext): Promise<StageResponse> {
           key.orgId,
           body.session_id ?? (await latestSession(context, key.orgId, key.id)),
         );
-  const feedback: FeedbackRecord = {
-    id: newObjectId("fb"),
+  const stored = await services.stores.sessions.insertFeedback({
     orgId: key.orgId,
     requestId: subject.requestId,
     sessionId: subject.sessionId,
@@ -82,14 +80,13 @@ async function acceptFeedback(context: RequestContext): Promise<StageResponse> {
     comment: body.comment ?? null,
     targets: subject.targets,
     createdAt: new Date(),
-  };
-  const inserted = await services.stores.sessions.insertFeedback(feedback);
-  if (inserted) creditFeedback(services.targetStats, feedback);
+  });
+  if (stored !== undefined) creditFeedback(services.targetStats, stored);
   return {
-    status: inserted ? 201 : 200,
+    status: stored === undefined ? 200 : 201,
     body: {
       object: "feedback",
-      duplicate: !inserted,
+      duplicate: stored === undefined,
       request_id: subject.requestId,
       session_id: subject.sessionId,
     },

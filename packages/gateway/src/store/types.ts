@@ -528,8 +528,11 @@ export interface SessionStore {
   listSessionTurns(orgId: string, sessionId: string, limit: number): Promise<SessionTurn[]>;
   /** The session id of the key's most recent turn, or undefined. */
   latestSessionOfKey(orgId: string, keyId: string): Promise<string | undefined>;
-  /** False when feedback on the same subject (request or session) of the org exists: nothing is written. */
-  insertFeedback(feedback: FeedbackRecord): Promise<boolean>;
+  /**
+   * Stores a feedback with a new id; undefined when feedback on the same subject (request or
+   * session) of the org exists (nothing is written then).
+   */
+  insertFeedback(feedback: Omit<FeedbackRecord, "id">): Promise<FeedbackRecord | undefined>;
   /**
    * Every org's feedback after a position, oldest first by (created_at, id): what each instance's
    * routing statistics learn from (they are per target, like latency).
@@ -729,8 +732,8 @@ export interface EvaluationStore {
       heartbeatAt?: Date;
     },
   ): Promise<EvaluationRunRecord | undefined>;
-  /** False when the run has a result at that position already. */
-  insertResult(result: EvaluationResultRecord): Promise<boolean>;
+  /** Stores a result with a new id; false when the run has a result at that position already. */
+  insertResult(result: Omit<EvaluationResultRecord, "id">): Promise<boolean>;
   /** In item order, after a position. */
   listResults(runId: string, limit: number, afterPosition?: number): Promise<EvaluationResultRecord[]>;
   resultPositions(runId: string): Promise<number[]>;

@@ -68,6 +68,8 @@ describe("sqlite stores", () => {
         { name: "0006-providers" },
         { name: "0007-plans" },
         { name: "0008-cache-status" },
+        { name: "0009-platform" },
+        { name: "0010-evaluations" },
       ]);
       // The default org and project were each inserted once, one version bump apiece.
       expect(database.prepare("select version from control_meta").get()).toEqual({ version: 2 });
@@ -141,6 +143,8 @@ describeWithPostgres("postgres stores", (postgres) => {
       { name: "0006-providers" },
       { name: "0007-plans" },
       { name: "0008-cache-status" },
+      { name: "0009-platform" },
+      { name: "0010-evaluations" },
     ]);
     const meta = await postgres.query(`select version from ${schema}.control_meta`);
     expect(Number(meta.rows[0]?.version)).toBe(2);

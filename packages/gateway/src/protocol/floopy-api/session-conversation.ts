@@ -5,7 +5,15 @@
  * each turn continue it. Both are read the same way: a turn's messages that overlap the end of the
  * conversation so far are not added again.
  */
-import type { ChatMessage } from "../../store/types.js";
+
+/** An OpenAI chat message, as much of it as telling two apart needs. */
+export interface ChatMessage {
+  role: string;
+  content?: unknown;
+  tool_calls?: unknown;
+  tool_call_id?: unknown;
+  [field: string]: unknown;
+}
 
 export function sessionConversation(turns: readonly (readonly ChatMessage[])[]): ChatMessage[] {
   let conversation: ChatMessage[] = [];

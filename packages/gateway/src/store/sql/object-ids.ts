@@ -1,10 +1,10 @@
 /**
- * Ids of the own API's objects (prompts, experiments, feedback, datasets, runs): a short prefix
- * naming the kind, then a UUIDv7's hex, so ids sort by creation time and never collide across
- * instances.
+ * Ids of the own API's objects (prompts, experiments, feedback, datasets, runs, results): a short
+ * prefix naming the kind, the creation time in base 36 (so ids sort by creation time), then 64
+ * random bits, so instances never collide. The store assigns them.
  */
-import { newRequestId } from "../../http/request-id.js";
+import { randomBytes } from "node:crypto";
 
 export function newObjectId(prefix: string): string {
-  return `${prefix}_${newRequestId().replaceAll("-", "")}`;
+  return `${prefix}_${Date.now().toString(36).padStart(9, "0")}${randomBytes(8).toString("hex")}`;
 }

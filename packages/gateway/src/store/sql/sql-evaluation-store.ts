@@ -231,11 +231,11 @@ export class SqlEvaluationStore implements EvaluationStore {
     return row === undefined ? undefined : toRun(row);
   }
 
-  async insertResult(result: EvaluationResultRecord): Promise<boolean> {
+  async insertResult(result: Omit<EvaluationResultRecord, "id">): Promise<boolean> {
     const row = await this.db
       .insertInto("evaluation_results")
       .values({
-        id: result.id,
+        id: newObjectId("res"),
         run_id: result.runId,
         position: result.position,
         input_id: result.inputId,

@@ -6,6 +6,7 @@
  */
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { ChatMessage, FeedbackRecord, SessionStore, SessionTurn } from "../types.js";
+import { newObjectId } from "./object-ids.js";
 import type { Database, FeedbackTable, SessionTurnsTable } from "./schema.js";
 import { fromEpochMs, fromFlag, toEpochMs, toFlag } from "./sql-values.js";
 
@@ -38,7 +39,8 @@ export class SqlSessionStore implements SessionStore {
     return row?.session_id;
   }
 
-  async insertFeedback(feedback: FeedbackRecord): Promise<boolean> {
+  async insertFeedback(given: Omit<FeedbackRecord, "id">): Promise<FeedbackRecord | undefined> {
+    const feedback: FeedbackRecord = { ...given, id: newObjectId("fb") };
     const subject =
       feedback.requestId !== null ? `request:${feedback.requestId}` : `session:${feedback.sessionId ?? ""}`;
     const inserted = await this.db
@@ -59,7 +61,7 @@ export class SqlSessionStore implements SessionStore {
       .onConflict((conflict) => conflict.columns(["org_id", "subject"]).doNothing())
       .returning("id")
       .executeTakeFirst();
-    return inserted !== undefined;
+    return inserted === undefined ? undefined : feedback;
   }
 
   async listFeedbackAfter(after: { createdAt: Date; id: string }, limit: number): Promise<FeedbackRecord[]> {
