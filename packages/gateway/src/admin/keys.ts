@@ -34,7 +34,7 @@ const limitFields = {
 };
 const expiry = z.iso.datetime({ offset: true }).nullable().optional();
 
-const createSchema = z.strictObject({
+export const keyCreateSchema = z.strictObject({
   name: displayName,
   org: z.string().optional(),
   project: z.string().optional(),
@@ -46,7 +46,7 @@ const createSchema = z.strictObject({
 const CREATE_SHAPE =
   "{name, org?, project?, routing_rule?, rpm?, tpm?, monthly_budget_usd?, expires_at?, admin?}";
 
-const updateSchema = z.strictObject({
+export const keyUpdateSchema = z.strictObject({
   name: displayName.optional(),
   project: z.string().nullable().optional(),
   routing_rule: z.string().nullable().optional(),
@@ -74,7 +74,7 @@ export const keysAdmin = {
 
   async create(request: AdminRequest, deps: AdminDependencies): Promise<AdminAnswer> {
     requireAdminKey(request.key);
-    const body = parseBody(createSchema, request.body, CREATE_SHAPE);
+    const body = parseBody(keyCreateSchema, request.body, CREATE_SHAPE);
     const admin = body.admin === true;
     if (admin && body.project !== undefined)
       throw invalidBody("project: an admin key takes no project.", "project");
@@ -116,7 +116,7 @@ export const keysAdmin = {
   async update(request: AdminRequest, deps: AdminDependencies): Promise<AdminAnswer> {
     requireAdminKey(request.key);
     const key = await existingKey(request, deps);
-    const body = parseBody(updateSchema, request.body, UPDATE_SHAPE);
+    const body = parseBody(keyUpdateSchema, request.body, UPDATE_SHAPE);
     if (key.source === "config") {
       throw conflict(
         `The key '${key.id}' is defined in the config file; change it there (the file owns its keys).`,

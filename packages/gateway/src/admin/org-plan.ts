@@ -17,7 +17,7 @@ import {
   requireAdminKey,
 } from "./admin-request.js";
 
-const orgPlanSchema = z.strictObject({
+export const orgPlanBodySchema = z.strictObject({
   plan_id: z.string().nullable(),
   subscription_expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
 });
@@ -35,7 +35,7 @@ export const orgPlanAdmin = {
   async replace(request: AdminRequest, deps: AdminDependencies): Promise<AdminAnswer> {
     requireAdminKey(request.key);
     const orgId = pathId(request, "org");
-    const body = parseBody(orgPlanSchema, request.body, SHAPE);
+    const body = parseBody(orgPlanBodySchema, request.body, SHAPE);
     const before = await deps.store.getOrgPlan(orgId);
     if (before === undefined) throw notFound("org", orgId);
     const result = await deps.store.setOrgPlan(orgId, {

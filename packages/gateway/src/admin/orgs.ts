@@ -20,8 +20,8 @@ import {
 import { displayName } from "./display-name.js";
 import { orgObject } from "./org-object.js";
 
-const createSchema = z.strictObject({ id: z.string().optional(), name: displayName });
-const updateSchema = z.strictObject({ name: displayName });
+export const orgCreateSchema = z.strictObject({ id: z.string().optional(), name: displayName });
+export const orgUpdateSchema = z.strictObject({ name: displayName });
 
 export const orgsAdmin = {
   async list(request: AdminRequest, deps: AdminDependencies): Promise<AdminAnswer> {
@@ -41,7 +41,7 @@ export const orgsAdmin = {
 
   async create(request: AdminRequest, deps: AdminDependencies): Promise<AdminAnswer> {
     requireAdminKey(request.key);
-    const body = parseBody(createSchema, request.body, "{name, id?}");
+    const body = parseBody(orgCreateSchema, request.body, "{name, id?}");
     const id = body.id === undefined ? `org_${randomBytes(9).toString("base64url")}` : checkId(body.id, "id");
     const org = await deps.store.createOrg({ id, name: body.name });
     if (org === undefined) throw conflict(`An org with id '${id}' already exists.`);
@@ -67,7 +67,7 @@ export const orgsAdmin = {
   async update(request: AdminRequest, deps: AdminDependencies): Promise<AdminAnswer> {
     requireAdminKey(request.key);
     const id = pathId(request, "org");
-    const body = parseBody(updateSchema, request.body, "{name}");
+    const body = parseBody(orgUpdateSchema, request.body, "{name}");
     const before = await deps.store.getOrg(id);
     if (before === undefined) throw notFound("org", id);
     const org = await deps.store.renameOrg(id, body.name);

@@ -25,7 +25,7 @@ import { displayName } from "./display-name.js";
 const features = z.union([z.literal("*"), z.array(z.string())], {
   error: `must be "*" or an array of feature names (${planFeatureNames.join(", ")})`,
 });
-const planSchema = z.strictObject({ id: z.string().optional(), name: displayName, features });
+export const planBodySchema = z.strictObject({ id: z.string().optional(), name: displayName, features });
 const SHAPE = '{id?, name, features: [feature…] | "*"}';
 
 export const plansAdmin = {
@@ -46,7 +46,7 @@ export const plansAdmin = {
 
   async create(request: AdminRequest, deps: AdminDependencies): Promise<AdminAnswer> {
     requireAdminKey(request.key);
-    const body = parseBody(planSchema, request.body, SHAPE);
+    const body = parseBody(planBodySchema, request.body, SHAPE);
     const id =
       body.id === undefined ? `plan_${randomBytes(9).toString("base64url")}` : checkId(body.id, "id");
     const saved = await deps.store.savePlan({
@@ -80,7 +80,7 @@ export const plansAdmin = {
   async replace(request: AdminRequest, deps: AdminDependencies): Promise<AdminAnswer> {
     requireAdminKey(request.key);
     const id = pathId(request, "plan");
-    const body = parseBody(planSchema, request.body, SHAPE);
+    const body = parseBody(planBodySchema, request.body, SHAPE);
     if (body.id !== undefined && body.id !== id) {
       throw invalidBody(`id: the body names '${body.id}' but the path names '${id}'.`, "id");
     }

@@ -21,7 +21,11 @@ import { displayName } from "./display-name.js";
 import { ensureOrgAndProject } from "./ensure-org-and-project.js";
 import { projectObject } from "./project-object.js";
 
-const createSchema = z.strictObject({ org: z.string(), name: displayName, id: z.string().optional() });
+export const projectCreateSchema = z.strictObject({
+  org: z.string(),
+  name: displayName,
+  id: z.string().optional(),
+});
 
 export const projectsAdmin = {
   async list(request: AdminRequest, deps: AdminDependencies): Promise<AdminAnswer> {
@@ -41,7 +45,7 @@ export const projectsAdmin = {
 
   async create(request: AdminRequest, deps: AdminDependencies): Promise<AdminAnswer> {
     requireAdminKey(request.key);
-    const body = parseBody(createSchema, request.body, "{org, name, id?}");
+    const body = parseBody(projectCreateSchema, request.body, "{org, name, id?}");
     const orgId = checkId(body.org, "org");
     const id =
       body.id === undefined ? `proj_${randomBytes(9).toString("base64url")}` : checkId(body.id, "id");

@@ -38,7 +38,7 @@ const ORG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const MIN_KEY_LENGTH = 8;
 
 // Messages never quote a value: the body holds a credential.
-const bodySchema = z.strictObject({
+export const providerBodySchema = z.strictObject({
   name: z.string().optional(),
   type: z.string({ error: "required; a provider type" }),
   base_url: z.string().nullable().optional(),
@@ -47,7 +47,7 @@ const bodySchema = z.strictObject({
   org: z.string().nullable().optional(),
 });
 
-export type ProviderBody = z.infer<typeof bodySchema>;
+export type ProviderBody = z.infer<typeof providerBodySchema>;
 
 export async function providersAdmin(
   call: AdminCall,
@@ -158,7 +158,7 @@ function validBody(body: unknown): ProviderBody {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw invalidBody("The body must be a JSON object: {name, type, base_url?, api_key, models?, org?}.");
   }
-  const parsed = bodySchema.safeParse(body);
+  const parsed = providerBodySchema.safeParse(body);
   if (!parsed.success) {
     const [issue] = parsed.error.issues;
     const unknown = issue?.code === "unrecognized_keys" ? issue.keys[0] : undefined;

@@ -28,6 +28,7 @@ import type { IngressProtocol } from "../protocol/ingress-protocol.js";
 import type { Operation } from "../providers/declaration.js";
 import { answerClientError } from "./client-error-answer.js";
 import { closeAfterAnswer } from "./close-after-answer.js";
+import { openApiDocument } from "./openapi.js";
 import { newRequestId } from "./request-id.js";
 import { routeFamily } from "./route-family.js";
 
@@ -233,6 +234,8 @@ export function buildServer(options: ServerOptions): FastifyInstance<Server> {
   const withRequestId = (request: FastifyRequest, reply: FastifyReply) =>
     reply.header("floopy-request-id", request.id).header("x-request-id", request.id);
   app.get("/healthz", async (request, reply) => withRequestId(request, reply).send({ status: "ok" }));
+  // Public, like the vendors' own API descriptions: it holds no secret and no org's data.
+  app.get("/openapi.json", async (request, reply) => withRequestId(request, reply).send(openApiDocument()));
   app.get("/readyz", async (request, reply) => {
     withRequestId(request, reply);
     try {

@@ -16,7 +16,7 @@ export interface ConstraintValues {
 
 const count = z.number().int().positive().max(MAX_LIMIT_COUNT).nullable().optional();
 
-const constraintsSchema = z.strictObject({
+export const constraintsBodySchema = z.strictObject({
   cost_limit_monthly_usd: z.number().positive().nullable().optional(),
   token_window_seconds: count,
   max_tokens_per_window: count,
@@ -34,7 +34,7 @@ export const noConstraints: ConstraintValues = {
 };
 
 export function parseConstraintsBody(body: unknown): ConstraintValues {
-  const parsed = parseBody(constraintsSchema, body, CONSTRAINTS_SHAPE);
+  const parsed = parseBody(constraintsBodySchema, body, CONSTRAINTS_SHAPE);
   return {
     costLimitMonthlyUsd: parsed.cost_limit_monthly_usd ?? null,
     tokenWindowSeconds: parsed.token_window_seconds ?? null,
