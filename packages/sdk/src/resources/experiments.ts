@@ -29,7 +29,10 @@ export interface Experiment {
   variantBRoutingRuleId: string;
   splitPercentage: number;
   status: "active" | "rolled_back" | "completed";
-  createdAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** When it was rolled back or completed; null while active. */
+  endedAt: string | null;
 }
 
 export interface VariantResults {

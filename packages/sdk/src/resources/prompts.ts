@@ -15,8 +15,8 @@ export interface PromptVersionCreate {
   messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[];
   /** Left out means none (versions never inherit). */
   model?: string | null;
-  /** Values for `{{variable}}`s the call's `inputs` leave out; keys as written. */
-  defaults?: Record<string, unknown> | null;
+  /** Values (strings) for `{{variable}}`s the call's `inputs` leave out; keys as written. */
+  defaults?: Record<string, string> | null;
 }
 
 export interface PromptCreate extends PromptVersionCreate {
@@ -27,21 +27,26 @@ export interface PromptCreate extends PromptVersionCreate {
 export interface Prompt {
   id: string;
   name: string;
+  /** The version this answer shows (the latest, for `get`). */
   version: number;
+  latestVersion: number;
   messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[];
   model: string | null;
-  defaults: Record<string, unknown> | null;
-  description?: string | null;
+  defaults: Record<string, string>;
+  /** The `{{variable}}`s the messages name. */
+  variables: string[];
+  description: string | null;
   createdAt: string;
+  updatedAt: string;
 }
 
 export interface PromptVersion {
-  id?: string;
-  promptId?: string;
+  promptId: string;
   version: number;
   messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[];
   model: string | null;
-  defaults: Record<string, unknown> | null;
+  defaults: Record<string, string>;
+  variables: string[];
   createdAt: string;
 }
 
