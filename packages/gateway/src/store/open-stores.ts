@@ -14,6 +14,7 @@ import { SqlEventStore } from "./sql/sql-event-store.js";
 import { SqlExperimentStore } from "./sql/sql-experiment-store.js";
 import { SqlPromptStore } from "./sql/sql-prompt-store.js";
 import { SqlSessionStore } from "./sql/sql-session-store.js";
+import { ROLLUP_UPSERT_SQL, rollupDeltas, rollupParameters } from "./sql/usage-rollup.js";
 import { openSqlite } from "./sqlite/open-sqlite.js";
 import { sqliteRowInserter } from "./sqlite/sqlite-row-inserter.js";
 import type { Stores } from "./types.js";
@@ -40,7 +41,18 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   const target = databaseTarget(options);
   if (target.kind === "sqlite") {
     const { db, database } = openSqlite(target.path);
-    const insertRows = sqliteRowInserter<Insertable<RequestLogsTable>>(database, "request_logs", "id");
+    // Prepared on first use: the table exists once the migrations have run.
+    let upsert: ReturnType<typeof database.prepare> | undefined;
+    // The rollup moves in the records' own transaction, by exactly the records inserted.
+    const insertRows = sqliteRowInserter<Insertable<RequestLogsTable>>(
+      database,
+      "request_logs",
+      "id",
+      (inserted) => {
+        upsert ??= database.prepare(ROLLUP_UPSERT_SQL);
+        for (const delta of rollupDeltas(inserted)) upsert.run(rollupParameters(delta));
+      },
+    );
     return prepareStores("sqlite", db, () => runMigrations(db), insertRows);
   }
   const onBackgroundError = options.onBackgroundError;

@@ -575,6 +575,106 @@ export function storeContract(open: () => Promise<Stores>): void {
     expect(all[0]?.requests).toBe(3);
   });
 
+  it("answers whole hours from the rollup exactly as the records would, and counts a retried batch once", async () => {
+    const orgId = unique("org");
+    const hour = 3_600_000;
+    const base = Date.parse("2029-05-01T00:00:00.000Z");
+    const models = ["m1", "m2", null];
+    const logs = Array.from({ length: 240 }, (_, index) =>
+      newLog({
+        orgId,
+        // Five hours and a half, every 82.5 s, starting mid-hour.
+        createdAt: new Date(base + hour / 2 + index * 82_500),
+        model: models[index % 3] ?? null,
+        keyId: `k${index % 2}`,
+        latencyMs: [0.5, 4, 40, 400, 4_000, 400_000][index % 6] ?? 1,
+        status: index % 7 === 0 ? 502 : 200,
+        usage: {
+          promptTokens: index,
+          completionTokens: 2 * index,
+          totalTokens: 3 * index,
+          cachedTokens: 0,
+          reasoningTokens: 0,
+        },
+        costUsd: index / 1000,
+        cacheStatus: index % 5 === 0 ? "HIT-SEMANTIC" : "MISS",
+      }),
+    );
+    await stores.events.insertRequestLogs(logs.slice(0, 100));
+    // A retried batch: its first 100 records are stored already and must not count twice.
+    await stores.events.insertRequestLogs(logs);
+    const edges = [
+      1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1_000, 1_500, 2_000, 3_000, 5_000,
+      7_000, 10_000, 15_000, 20_000, 30_000, 60_000, 120_000, 300_000,
+    ];
+    const query = {
+      orgId,
+      from: new Date(base + hour / 4),
+      to: new Date(base + 5 * hour + hour / 3),
+      intervalMs: hour,
+      latencyEdgesMs: edges,
+    };
+    const expected = (groupOf: (log: RequestLogRecord) => string | null, interval: number) => {
+      const rows = new Map<
+        string,
+        {
+          bucketStartMs: number;
+          group: string | null;
+          requests: number;
+          errors: number;
+          inputTokens: number;
+          outputTokens: number;
+          costUsd: number;
+          cacheHits: number;
+          latencyHistogram: number[];
+        }
+      >();
+      for (const log of logs) {
+        const at = log.createdAt.getTime();
+        if (at < query.from.getTime() || at >= query.to.getTime()) continue;
+        const bucketStartMs = Math.floor(at / interval) * interval;
+        const group = groupOf(log);
+        const id = `${bucketStartMs} ${group}`;
+        const row = rows.get(id) ?? {
+          bucketStartMs,
+          group,
+          requests: 0,
+          errors: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+          cacheHits: 0,
+          latencyHistogram: new Array<number>(edges.length + 1).fill(0),
+        };
+        row.requests++;
+        row.errors += log.status >= 400 ? 1 : 0;
+        row.inputTokens += log.usage?.promptTokens ?? 0;
+        row.outputTokens += log.usage?.completionTokens ?? 0;
+        row.costUsd += log.costUsd ?? 0;
+        row.cacheHits += log.cacheStatus?.startsWith("HIT") ? 1 : 0;
+        const lat = edges.findIndex((edge) => log.latencyMs < edge);
+        const index = lat === -1 ? edges.length : lat;
+        row.latencyHistogram[index] = (row.latencyHistogram[index] ?? 0) + 1;
+        rows.set(id, row);
+      }
+      return [...rows.values()].sort(
+        (a, b) => a.bucketStartMs - b.bucketStartMs || String(a.group).localeCompare(String(b.group)),
+      );
+    };
+    const rounded = (rows: Array<{ costUsd: number }>) =>
+      rows.map((row) => ({ ...row, costUsd: Math.round(row.costUsd * 1e9) }));
+    const byModel = await stores.events.usage({ ...query, groupBy: { kind: "column", column: "model" } });
+    expect(rounded(byModel)).toEqual(rounded(expected((log) => log.model, hour)));
+    const byKeyPerDay = await stores.events.usage({
+      ...query,
+      intervalMs: 24 * hour,
+      groupBy: { kind: "column", column: "key_id" },
+    });
+    expect(rounded(byKeyPerDay)).toEqual(rounded(expected((log) => log.keyId, 24 * hour)));
+    const all = await stores.events.usage({ ...query, groupBy: null });
+    expect(rounded(all)).toEqual(rounded(expected(() => null, hour)));
+  });
+
   it("stores routing decisions beside their logs and lists them by filter, page by page", async () => {
     const orgId = unique("org");
     const base = Date.parse("2031-01-01T00:00:00.000Z");

@@ -70,6 +70,7 @@ describe("sqlite stores", () => {
         { name: "0008-cache-status" },
         { name: "0009-platform" },
         { name: "0010-evaluations" },
+        { name: "0011-usage-rollup" },
       ]);
       // The default org and project were each inserted once, one version bump apiece.
       expect(database.prepare("select version from control_meta").get()).toEqual({ version: 2 });
@@ -145,6 +146,7 @@ describeWithPostgres("postgres stores", (postgres) => {
       { name: "0008-cache-status" },
       { name: "0009-platform" },
       { name: "0010-evaluations" },
+      { name: "0011-usage-rollup" },
     ]);
     const meta = await postgres.query(`select version from ${schema}.control_meta`);
     expect(Number(meta.rows[0]?.version)).toBe(2);

@@ -16,6 +16,7 @@ import { plansMigration } from "./0007-plans.js";
 import { cacheStatusMigration } from "./0008-cache-status.js";
 import { platformMigration } from "./0009-platform.js";
 import { evaluationsMigration } from "./0010-evaluations.js";
+import { usageRollupMigration } from "./0011-usage-rollup.js";
 
 /** Names sort in application order; never rename or reorder a released entry. */
 const migrations: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   "0008-cache-status": cacheStatusMigration,
   "0009-platform": platformMigration,
   "0010-evaluations": evaluationsMigration,
+  "0011-usage-rollup": usageRollupMigration,
 };
 
 const staticProvider: MigrationProvider = {

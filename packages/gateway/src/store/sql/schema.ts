@@ -300,6 +300,24 @@ export interface EvaluationResultsTable {
   created_at: number;
 }
 
+/** Usage per org, hour and dimensions (0011); `''` for a dimension a record had none of. */
+export interface UsageHourlyTable {
+  org_id: string;
+  hour_ms: number;
+  model: string;
+  provider: string;
+  project_id: string;
+  key_id: string;
+  /** Index of the latency bucket (ROLLUP_LATENCY_EDGES_MS; the last: beyond them). */
+  lat: number;
+  requests: number;
+  errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  cache_hits: number;
+}
+
 export interface Database {
   orgs: OrgsTable;
   projects: ProjectsTable;
@@ -321,4 +339,5 @@ export interface Database {
   dataset_items: DatasetItemsTable;
   evaluation_runs: EvaluationRunsTable;
   evaluation_results: EvaluationResultsTable;
+  usage_hourly: UsageHourlyTable;
 }

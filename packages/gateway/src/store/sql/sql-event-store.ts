@@ -21,6 +21,13 @@ import type {
 import { olderThan } from "./newest-first.js";
 import type { Database, RequestLogsTable, SessionTurnsTable } from "./schema.js";
 import { chunks, fromEpochMs, fromFlag, MAX_BOUND_PARAMETERS, toEpochMs, toFlag } from "./sql-values.js";
+import {
+  HOUR_MS,
+  ROLLUP_COLUMNS,
+  ROLLUP_LATENCY_EDGES_MS,
+  rollupDeltas,
+  upsertRollups,
+} from "./usage-rollup.js";
 
 /** Rows per INSERT; also kept under the bound-parameter limit below. */
 const MAX_ROWS_PER_STATEMENT = 500;
@@ -48,6 +55,7 @@ export class SqlEventStore implements EventStore {
   }
 
   private async insertLogRows(rows: Insertable<RequestLogsTable>[]): Promise<void> {
+    // SQLite's writer keeps the rollup itself, in its own transaction (open-stores.ts).
     if (this.insertRows) return this.insertRows(rows);
     const first = rows[0];
     if (first === undefined) return;
@@ -55,18 +63,19 @@ export class SqlEventStore implements EventStore {
       MAX_ROWS_PER_STATEMENT,
       Math.floor(MAX_BOUND_PARAMETERS / Object.keys(first).length),
     );
-    const statements = chunks(rows, rowsPerStatement);
-    const insert = async (db: Kysely<Database>, batch: Insertable<RequestLogsTable>[]) => {
-      await db
-        .insertInto("request_logs")
-        .values(batch)
-        .onConflict((conflict) => conflict.column("id").doNothing())
-        .execute();
-    };
-    const only = statements.length === 1 ? statements[0] : undefined;
-    if (only !== undefined) return insert(this.db, only);
     await this.db.transaction().execute(async (transaction) => {
-      for (const batch of statements) await insert(transaction, batch);
+      const inserted = new Set<string>();
+      for (const batch of chunks(rows, rowsPerStatement)) {
+        const stored = await transaction
+          .insertInto("request_logs")
+          .values(batch)
+          .onConflict((conflict) => conflict.column("id").doNothing())
+          .returning("id")
+          .execute();
+        for (const row of stored) inserted.add(row.id);
+      }
+      // Only what this batch inserted: a retried batch's skipped records are already counted.
+      await upsertRollups(transaction, rollupDeltas(rows.filter((row) => inserted.has(row.id))));
     });
   }
 
@@ -146,38 +155,21 @@ export class SqlEventStore implements EventStore {
     const interval = Math.floor(query.intervalMs);
     if (!Number.isSafeInteger(interval) || interval <= 0)
       throw new RangeError("usage: intervalMs must be positive");
-    const group = usageGroup(this.dialect, query.groupBy);
     const edges = query.latencyEdgesMs;
-    const latency = sql.join(
-      // Literals (the edges are the gateway's own numbers): PostgreSQL cannot type a CASE of parameters.
-      edges.map((edge, index) => sql`when latency_ms < ${sql.lit(edge)} then ${sql.lit(index)}`),
-      sql` `,
-    );
-    // Integer division by a literal: both dialects then keep the bucket an integer.
-    const bucket = sql.raw(`(created_at / ${interval})`);
-    const result = await sql<{
-      bucket: number | string;
-      grp: string | null;
-      lat: number | string;
-      requests: number | string;
-      errors: number | string;
-      input_tokens: number | string | null;
-      output_tokens: number | string | null;
-      cost: number | string | null;
-      hits: number | string;
-    }>`
-      select ${bucket} as bucket, ${group} as grp,
-        case ${latency} else ${sql.lit(edges.length)} end as lat,
-        count(*) as requests,
-        sum(case when status >= 400 then 1 else 0 end) as errors,
-        sum(prompt_tokens) as input_tokens,
-        sum(completion_tokens) as output_tokens,
-        sum(cost_usd) as cost,
-        sum(case when cache_status like 'HIT%' then 1 else 0 end) as hits
-      from request_logs
-      where org_id = ${query.orgId} and created_at >= ${toEpochMs(query.from)} and created_at < ${toEpochMs(query.to)}
-      group by 1, 2, 3
-    `.execute(this.db);
+    const from = toEpochMs(query.from);
+    const to = toEpochMs(query.to);
+    // Whole hours come from the rollup when it can answer the question; the partial hours at
+    // either end, and every question it cannot answer, from the records themselves.
+    const span = rollupSpan(query, interval, from, to);
+    const parts =
+      span === null
+        ? [this.recordUsage(query, interval, from, to)]
+        : [
+            ...(from < span.from ? [this.recordUsage(query, interval, from, span.from)] : []),
+            this.rollupUsage(query, interval, span.from, span.to),
+            ...(span.to < to ? [this.recordUsage(query, interval, span.to, to)] : []),
+          ];
+    const result = { rows: (await Promise.all(parts)).flat() };
     const rows = new Map<string, UsageRow>();
     for (const row of result.rows) {
       const start = Number(row.bucket) * interval;
@@ -210,6 +202,62 @@ export class SqlEventStore implements EventStore {
     return [...rows.values()].sort(
       (a, b) => a.bucketStartMs - b.bucketStartMs || String(a.group).localeCompare(String(b.group)),
     );
+  }
+
+  private async recordUsage(
+    query: UsageQuery,
+    interval: number,
+    from: number,
+    to: number,
+  ): Promise<UsageSqlRow[]> {
+    const group = usageGroup(this.dialect, query.groupBy);
+    const edges = query.latencyEdgesMs;
+    const latency = sql.join(
+      // Literals (the edges are the gateway's own numbers): PostgreSQL cannot type a CASE of parameters.
+      edges.map((edge, index) => sql`when latency_ms < ${sql.lit(edge)} then ${sql.lit(index)}`),
+      sql` `,
+    );
+    // Integer division by a literal: both dialects then keep the bucket an integer.
+    const bucket = sql.raw(`(created_at / ${interval})`);
+    const result = await sql<UsageSqlRow>`
+      select ${bucket} as bucket, ${group} as grp,
+        case ${latency} else ${sql.lit(edges.length)} end as lat,
+        count(*) as requests,
+        sum(case when status >= 400 then 1 else 0 end) as errors,
+        sum(prompt_tokens) as input_tokens,
+        sum(completion_tokens) as output_tokens,
+        sum(cost_usd) as cost,
+        sum(case when cache_status like 'HIT%' then 1 else 0 end) as hits
+      from request_logs
+      where org_id = ${query.orgId} and created_at >= ${from} and created_at < ${to}
+      group by 1, 2, 3
+    `.execute(this.db);
+    return result.rows;
+  }
+
+  private async rollupUsage(
+    query: UsageQuery,
+    interval: number,
+    from: number,
+    to: number,
+  ): Promise<UsageSqlRow[]> {
+    const groupBy = query.groupBy;
+    // A dimension the record had none of is '' in the rollup, NULL in the records.
+    const group =
+      groupBy === null
+        ? sql<null>`null`
+        : sql<string | null>`nullif(${sql.ref(groupBy.kind === "column" ? groupBy.column : "")}, '')`;
+    const bucket = sql.raw(`(hour_ms / ${interval})`);
+    const result = await sql<UsageSqlRow>`
+      select ${bucket} as bucket, ${group} as grp, lat,
+        sum(requests) as requests, sum(errors) as errors,
+        sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
+        sum(cost_usd) as cost, sum(cache_hits) as hits
+      from usage_hourly
+      where org_id = ${query.orgId} and hour_ms >= ${from} and hour_ms < ${to}
+      group by 1, 2, 3
+    `.execute(this.db);
+    return result.rows;
   }
 
   async spendSince(from: Date): Promise<KeySpend[]> {
@@ -330,6 +378,42 @@ function stringifyProperties(properties: Record<string, string>): string {
 }
 
 /** The group column of a usage query; a property's value read from its JSON, per dialect. */
+interface UsageSqlRow {
+  bucket: number | string;
+  grp: string | null;
+  lat: number | string;
+  requests: number | string;
+  errors: number | string;
+  input_tokens: number | string | null;
+  output_tokens: number | string | null;
+  cost: number | string | null;
+  hits: number | string;
+}
+
+/** The whole hours of [from, to) the rollup answers, or null when it cannot answer this query. */
+function rollupSpan(
+  query: UsageQuery,
+  interval: number,
+  from: number,
+  to: number,
+): { from: number; to: number } | null {
+  const { groupBy, latencyEdgesMs } = query;
+  if (
+    groupBy !== null &&
+    (groupBy.kind !== "column" || !(ROLLUP_COLUMNS as readonly string[]).includes(groupBy.column))
+  )
+    return null;
+  if (interval % HOUR_MS !== 0) return null;
+  if (
+    latencyEdgesMs.length !== ROLLUP_LATENCY_EDGES_MS.length ||
+    latencyEdgesMs.some((edge, index) => edge !== ROLLUP_LATENCY_EDGES_MS[index])
+  )
+    return null;
+  const start = Math.ceil(from / HOUR_MS) * HOUR_MS;
+  const end = Math.floor(to / HOUR_MS) * HOUR_MS;
+  return start < end ? { from: start, to: end } : null;
+}
+
 function usageGroup(
   dialect: "sqlite" | "postgres",
   groupBy: UsageQuery["groupBy"],

@@ -1,0 +1,71 @@
+/**
+ * 0011: usage summed per org, hour, model, provider, project, key and latency bucket, kept by the
+ * record writer in the same transaction as the records (store/sql/usage-rollup.ts), so `GET
+ * /v1/usage` over a month reads a few thousand rows instead of every record. Filled here from the
+ * records already stored. Dimensions are `''` for none, so the primary key matches them on both
+ * dialects (SQLite keeps NULLs distinct in a unique key). The latency edges are frozen with the
+ * migration: the rollup's histogram means what they said when it was written.
+ */
+import { type Kysely, type Migration, sql } from "kysely";
+
+/** Upper edges (ms, exclusive) of the rollup's latency buckets; the last bucket holds the rest. */
+export const ROLLUP_LATENCY_EDGES_MS: readonly number[] = Object.freeze([
+  1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1_000, 1_500, 2_000, 3_000, 5_000,
+  7_000, 10_000, 15_000, 20_000, 30_000, 60_000, 120_000, 300_000,
+]);
+
+export const HOUR_MS = 3_600_000;
+
+export const usageRollupMigration: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable("usage_hourly")
+      .addColumn("org_id", "text", (column) => column.notNull())
+      .addColumn("hour_ms", "bigint", (column) => column.notNull())
+      .addColumn("model", "text", (column) => column.notNull())
+      .addColumn("provider", "text", (column) => column.notNull())
+      .addColumn("project_id", "text", (column) => column.notNull())
+      .addColumn("key_id", "text", (column) => column.notNull())
+      .addColumn("lat", "integer", (column) => column.notNull())
+      .addColumn("requests", "bigint", (column) => column.notNull())
+      .addColumn("errors", "bigint", (column) => column.notNull())
+      .addColumn("input_tokens", "bigint", (column) => column.notNull())
+      .addColumn("output_tokens", "bigint", (column) => column.notNull())
+      .addColumn("cost_usd", "double precision", (column) => column.notNull())
+      .addColumn("cache_hits", "bigint", (column) => column.notNull())
+      .addPrimaryKeyConstraint("usage_hourly_pk", [
+        "org_id",
+        "hour_ms",
+        "model",
+        "provider",
+        "project_id",
+        "key_id",
+        "lat",
+      ])
+      .execute();
+    const latency = sql.join(
+      ROLLUP_LATENCY_EDGES_MS.map(
+        (edge, index) => sql`when latency_ms < ${sql.lit(edge)} then ${sql.lit(index)}`,
+      ),
+      sql` `,
+    );
+    await sql`
+      insert into usage_hourly
+        (org_id, hour_ms, model, provider, project_id, key_id, lat,
+         requests, errors, input_tokens, output_tokens, cost_usd, cache_hits)
+      select org_id, (created_at / ${sql.lit(HOUR_MS)}) * ${sql.lit(HOUR_MS)},
+        coalesce(model, ''), coalesce(provider, ''), coalesce(project_id, ''), coalesce(key_id, ''),
+        case ${latency} else ${sql.lit(ROLLUP_LATENCY_EDGES_MS.length)} end,
+        count(*), sum(case when status >= 400 then 1 else 0 end),
+        coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), coalesce(sum(cost_usd), 0),
+        sum(case when cache_status like 'HIT%' then 1 else 0 end)
+      from request_logs
+      where org_id is not null
+      group by 1, 2, 3, 4, 5, 6, 7
+    `.execute(db);
+  },
+
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable("usage_hourly").execute();
+  },
+};
