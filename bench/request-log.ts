@@ -35,7 +35,7 @@ function record(index: number): RequestLogRecord {
     keyId: `key_${index % 20}`,
     projectId: "default",
     userId: `user-${index % 1000}`,
-    sessionId: null,
+    sessionId: `session-${Math.floor(index / 10)}`,
     sessionName: null,
     sessionPath: null,
     properties: { team: teams[index % teams.length] ?? "x" },
@@ -111,6 +111,10 @@ async function measure(stores: Stores): Promise<Array<[string, number]>> {
       ),
     ],
     [
+      "requests: one session",
+      await timed(() => stores.events.listRequestLogs({ orgId: org, limit: 51, sessionId: "session-4242" })),
+    ],
+    [
       "requests: keyset page mid-range",
       await timed(() =>
         stores.events.listRequestLogs({
@@ -124,6 +128,24 @@ async function measure(stores: Stores): Promise<Array<[string, number]>> {
       "usage: 30 days by day × model",
       await timed(() =>
         stores.events.usage({ ...all, intervalMs: day, groupBy: { kind: "column", column: "model" } }),
+      ),
+    ],
+    [
+      "usage: 30 days by hour × key",
+      await timed(() =>
+        stores.events.usage({ ...all, intervalMs: 3_600_000, groupBy: { kind: "column", column: "key_id" } }),
+      ),
+    ],
+    [
+      "usage: 30 days by day, partial days at both ends",
+      await timed(() =>
+        stores.events.usage({
+          ...all,
+          from: new Date(start + 5_400_000),
+          to: new Date(start + 30 * day - 1_800_000),
+          intervalMs: day,
+          groupBy: null,
+        }),
       ),
     ],
     [
@@ -159,7 +181,8 @@ async function main() {
       const stores = await openStores(options);
       try {
         const seedSeconds = await seed(stores);
-        if (name === "PostgreSQL") await admin.query(`analyze ${schema}.request_logs`);
+        if (name === "PostgreSQL")
+          await admin.query(`analyze ${schema}.request_logs; analyze ${schema}.usage_hourly`);
         results.push({ name, seedSeconds, timings: await measure(stores) });
       } finally {
         await stores.close();

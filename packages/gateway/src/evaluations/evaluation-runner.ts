@@ -9,7 +9,8 @@
  * heartbeat is older than STALE_MS (its instance died) is claimed by whichever instance looks
  * next — every instance looks at start and every CLAIM_EVERY_MS — and resumes after the last
  * item it wrote (results are unique per item, so nothing is written twice). A clean stop releases
- * its runs at once. A run claimed more than MAX_CLAIMS times is failed, never left running. A
+ * its runs at once, and does not count against them. A run claimed more than MAX_CLAIMS times
+ * (its instances kept dying under it) is failed, never left running. A
  * cancel (from any instance) is seen at the next heartbeat; on this instance, at once.
  */
 import type { Logger } from "pino";
@@ -87,11 +88,7 @@ export class EvaluationRunner {
     clearInterval(this.heartbeatTimer);
     const ids = [...this.running.keys()];
     for (const controller of this.running.values()) controller.abort();
-    for (const id of ids) {
-      await this.store
-        .updateRun(id, ["pending", "running"], { owner: null, heartbeatAt: new Date(0) })
-        .catch(() => undefined);
-    }
+    for (const id of ids) await this.store.releaseRun(id, this.instanceId).catch(() => undefined);
   }
 
   private async claim(): Promise<void> {

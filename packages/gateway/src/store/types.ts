@@ -720,6 +720,11 @@ export interface EvaluationStore {
    * for `owner`, one conditional update each, so two instances never take the same run.
    */
   claimStaleRuns(owner: string, staleBefore: Date, now: Date): Promise<EvaluationRunRecord[]>;
+  /**
+   * Gives a run back for another instance to take at once (a clean stop): its owner cleared, its
+   * heartbeat stale, and the claim it took not counted against it.
+   */
+  releaseRun(id: string, owner: string): Promise<void>;
   /** Moves the heartbeat of `owner`'s runs; answers the ids it still owns and that still run. */
   heartbeat(owner: string, ids: readonly string[], now: Date): Promise<string[]>;
   /** Changes a run only while its status is one of `from`; undefined when it was not. */

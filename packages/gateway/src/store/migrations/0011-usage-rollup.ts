@@ -5,6 +5,9 @@
  * records already stored. Dimensions are `''` for none, so the primary key matches them on both
  * dialects (SQLite keeps NULLs distinct in a unique key). The latency edges are frozen with the
  * migration: the rollup's histogram means what they said when it was written.
+ *
+ * And the request log's two selective filters get indexes ending in the keyset order, so a page
+ * of one user's or one session's requests is one index range, however rare they are.
  */
 import { type Kysely, type Migration, sql } from "kysely";
 
@@ -43,6 +46,13 @@ export const usageRollupMigration: Migration = {
         "lat",
       ])
       .execute();
+    for (const column of ["user_id", "session_id"] as const) {
+      await db.schema
+        .createIndex(`request_logs_org_id_${column}`)
+        .on("request_logs")
+        .columns(["org_id", column, "created_at", "id"])
+        .execute();
+    }
     const latency = sql.join(
       ROLLUP_LATENCY_EDGES_MS.map(
         (edge, index) => sql`when latency_ms < ${sql.lit(edge)} then ${sql.lit(index)}`,
@@ -66,6 +76,8 @@ export const usageRollupMigration: Migration = {
   },
 
   async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropIndex("request_logs_org_id_session_id").execute();
+    await db.schema.dropIndex("request_logs_org_id_user_id").execute();
     await db.schema.dropTable("usage_hourly").execute();
   },
 };

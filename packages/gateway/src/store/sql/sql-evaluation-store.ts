@@ -189,6 +189,16 @@ export class SqlEvaluationStore implements EvaluationStore {
     return claimed;
   }
 
+  async releaseRun(id: string, owner: string): Promise<void> {
+    await this.db
+      .updateTable("evaluation_runs")
+      .set((eb) => ({ owner: null, heartbeat_at: 0, claims: eb("claims", "-", 1) }))
+      .where("id", "=", id)
+      .where("owner", "=", owner)
+      .where("status", "in", ["pending", "running"])
+      .execute();
+  }
+
   async heartbeat(owner: string, ids: readonly string[], now: Date): Promise<string[]> {
     if (ids.length === 0) return [];
     const rows = await this.db
