@@ -12,7 +12,11 @@ import type BetterSqlite3 from "better-sqlite3";
 
 export type RowInserter<Row extends object> = (rows: readonly Row[]) => void;
 
-/** Runs inside the batch's transaction with the rows it inserted (not those it skipped as already stored). */
+/**
+ * Runs inside the batch's transaction with the rows it inserted (not those it skipped as already
+ * stored). The usual batch inserts every row, which the statements' change counts prove; a batch
+ * that skipped some is rolled back and redone one row at a time to learn which.
+ */
 export type AfterInsert<Row extends object> = (inserted: readonly Row[]) => void;
 
 /** More rows per statement stopped paying: 64 measured no better than 16. */
@@ -35,21 +39,15 @@ export function sqliteRowInserter<Row extends object>(
       const prepare = (count: number) =>
         database.prepare(
           `insert into "${table}" (${columns.map((column) => `"${String(column)}"`).join(", ")}) ` +
-            `values ${Array.from({ length: count }, () => tuple).join(", ")} on conflict ("${conflictColumn}") do nothing` +
-            // What was inserted, so a retried batch's skipped rows are told apart (SQLite ≥ 3.35).
-            (afterInsert ? ` returning "${conflictColumn}"` : ""),
+            `values ${Array.from({ length: count }, () => tuple).join(", ")} on conflict ("${conflictColumn}") do nothing`,
         );
       const one = prepare(1);
       const many = prepare(ROWS_PER_STATEMENT);
       const values = new Array<unknown>(columns.length * ROWS_PER_STATEMENT);
-      const inserted = new Set<unknown>();
-      const run = (statement: BetterSqlite3.Statement, parameters: unknown[]) => {
-        if (!afterInsert) return void statement.run(parameters);
-        for (const row of statement.all(parameters) as Record<string, unknown>[])
-          inserted.add(row[conflictColumn]);
-      };
-      const transaction = database.transaction((batch: readonly Row[]) => {
-        inserted.clear();
+      const rowValues = (record: Row) => columns.map((column) => record[column]);
+      /** Every row inserted: the usual case. Answers how many were. */
+      const fast = (batch: readonly Row[]): number => {
+        let changes = 0;
         let index = 0;
         for (; index + ROWS_PER_STATEMENT <= batch.length; index += ROWS_PER_STATEMENT) {
           let at = 0;
@@ -57,18 +55,32 @@ export function sqliteRowInserter<Row extends object>(
             const record = batch[row] as Row;
             for (const column of columns) values[at++] = record[column];
           }
-          run(many, values);
+          changes += many.run(values).changes;
         }
-        for (; index < batch.length; index++) {
-          const record = batch[index] as Row;
-          run(
-            one,
-            columns.map((column) => record[column]),
-          );
-        }
-        if (afterInsert) afterInsert(batch.filter((row) => inserted.has(row[conflictColumn])));
+        for (; index < batch.length; index++) changes += one.run(rowValues(batch[index] as Row)).changes;
+        return changes;
+      };
+      const skippedSome = new Error("a row of the batch was stored already");
+      const transaction = database.transaction((batch: readonly Row[]) => {
+        const changes = fast(batch);
+        if (!afterInsert) return;
+        // Some rows were stored already (a retried batch): undo, and redo row by row below, so
+        // what follows sees exactly the rows this batch added.
+        if (changes !== batch.length) throw skippedSome;
+        afterInsert(batch);
       });
-      insertAll = (batch) => transaction.immediate(batch);
+      const rowByRow = database.transaction((batch: readonly Row[]) => {
+        const added = batch.filter((record) => one.run(rowValues(record)).changes > 0);
+        afterInsert?.(added);
+      });
+      insertAll = (batch) => {
+        try {
+          transaction.immediate(batch);
+        } catch (error) {
+          if (error !== skippedSome) throw error;
+          rowByRow.immediate(batch);
+        }
+      };
     }
     insertAll(rows);
   };
