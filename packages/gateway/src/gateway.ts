@@ -182,6 +182,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       maxBytes: settings.imageFetchMaxBytes,
       timeoutMs: settings.imageFetchTimeoutMs,
     });
+    // Every instance names its config's properties; each writes the table's whole list, reloaded
+    // at every control poll, so one instance naming a property is enough for the fleet.
+    await stores.events.ensureRollupProperties(config.file.usage?.rollup_properties ?? []);
+    const rollupReload = setInterval(() => {
+      stores.events.reloadRollupProperties().catch((error: unknown) => {
+        logger.warn({ err: error }, "reloading the usage rollup's properties failed; keeping the list");
+      });
+    }, settings.controlPollMs);
+    rollupReload.unref();
     const targetStats = new TargetStatisticsBook();
     const services: GatewayServices = {
       settings,
@@ -359,6 +368,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         await services.inFlight.idle();
         clearTimeout(grace);
         snapshot.stopPolling();
+        clearInterval(rollupReload);
         await services.feedbackSync.stop();
         await evaluations.stop();
         await records.close();

@@ -180,6 +180,15 @@ export const configFileSchema = z.strictObject({
   cache: cacheConfigSchema.optional(),
   firewall: firewallConfigSchema.optional(),
   logging: loggingConfigSchema.optional(),
+  usage: z
+    .strictObject({
+      /** Properties `GET /v1/usage` groups by from the hourly rollup (docs/requests.md#usage). */
+      rollup_properties: z
+        .array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "a property name (letters, digits, '_', '.', '-')"))
+        .max(20)
+        .optional(),
+    })
+    .optional(),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;

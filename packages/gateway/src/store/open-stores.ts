@@ -14,7 +14,15 @@ import { SqlEventStore } from "./sql/sql-event-store.js";
 import { SqlExperimentStore } from "./sql/sql-experiment-store.js";
 import { SqlPromptStore } from "./sql/sql-prompt-store.js";
 import { SqlSessionStore } from "./sql/sql-session-store.js";
-import { ROLLUP_UPSERT_SQL, rollupDeltas, rollupParameters } from "./sql/usage-rollup.js";
+import {
+  PROPERTY_UPSERT_SQL,
+  propertyParameters,
+  propertyRollupDeltas,
+  ROLLUP_UPSERT_SQL,
+  RollupProperties,
+  rollupDeltas,
+  rollupParameters,
+} from "./sql/usage-rollup.js";
 import { openSqlite } from "./sqlite/open-sqlite.js";
 import { sqliteRowInserter } from "./sqlite/sqlite-row-inserter.js";
 import type { Stores } from "./types.js";
@@ -41,8 +49,10 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   const target = databaseTarget(options);
   if (target.kind === "sqlite") {
     const { db, database } = openSqlite(target.path);
-    // Prepared on first use: the table exists once the migrations have run.
+    const rollupProperties = new RollupProperties();
+    // Prepared on first use: the tables exist once the migrations have run.
     let upsert: ReturnType<typeof database.prepare> | undefined;
+    let upsertProperty: ReturnType<typeof database.prepare> | undefined;
     // The rollup moves in the records' own transaction, by exactly the records inserted.
     const insertRows = sqliteRowInserter<Insertable<RequestLogsTable>>(
       database,
@@ -51,9 +61,12 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
       (inserted) => {
         upsert ??= database.prepare(ROLLUP_UPSERT_SQL);
         for (const delta of rollupDeltas(inserted)) upsert.run(rollupParameters(delta));
+        const properties = propertyRollupDeltas(inserted, rollupProperties.sinceByName);
+        if (properties.length > 0) upsertProperty ??= database.prepare(PROPERTY_UPSERT_SQL);
+        for (const delta of properties) upsertProperty?.run(propertyParameters(delta));
       },
     );
-    return prepareStores("sqlite", db, () => runMigrations(db), insertRows);
+    return prepareStores("sqlite", db, () => runMigrations(db), rollupProperties, insertRows);
   }
   const onBackgroundError = options.onBackgroundError;
   const migrationDb = openPostgres(target.url, {
@@ -66,7 +79,12 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   } finally {
     await migrationDb.destroy();
   }
-  return prepareStores("postgres", openPostgres(target.url, { onBackgroundError }), async () => {});
+  return prepareStores(
+    "postgres",
+    openPostgres(target.url, { onBackgroundError }),
+    async () => {},
+    new RollupProperties(),
+  );
 }
 
 /** Migrates, ensures the defaults and wraps the stores; on failure the database is closed again. */
@@ -74,17 +92,19 @@ async function prepareStores(
   kind: Stores["kind"],
   db: Kysely<Database>,
   migrate: () => Promise<void>,
+  rollupProperties: RollupProperties,
   insertRows?: (rows: readonly Insertable<RequestLogsTable>[]) => void,
 ): Promise<Stores> {
   try {
     await migrate();
+    await rollupProperties.load(db);
     const control = new SqlControlStore(db);
     await control.ensureOrg(DEFAULT_ORG);
     await control.ensureProject(DEFAULT_PROJECT);
     let closing: Promise<void> | undefined;
     return {
       control,
-      events: new SqlEventStore(db, kind, insertRows),
+      events: new SqlEventStore(db, kind, rollupProperties, insertRows),
       sessions: new SqlSessionStore(db),
       prompts: new SqlPromptStore(db),
       experiments: new SqlExperimentStore(db),

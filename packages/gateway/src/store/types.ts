@@ -485,6 +485,13 @@ export interface EventStore {
    * hand every key a fresh budget.
    */
   spendSince(from: Date): Promise<KeySpend[]>;
+  /**
+   * Has the usage rollup keep these properties too (`usage.rollup_properties`), each from the
+   * hour after next; names listed already keep their start. Then reloads the list.
+   */
+  ensureRollupProperties(names: readonly string[]): Promise<void>;
+  /** Reloads the list of rolled-up properties (another instance may have added one). */
+  reloadRollupProperties(): Promise<void>;
   /** Usage per time bucket and group, summed in the database (one query, one pass over the range). */
   usage(query: UsageQuery): Promise<UsageRow[]>;
   /** Marker rows of gateway processes that have not stopped cleanly (running, or crashed). */

@@ -598,8 +598,11 @@ export function storeContract(open: () => Promise<Stores>): void {
         },
         costUsd: index / 1000,
         cacheStatus: index % 5 === 0 ? "HIT-SEMANTIC" : "MISS",
+        properties: index % 4 === 0 ? {} : { team: ["a", "b", "c"][index % 3] ?? "a" },
       }),
     );
+    // The property rollup counts from the hour after next; these records are years ahead.
+    await stores.events.ensureRollupProperties(["team"]);
     await stores.events.insertRequestLogs(logs.slice(0, 100));
     // A retried batch: its first 100 records are stored already and must not count twice.
     await stores.events.insertRequestLogs(logs);
@@ -673,6 +676,8 @@ export function storeContract(open: () => Promise<Stores>): void {
     expect(rounded(byKeyPerDay)).toEqual(rounded(expected((log) => log.keyId, 24 * hour)));
     const all = await stores.events.usage({ ...query, groupBy: null });
     expect(rounded(all)).toEqual(rounded(expected(() => null, hour)));
+    const byTeam = await stores.events.usage({ ...query, groupBy: { kind: "property", name: "team" } });
+    expect(rounded(byTeam)).toEqual(rounded(expected((log) => log.properties.team ?? null, hour)));
   });
 
   it("stores routing decisions beside their logs and lists them by filter, page by page", async () => {

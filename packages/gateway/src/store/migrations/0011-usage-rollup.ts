@@ -48,6 +48,29 @@ export const usageRollupMigration: Migration = {
         "lat",
       ])
       .execute();
+    // Properties named in the config's `usage.rollup_properties`, each from the hour it was named
+    // (`since_ms`): before it, its usage is read from the records.
+    await db.schema
+      .createTable("usage_rollup_properties")
+      .addColumn("name", "text", (column) => column.primaryKey())
+      .addColumn("since_ms", "bigint", (column) => column.notNull())
+      .execute();
+    await db.schema
+      .createTable("usage_hourly_properties")
+      .addColumn("org_id", "text", (column) => column.notNull())
+      .addColumn("hour_ms", "bigint", (column) => column.notNull())
+      .addColumn("name", "text", (column) => column.notNull())
+      .addColumn("value", "text", (column) => column.notNull())
+      .addColumn("lat", "integer", (column) => column.notNull())
+      .addColumn("requests", "bigint", (column) => column.notNull())
+      .addColumn("errors", "bigint", (column) => column.notNull())
+      .addColumn("input_tokens", "bigint", (column) => column.notNull())
+      .addColumn("output_tokens", "bigint", (column) => column.notNull())
+      .addColumn("cost_usd", "double precision", (column) => column.notNull())
+      .addColumn("cache_hits", "bigint", (column) => column.notNull())
+      // `value` is '' for records without the property.
+      .addPrimaryKeyConstraint("usage_hourly_properties_pk", ["org_id", "name", "hour_ms", "value", "lat"])
+      .execute();
     await db.schema
       .createIndex("request_logs_org_id_session_id")
       .on("request_logs")
@@ -77,6 +100,8 @@ export const usageRollupMigration: Migration = {
 
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropIndex("request_logs_org_id_session_id").execute();
+    await db.schema.dropTable("usage_hourly_properties").execute();
+    await db.schema.dropTable("usage_rollup_properties").execute();
     await db.schema.dropTable("usage_hourly").execute();
   },
 };

@@ -318,6 +318,27 @@ export interface UsageHourlyTable {
   cache_hits: number;
 }
 
+/** A property rolled up by hour, and from when (0011). */
+export interface UsageRollupPropertiesTable {
+  name: string;
+  since_ms: number;
+}
+
+/** Usage per org, hour, property value and latency bucket (0011); value '' for none. */
+export interface UsageHourlyPropertiesTable {
+  org_id: string;
+  hour_ms: number;
+  name: string;
+  value: string;
+  lat: number;
+  requests: number;
+  errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  cache_hits: number;
+}
+
 export interface Database {
   orgs: OrgsTable;
   projects: ProjectsTable;
@@ -340,4 +361,6 @@ export interface Database {
   evaluation_runs: EvaluationRunsTable;
   evaluation_results: EvaluationResultsTable;
   usage_hourly: UsageHourlyTable;
+  usage_rollup_properties: UsageRollupPropertiesTable;
+  usage_hourly_properties: UsageHourlyPropertiesTable;
 }

@@ -23,9 +23,12 @@ import type { Database, RequestLogsTable, SessionTurnsTable } from "./schema.js"
 import { chunks, fromEpochMs, fromFlag, MAX_BOUND_PARAMETERS, toEpochMs, toFlag } from "./sql-values.js";
 import {
   HOUR_MS,
+  propertyRollupDeltas,
   ROLLUP_COLUMNS,
   ROLLUP_LATENCY_EDGES_MS,
+  type RollupProperties,
   rollupDeltas,
+  upsertPropertyRollups,
   upsertRollups,
 } from "./usage-rollup.js";
 
@@ -36,6 +39,8 @@ export class SqlEventStore implements EventStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: "sqlite" | "postgres",
+    /** The properties the usage rollup keeps (the SQLite writer reads the same object). */
+    private readonly rollupProperties: RollupProperties,
     /** A faster writer for request logs, where the backend has one (SQLite). */
     private readonly insertRows?: (rows: readonly Insertable<RequestLogsTable>[]) => void,
   ) {}
@@ -75,8 +80,21 @@ export class SqlEventStore implements EventStore {
         for (const row of stored) inserted.add(row.id);
       }
       // Only what this batch inserted: a retried batch's skipped records are already counted.
-      await upsertRollups(transaction, rollupDeltas(rows.filter((row) => inserted.has(row.id))));
+      const added = rows.filter((row) => inserted.has(row.id));
+      await upsertRollups(transaction, rollupDeltas(added));
+      await upsertPropertyRollups(
+        transaction,
+        propertyRollupDeltas(added, this.rollupProperties.sinceByName),
+      );
     });
+  }
+
+  async ensureRollupProperties(names: readonly string[]): Promise<void> {
+    await this.rollupProperties.ensure(this.db, names, Date.now());
+  }
+
+  async reloadRollupProperties(): Promise<void> {
+    await this.rollupProperties.load(this.db);
   }
 
   async getRequestLog(id: string): Promise<RequestLogRecord | undefined> {
@@ -160,7 +178,7 @@ export class SqlEventStore implements EventStore {
     const to = toEpochMs(query.to);
     // Whole hours come from the rollup when it can answer the question; the partial hours at
     // either end, and every question it cannot answer, from the records themselves.
-    const span = rollupSpan(query, interval, from, to);
+    const span = rollupSpan(query, interval, from, to, this.rollupProperties.sinceByName);
     const parts =
       span === null
         ? [this.recordUsage(query, interval, from, to)]
@@ -242,6 +260,19 @@ export class SqlEventStore implements EventStore {
     to: number,
   ): Promise<UsageSqlRow[]> {
     const groupBy = query.groupBy;
+    if (groupBy?.kind === "property") {
+      const bucket = sql.raw(`(hour_ms / ${interval})`);
+      const result = await sql<UsageSqlRow>`
+        select ${bucket} as bucket, nullif(value, '') as grp, lat,
+          sum(requests) as requests, sum(errors) as errors,
+          sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
+          sum(cost_usd) as cost, sum(cache_hits) as hits
+        from usage_hourly_properties
+        where org_id = ${query.orgId} and name = ${groupBy.name} and hour_ms >= ${from} and hour_ms < ${to}
+        group by 1, 2, 3
+      `.execute(this.db);
+      return result.rows;
+    }
     // A dimension the record had none of is '' in the rollup, NULL in the records.
     const group =
       groupBy === null
@@ -396,20 +427,25 @@ function rollupSpan(
   interval: number,
   from: number,
   to: number,
+  properties: ReadonlyMap<string, number>,
 ): { from: number; to: number } | null {
   const { groupBy, latencyEdgesMs } = query;
-  if (
-    groupBy !== null &&
-    (groupBy.kind !== "column" || !(ROLLUP_COLUMNS as readonly string[]).includes(groupBy.column))
-  )
+  // A rolled-up property counts from its `since` hour; before it, the records answer.
+  let since = Number.NEGATIVE_INFINITY;
+  if (groupBy?.kind === "property") {
+    const named = properties.get(groupBy.name);
+    if (named === undefined) return null;
+    since = named;
+  } else if (groupBy !== null && !(ROLLUP_COLUMNS as readonly string[]).includes(groupBy.column)) {
     return null;
+  }
   if (interval % HOUR_MS !== 0) return null;
   if (
     latencyEdgesMs.length !== ROLLUP_LATENCY_EDGES_MS.length ||
     latencyEdgesMs.some((edge, index) => edge !== ROLLUP_LATENCY_EDGES_MS[index])
   )
     return null;
-  const start = Math.ceil(from / HOUR_MS) * HOUR_MS;
+  const start = Math.max(Math.ceil(from / HOUR_MS) * HOUR_MS, since);
   const end = Math.floor(to / HOUR_MS) * HOUR_MS;
   return start < end ? { from: start, to: end } : null;
 }
