@@ -6,18 +6,17 @@
  * under the key that made it, and this instance's snapshot reloads at once so the limits apply
  * from the next request (other instances within one control poll).
  */
-import { GatewayError } from "../errors/gateway-error.js";
 import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { parseJsonBody } from "../pipeline/json-body.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
-import { auditEntry } from "../protocol/floopy-api/audit-entry.js";
 import {
   constraintsState,
   constraintsWire,
   noConstraints,
   parseConstraintsBody,
 } from "../protocol/floopy-api/constraints.js";
+import { callerOrg, recordControlChange } from "./own-api-calls.js";
 
 export const constraintsRoutes: readonly IngressRoute[] = [
   {
@@ -59,25 +58,13 @@ async function replaceConstraints(context: RequestContext): Promise<StageRespons
     before === undefined ||
     JSON.stringify(constraintsWire(before)) !== JSON.stringify(constraintsWire(saved));
   if (changed) {
-    const change = {
+    await recordControlChange(context, {
       resource: "constraints",
       verb: "replace",
       resourceId: orgId,
       before: before === undefined ? null : constraintsState(orgId, before),
       after: constraintsState(orgId, saved),
-    };
-    await control.appendAudit(auditEntry(change, context.key?.id ?? null, context.id));
-    services.logger.info(
-      { action: "constraints.replace", resourceId: orgId, keyId: context.key?.id, requestId: context.id },
-      "own API: control change",
-    );
-    await services.snapshot.reloadAfterWrite();
+    });
   }
   return { status: 200, body: constraintsWire(saved) };
-}
-
-function callerOrg(context: RequestContext): string {
-  const orgId = context.key?.orgId;
-  if (!orgId) throw new GatewayError("INVALID_API_KEY", "A Floopy key is required.");
-  return orgId;
 }

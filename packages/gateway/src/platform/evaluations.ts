@@ -14,7 +14,6 @@ import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { parseJsonBody } from "../pipeline/json-body.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
-import { requireFeature } from "../pipeline/require-feature.js";
 import { invalidBody, parseBody } from "../protocol/floopy-api/body-schema.js";
 import {
   decodeCursor,
@@ -24,6 +23,7 @@ import {
   pageLimit,
 } from "../protocol/floopy-api/list-pages.js";
 import type { DatasetRecord, EvaluationResultRecord, EvaluationRunRecord } from "../store/types.js";
+import { callerOrg, newestFirstPage } from "./own-api-calls.js";
 
 export const MAX_ITEMS = 10_000;
 const DEFAULT_LIMIT = 50;
@@ -82,15 +82,8 @@ export const evaluationRoutes: readonly IngressRoute[] = [
   route("POST", "/v1/evaluations/:id/cancel", cancelRun),
 ];
 
-function callerOrg(context: RequestContext): string {
-  const orgId = context.key?.orgId;
-  if (!orgId) throw new GatewayError("INVALID_API_KEY", "A Floopy key is required.");
-  requireFeature(context, "evaluations");
-  return orgId;
-}
-
 async function createDataset(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "evaluations");
   const { services } = context;
   const contentType = String(context.headers["content-type"] ?? "").toLowerCase();
   const { name, items } =
@@ -143,7 +136,7 @@ function jsonLinesDataset(context: RequestContext) {
 }
 
 async function listDatasets(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "evaluations");
   const { services } = context;
   const limit = pageLimit(context.params.limit, DEFAULT_LIMIT, MAX_LIMIT);
   const after =
@@ -184,7 +177,7 @@ async function listItems(context: RequestContext): Promise<StageResponse> {
 }
 
 async function createRun(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "evaluations");
   const { services } = context;
   const body = parseBody(
     evaluationBodySchema,
@@ -227,7 +220,7 @@ async function createRun(context: RequestContext): Promise<StageResponse> {
 }
 
 async function listRuns(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "evaluations");
   const { services } = context;
   const limit = pageLimit(context.params.limit, DEFAULT_LIMIT, MAX_LIMIT);
   const after =
@@ -283,14 +276,14 @@ async function cancelRun(context: RequestContext): Promise<StageResponse> {
 }
 
 async function findDataset(context: RequestContext, id: string): Promise<DatasetRecord> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "evaluations");
   const dataset = await context.services.stores.evaluations.getDataset(orgId, id);
   if (dataset === undefined) throw new GatewayError("not_found", `No dataset '${id}'.`);
   return dataset;
 }
 
 async function findRun(context: RequestContext): Promise<EvaluationRunRecord> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "evaluations");
   const id = context.params.id ?? "";
   const run = await context.services.stores.evaluations.getRun(orgId, id);
   if (run === undefined) throw new GatewayError("not_found", `No evaluation '${id}'.`);
@@ -303,29 +296,6 @@ function positionCursor(context: RequestContext): number {
   const position = decodeCursor(cursor, context.services.cursorSecret);
   if (typeof position !== "number" || !Number.isSafeInteger(position)) throw invalidCursor();
   return position;
-}
-
-function newestFirstPage<T extends { createdAt: Date; id: string }>(
-  context: RequestContext,
-  rows: T[],
-  limit: number,
-  toObject: (row: T) => unknown,
-): StageResponse {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const hasMore = rows.length > limit;
-  return {
-    status: 200,
-    body: {
-      object: "list",
-      items: page.map(toObject),
-      has_more: hasMore,
-      next_cursor:
-        hasMore && last
-          ? encodeCursor([last.createdAt.getTime(), last.id], context.services.cursorSecret)
-          : null,
-    },
-  };
 }
 
 function summaryOf(totals: {

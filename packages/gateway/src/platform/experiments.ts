@@ -13,13 +13,12 @@ import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { parseJsonBody } from "../pipeline/json-body.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
-import { requireFeature } from "../pipeline/require-feature.js";
-import { auditEntry } from "../protocol/floopy-api/audit-entry.js";
 import { invalidBody, parseBody } from "../protocol/floopy-api/body-schema.js";
 import { requireConfirmationHeader } from "../protocol/floopy-api/confirmation.js";
-import { encodeCursor, keysetCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
+import { pageLimit } from "../protocol/floopy-api/list-pages.js";
 import { experimentVerdict } from "../routing/experiment-verdict.js";
 import type { ExperimentRecord, VariantOutcomes } from "../store/types.js";
+import { callerOrg, keysetAfter, newestFirstPage, recordControlChange } from "./own-api-calls.js";
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
@@ -54,15 +53,8 @@ export const experimentRoutes: readonly IngressRoute[] = [
   route("POST", "/v1/experiments/:id/rollback", rollBack),
 ];
 
-function callerOrg(context: RequestContext): string {
-  const orgId = context.key?.orgId;
-  if (!orgId) throw new GatewayError("INVALID_API_KEY", "A Floopy key is required.");
-  requireFeature(context, "experiments");
-  return orgId;
-}
-
 async function createExperiment(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "experiments");
   requireConfirmationHeader(context.headers, "experiments", "experiments");
   const { services } = context;
   const body = parseBody(
@@ -97,30 +89,25 @@ async function createExperiment(context: RequestContext): Promise<StageResponse>
     );
   }
   const answer = experimentObject(created);
-  await recordChange(context, "create", created.id, null, answer);
+  await recordControlChange(context, {
+    resource: "experiments",
+    verb: "create",
+    resourceId: created.id,
+    before: null,
+    after: answer,
+  });
   return { status: 201, body: answer };
 }
 
 async function listExperiments(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
-  const { services } = context;
+  const orgId = callerOrg(context, "experiments");
   const limit = pageLimit(context.params.limit, DEFAULT_LIMIT, MAX_LIMIT);
-  const cursor = context.params.cursor;
-  const after = cursor === undefined ? undefined : keysetCursor(cursor, services.cursorSecret);
-  const experiments = await services.stores.experiments.listExperiments(orgId, limit + 1, after);
-  const page = experiments.slice(0, limit);
-  const last = page.at(-1);
-  const hasMore = experiments.length > limit;
-  return {
-    status: 200,
-    body: {
-      object: "list",
-      items: page.map(experimentObject),
-      has_more: hasMore,
-      next_cursor:
-        hasMore && last ? encodeCursor([last.createdAt.getTime(), last.id], services.cursorSecret) : null,
-    },
-  };
+  const experiments = await context.services.stores.experiments.listExperiments(
+    orgId,
+    limit + 1,
+    keysetAfter(context),
+  );
+  return newestFirstPage(context, experiments, limit, experimentObject);
 }
 
 async function getExperiment(context: RequestContext): Promise<StageResponse> {
@@ -160,19 +147,25 @@ async function experimentResults(context: RequestContext): Promise<StageResponse
 }
 
 async function rollBack(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "experiments");
   requireConfirmationHeader(context.headers, "experiments", "experiments");
   const before = await findExperiment(context);
   const ended = await context.services.stores.experiments.rollBackExperiment(orgId, before.id, new Date());
   if (ended === undefined) throw missingExperiment(before.id);
   const answer = experimentObject(ended);
   if (before.status === "active")
-    await recordChange(context, "rollback", ended.id, experimentObject(before), answer);
+    await recordControlChange(context, {
+      resource: "experiments",
+      verb: "rollback",
+      resourceId: ended.id,
+      before: experimentObject(before),
+      after: answer,
+    });
   return { status: 200, body: answer };
 }
 
 async function findExperiment(context: RequestContext): Promise<ExperimentRecord> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "experiments");
   const id = context.params.id ?? "";
   const experiment = await context.services.stores.experiments.getExperiment(orgId, id);
   if (experiment === undefined) throw missingExperiment(id);
@@ -196,28 +189,6 @@ function variantResults(rule: string, outcomes: VariantOutcomes) {
     average_latency_ms: requests === 0 ? null : outcomes.latencyMsSum / requests,
     average_cost_micro_usd: requests === 0 ? null : (outcomes.costUsdSum * 1_000_000) / requests,
   };
-}
-
-async function recordChange(
-  context: RequestContext,
-  verb: string,
-  resourceId: string,
-  before: object | null,
-  after: object,
-): Promise<void> {
-  const { services } = context;
-  await services.stores.control.appendAudit(
-    auditEntry(
-      { resource: "experiments", verb, resourceId, before, after },
-      context.key?.id ?? null,
-      context.id,
-    ),
-  );
-  services.logger.info(
-    { action: `experiments.${verb}`, resourceId, keyId: context.key?.id, requestId: context.id },
-    "own API: control change",
-  );
-  await services.snapshot.reloadAfterWrite();
 }
 
 export function experimentObject(experiment: ExperimentRecord) {

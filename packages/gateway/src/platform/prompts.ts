@@ -14,18 +14,11 @@ import { hasControlCharacter } from "../pipeline/control-characters.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { parseJsonBody } from "../pipeline/json-body.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
-import { requireFeature } from "../pipeline/require-feature.js";
 import { templateVariables } from "../prompts/prompt-template.js";
-import { auditEntry } from "../protocol/floopy-api/audit-entry.js";
 import { parseBody } from "../protocol/floopy-api/body-schema.js";
-import {
-  decodeCursor,
-  encodeCursor,
-  invalidCursor,
-  keysetCursor,
-  pageLimit,
-} from "../protocol/floopy-api/list-pages.js";
+import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
 import type { ChatMessage, PromptRecord, PromptVersionRecord } from "../store/types.js";
+import { callerOrg, keysetAfter, newestFirstPage, recordControlChange } from "./own-api-calls.js";
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
@@ -77,15 +70,8 @@ export const promptRoutes: readonly IngressRoute[] = [
   route("GET", "/v1/prompts/:id/versions/:version", getVersion),
 ];
 
-function callerOrg(context: RequestContext): string {
-  const orgId = context.key?.orgId;
-  if (!orgId) throw new GatewayError("INVALID_API_KEY", "A Floopy key is required.");
-  requireFeature(context, "prompts");
-  return orgId;
-}
-
 async function createPrompt(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "prompts");
   const { services } = context;
   const body = parseBody(
     promptBodySchema,
@@ -102,12 +88,18 @@ async function createPrompt(context: RequestContext): Promise<StageResponse> {
     });
   }
   const answer = promptObject(created.prompt, created.version);
-  await recordChange(context, "create", created.prompt.id, null, answer);
+  await recordControlChange(context, {
+    resource: "prompts",
+    verb: "create",
+    resourceId: created.prompt.id,
+    before: null,
+    after: answer,
+  });
   return { status: 201, body: answer };
 }
 
 async function addVersion(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "prompts");
   const { services } = context;
   const promptId = context.params.id ?? "";
   const body = parseBody(
@@ -123,12 +115,18 @@ async function addVersion(context: RequestContext): Promise<StageResponse> {
     ...promptObject({ ...prompt, latestVersion: version.version, updatedAt: version.createdAt }, version),
     prompt_id: promptId,
   };
-  await recordChange(context, "add_version", promptId, null, answer);
+  await recordControlChange(context, {
+    resource: "prompts",
+    verb: "add_version",
+    resourceId: promptId,
+    before: null,
+    after: answer,
+  });
   return { status: 201, body: answer };
 }
 
 async function getPrompt(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "prompts");
   const prompts = context.services.stores.prompts;
   const promptId = context.params.id ?? "";
   const prompt = await prompts.getPrompt(orgId, promptId);
@@ -139,34 +137,24 @@ async function getPrompt(context: RequestContext): Promise<StageResponse> {
 }
 
 async function listPrompts(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
-  const { services } = context;
+  const orgId = callerOrg(context, "prompts");
+  const library = context.services.stores.prompts;
   const limit = pageLimit(context.params.limit, DEFAULT_LIMIT, MAX_LIMIT);
-  const cursor = context.params.cursor;
-  const after = cursor === undefined ? undefined : keysetCursor(cursor, services.cursorSecret);
-  const prompts = await services.stores.prompts.listPrompts(orgId, limit + 1, after);
-  const page = prompts.slice(0, limit);
-  const items = [];
-  for (const prompt of page) {
-    const latest = await services.stores.prompts.getPromptVersion(prompt.id, prompt.latestVersion);
-    if (latest !== undefined) items.push(promptObject(prompt, latest));
+  const prompts = await library.listPrompts(orgId, limit + 1, keysetAfter(context));
+  const latest = new Map<string, PromptVersionRecord>();
+  for (const prompt of prompts.slice(0, limit)) {
+    const version = await library.getPromptVersion(prompt.id, prompt.latestVersion);
+    if (version !== undefined) latest.set(prompt.id, version);
   }
-  const last = page.at(-1);
-  const hasMore = prompts.length > limit;
-  return {
-    status: 200,
-    body: {
-      object: "list",
-      items,
-      has_more: hasMore,
-      next_cursor:
-        hasMore && last ? encodeCursor([last.createdAt.getTime(), last.id], services.cursorSecret) : null,
-    },
-  };
+  // Versions are written with their prompt in one transaction: every listed prompt has its latest.
+  return newestFirstPage(context, prompts, limit, (prompt) => {
+    const version = latest.get(prompt.id);
+    return version === undefined ? null : promptObject(prompt, version);
+  });
 }
 
 async function listVersions(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "prompts");
   const { services } = context;
   const promptId = context.params.id ?? "";
   if ((await services.stores.prompts.getPrompt(orgId, promptId)) === undefined) throw missingPrompt(promptId);
@@ -194,7 +182,7 @@ async function listVersions(context: RequestContext): Promise<StageResponse> {
 }
 
 async function getVersion(context: RequestContext): Promise<StageResponse> {
-  const orgId = callerOrg(context);
+  const orgId = callerOrg(context, "prompts");
   const prompts = context.services.stores.prompts;
   const promptId = context.params.id ?? "";
   const text = context.params.version ?? "";
@@ -222,24 +210,6 @@ function versionContent(body: z.output<typeof promptVersionBodySchema>) {
 
 function missingPrompt(promptId: string): GatewayError {
   return new GatewayError("not_found", `No prompt '${promptId}'.`);
-}
-
-async function recordChange(
-  context: RequestContext,
-  verb: string,
-  resourceId: string,
-  before: object | null,
-  after: object,
-): Promise<void> {
-  const { services } = context;
-  await services.stores.control.appendAudit(
-    auditEntry({ resource: "prompts", verb, resourceId, before, after }, context.key?.id ?? null, context.id),
-  );
-  services.logger.info(
-    { action: `prompts.${verb}`, resourceId, keyId: context.key?.id, requestId: context.id },
-    "own API: control change",
-  );
-  await services.snapshot.reloadAfterWrite();
 }
 
 export function promptObject(prompt: PromptRecord, version: PromptVersionRecord) {
