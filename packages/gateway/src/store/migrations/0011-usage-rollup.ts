@@ -1,5 +1,6 @@
 /**
- * 0011: usage summed per org, hour, model, provider, project, key and latency bucket, kept by the
+ * 0011: usage summed per org, hour, model, provider, project and key (with its latency histogram
+ * as one count column per bucket), kept by the
  * record writer in the same transaction as the records (store/sql/usage-rollup.ts), so `GET
  * /v1/usage` over a month reads a few thousand rows instead of every record. Filled here from the
  * records already stored. Dimensions are `''` for none, so the primary key matches them on both
@@ -21,23 +22,34 @@ export const ROLLUP_LATENCY_EDGES_MS: readonly number[] = Object.freeze([
 
 export const HOUR_MS = 3_600_000;
 
+/** One count column per latency bucket (`lat_0` … `lat_30`): a rollup row is a whole histogram. */
+export const LATENCY_COLUMNS: readonly string[] = Object.freeze(
+  Array.from({ length: ROLLUP_LATENCY_EDGES_MS.length + 1 }, (_, index) => `lat_${index}`),
+);
+
+const SUM_COLUMNS = [
+  ["requests", "bigint"],
+  ["errors", "bigint"],
+  ["input_tokens", "bigint"],
+  ["output_tokens", "bigint"],
+  ["cost_usd", "double precision"],
+  ["cache_hits", "bigint"],
+  ...LATENCY_COLUMNS.map((column) => [column, "bigint"] as const),
+] as const satisfies ReadonlyArray<readonly [string, "bigint" | "double precision"]>;
+
 export const usageRollupMigration: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
-    await db.schema
+    let hourly = db.schema
       .createTable("usage_hourly")
       .addColumn("org_id", "text", (column) => column.notNull())
       .addColumn("hour_ms", "bigint", (column) => column.notNull())
       .addColumn("model", "text", (column) => column.notNull())
       .addColumn("provider", "text", (column) => column.notNull())
       .addColumn("project_id", "text", (column) => column.notNull())
-      .addColumn("key_id", "text", (column) => column.notNull())
-      .addColumn("lat", "integer", (column) => column.notNull())
-      .addColumn("requests", "bigint", (column) => column.notNull())
-      .addColumn("errors", "bigint", (column) => column.notNull())
-      .addColumn("input_tokens", "bigint", (column) => column.notNull())
-      .addColumn("output_tokens", "bigint", (column) => column.notNull())
-      .addColumn("cost_usd", "double precision", (column) => column.notNull())
-      .addColumn("cache_hits", "bigint", (column) => column.notNull())
+      .addColumn("key_id", "text", (column) => column.notNull());
+    for (const [name, type] of SUM_COLUMNS)
+      hourly = hourly.addColumn(name, type, (column) => column.notNull());
+    await hourly
       .addPrimaryKeyConstraint("usage_hourly_pk", [
         "org_id",
         "hour_ms",
@@ -45,7 +57,6 @@ export const usageRollupMigration: Migration = {
         "provider",
         "project_id",
         "key_id",
-        "lat",
       ])
       .execute();
     // Properties named in the config's `usage.rollup_properties`, each from the hour it was named
@@ -55,46 +66,45 @@ export const usageRollupMigration: Migration = {
       .addColumn("name", "text", (column) => column.primaryKey())
       .addColumn("since_ms", "bigint", (column) => column.notNull())
       .execute();
-    await db.schema
+    let properties = db.schema
       .createTable("usage_hourly_properties")
       .addColumn("org_id", "text", (column) => column.notNull())
       .addColumn("hour_ms", "bigint", (column) => column.notNull())
       .addColumn("name", "text", (column) => column.notNull())
-      .addColumn("value", "text", (column) => column.notNull())
-      .addColumn("lat", "integer", (column) => column.notNull())
-      .addColumn("requests", "bigint", (column) => column.notNull())
-      .addColumn("errors", "bigint", (column) => column.notNull())
-      .addColumn("input_tokens", "bigint", (column) => column.notNull())
-      .addColumn("output_tokens", "bigint", (column) => column.notNull())
-      .addColumn("cost_usd", "double precision", (column) => column.notNull())
-      .addColumn("cache_hits", "bigint", (column) => column.notNull())
-      // `value` is '' for records without the property.
-      .addPrimaryKeyConstraint("usage_hourly_properties_pk", ["org_id", "name", "hour_ms", "value", "lat"])
+      // '' for records without the property.
+      .addColumn("value", "text", (column) => column.notNull());
+    for (const [name, type] of SUM_COLUMNS)
+      properties = properties.addColumn(name, type, (column) => column.notNull());
+    await properties
+      .addPrimaryKeyConstraint("usage_hourly_properties_pk", ["org_id", "name", "hour_ms", "value"])
       .execute();
     await db.schema
       .createIndex("request_logs_org_id_session_id")
       .on("request_logs")
       .columns(["org_id", "session_id", "created_at", "id"])
       .execute();
-    const latency = sql.join(
-      ROLLUP_LATENCY_EDGES_MS.map(
-        (edge, index) => sql`when latency_ms < ${sql.lit(edge)} then ${sql.lit(index)}`,
-      ),
-      sql` `,
+    const bucketCounts = sql.join(
+      ROLLUP_LATENCY_EDGES_MS.concat([Number.POSITIVE_INFINITY]).map((edge, index) => {
+        const lower = index === 0 ? null : ROLLUP_LATENCY_EDGES_MS[index - 1];
+        const upper = Number.isFinite(edge) ? sql`latency_ms < ${sql.lit(edge)}` : sql`1 = 1`;
+        const above =
+          lower === null || lower === undefined ? sql`1 = 1` : sql`latency_ms >= ${sql.lit(lower)}`;
+        return sql`sum(case when ${above} and ${upper} then 1 else 0 end)`;
+      }),
+      sql`, `,
     );
     await sql`
       insert into usage_hourly
-        (org_id, hour_ms, model, provider, project_id, key_id, lat,
-         requests, errors, input_tokens, output_tokens, cost_usd, cache_hits)
+        (org_id, hour_ms, model, provider, project_id, key_id,
+         requests, errors, input_tokens, output_tokens, cost_usd, cache_hits, ${sql.join(LATENCY_COLUMNS.map((column) => sql.ref(column)))})
       select org_id, (created_at / ${sql.lit(HOUR_MS)}) * ${sql.lit(HOUR_MS)},
         coalesce(model, ''), coalesce(provider, ''), coalesce(project_id, ''), coalesce(key_id, ''),
-        case ${latency} else ${sql.lit(ROLLUP_LATENCY_EDGES_MS.length)} end,
         count(*), sum(case when status >= 400 then 1 else 0 end),
         coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), coalesce(sum(cost_usd), 0),
-        sum(case when cache_status like 'HIT%' then 1 else 0 end)
+        sum(case when cache_status like 'HIT%' then 1 else 0 end), ${bucketCounts}
       from request_logs
       where org_id is not null
-      group by 1, 2, 3, 4, 5, 6, 7
+      group by 1, 2, 3, 4, 5, 6
     `.execute(db);
   },
 

@@ -308,14 +308,14 @@ export interface UsageHourlyTable {
   provider: string;
   project_id: string;
   key_id: string;
-  /** Index of the latency bucket (ROLLUP_LATENCY_EDGES_MS; the last: beyond them). */
-  lat: number;
   requests: number;
   errors: number;
   input_tokens: number;
   output_tokens: number;
   cost_usd: number;
   cache_hits: number;
+  /** Records per latency bucket (`lat_0` … `lat_30`, ROLLUP_LATENCY_EDGES_MS; the last: beyond them). */
+  [histogram: `lat_${number}`]: number;
 }
 
 /** A property rolled up by hour, and from when (0011). */
@@ -330,13 +330,13 @@ export interface UsageHourlyPropertiesTable {
   hour_ms: number;
   name: string;
   value: string;
-  lat: number;
   requests: number;
   errors: number;
   input_tokens: number;
   output_tokens: number;
   cost_usd: number;
   cache_hits: number;
+  [histogram: `lat_${number}`]: number;
 }
 
 export interface Database {

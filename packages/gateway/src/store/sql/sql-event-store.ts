@@ -23,6 +23,7 @@ import type { Database, RequestLogsTable, SessionTurnsTable } from "./schema.js"
 import { chunks, fromEpochMs, fromFlag, MAX_BOUND_PARAMETERS, toEpochMs, toFlag } from "./sql-values.js";
 import {
   HOUR_MS,
+  LATENCY_COLUMNS,
   propertyRollupDeltas,
   ROLLUP_COLUMNS,
   ROLLUP_LATENCY_EDGES_MS,
@@ -187,9 +188,8 @@ export class SqlEventStore implements EventStore {
             this.rollupUsage(query, interval, span.from, span.to),
             ...(span.to < to ? [this.recordUsage(query, interval, span.to, to)] : []),
           ];
-    const result = { rows: (await Promise.all(parts)).flat() };
     const rows = new Map<string, UsageRow>();
-    for (const row of result.rows) {
+    for (const row of (await Promise.all(parts)).flat()) {
       const start = Number(row.bucket) * interval;
       const id = `${start}\u0000${row.grp ?? ""}\u0000${row.grp === null ? 0 : 1}`;
       let entry = rows.get(id);
@@ -207,15 +207,22 @@ export class SqlEventStore implements EventStore {
         };
         rows.set(id, entry);
       }
-      const requests = Number(row.requests);
-      entry.requests += requests;
+      entry.requests += Number(row.requests);
       entry.errors += Number(row.errors);
       entry.inputTokens += Number(row.input_tokens ?? 0);
       entry.outputTokens += Number(row.output_tokens ?? 0);
       entry.costUsd += Number(row.cost ?? 0);
       entry.cacheHits += Number(row.hits);
-      const lat = Number(row.lat);
-      entry.latencyHistogram[lat] = (entry.latencyHistogram[lat] ?? 0) + requests;
+      if (row.lat !== undefined) {
+        const lat = Number(row.lat);
+        entry.latencyHistogram[lat] = (entry.latencyHistogram[lat] ?? 0) + Number(row.requests);
+      } else {
+        // A rollup row carries its whole histogram, one count column per bucket.
+        for (let index = 0; index <= edges.length; index++) {
+          entry.latencyHistogram[index] =
+            (entry.latencyHistogram[index] ?? 0) + Number(row[`lat_${index}`] ?? 0);
+        }
+      }
     }
     return [...rows.values()].sort(
       (a, b) => a.bucketStartMs - b.bucketStartMs || String(a.group).localeCompare(String(b.group)),
@@ -260,16 +267,19 @@ export class SqlEventStore implements EventStore {
     to: number,
   ): Promise<UsageSqlRow[]> {
     const groupBy = query.groupBy;
+    const histogram = sql.join(
+      LATENCY_COLUMNS.map((column) => sql`sum(${sql.ref(column)}) as ${sql.ref(column)}`),
+    );
+    const bucket = sql.raw(`(hour_ms / ${interval})`);
     if (groupBy?.kind === "property") {
-      const bucket = sql.raw(`(hour_ms / ${interval})`);
       const result = await sql<UsageSqlRow>`
-        select ${bucket} as bucket, nullif(value, '') as grp, lat,
+        select ${bucket} as bucket, nullif(value, '') as grp,
           sum(requests) as requests, sum(errors) as errors,
           sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
-          sum(cost_usd) as cost, sum(cache_hits) as hits
+          sum(cost_usd) as cost, sum(cache_hits) as hits, ${histogram}
         from usage_hourly_properties
         where org_id = ${query.orgId} and name = ${groupBy.name} and hour_ms >= ${from} and hour_ms < ${to}
-        group by 1, 2, 3
+        group by 1, 2
       `.execute(this.db);
       return result.rows;
     }
@@ -278,15 +288,14 @@ export class SqlEventStore implements EventStore {
       groupBy === null
         ? sql<null>`null`
         : sql<string | null>`nullif(${sql.ref(groupBy.kind === "column" ? groupBy.column : "")}, '')`;
-    const bucket = sql.raw(`(hour_ms / ${interval})`);
     const result = await sql<UsageSqlRow>`
-      select ${bucket} as bucket, ${group} as grp, lat,
+      select ${bucket} as bucket, ${group} as grp,
         sum(requests) as requests, sum(errors) as errors,
         sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
-        sum(cost_usd) as cost, sum(cache_hits) as hits
+        sum(cost_usd) as cost, sum(cache_hits) as hits, ${histogram}
       from usage_hourly
       where org_id = ${query.orgId} and hour_ms >= ${from} and hour_ms < ${to}
-      group by 1, 2, 3
+      group by 1, 2
     `.execute(this.db);
     return result.rows;
   }
@@ -412,7 +421,9 @@ function stringifyProperties(properties: Record<string, string>): string {
 interface UsageSqlRow {
   bucket: number | string;
   grp: string | null;
-  lat: number | string;
+  /** A record row's latency bucket; a rollup row has `lat_<n>` counts instead. */
+  lat?: number | string;
+  [histogram: `lat_${number}`]: number | string | undefined;
   requests: number | string;
   errors: number | string;
   input_tokens: number | string | null;

@@ -1,14 +1,15 @@
 /**
  * The hourly usage rollup (migration 0011): what a batch of newly written records adds to it,
- * summed in memory so a batch costs one upsert per (org, hour, dimensions, latency bucket), and
- * the upsert itself, portable to both dialects. Only records the batch actually inserted count
- * (a retried batch skips the ones already stored), so the rollup and the records never disagree.
+ * summed in memory so a batch costs one upsert per (org, hour, dimensions), each row carrying its
+ * latency histogram as count columns, and the upsert itself, portable to both dialects. Only
+ * records the batch actually inserted count (a retried batch skips the ones already stored), so
+ * the rollup and the records never disagree.
  */
 import { type Insertable, type Kysely, sql } from "kysely";
-import { HOUR_MS, ROLLUP_LATENCY_EDGES_MS } from "../migrations/0011-usage-rollup.js";
+import { HOUR_MS, LATENCY_COLUMNS, ROLLUP_LATENCY_EDGES_MS } from "../migrations/0011-usage-rollup.js";
 import type { Database, RequestLogsTable, UsageHourlyPropertiesTable, UsageHourlyTable } from "./schema.js";
 
-export { HOUR_MS, ROLLUP_LATENCY_EDGES_MS };
+export { HOUR_MS, LATENCY_COLUMNS, ROLLUP_LATENCY_EDGES_MS };
 
 /** Group-bys the rollup can answer (the others read the records). */
 export const ROLLUP_COLUMNS = ["model", "provider", "project_id", "key_id"] as const;
@@ -54,24 +55,39 @@ export class RollupProperties {
   }
 }
 
-type Sums = Pick<
-  Insertable<UsageHourlyTable>,
-  "requests" | "errors" | "input_tokens" | "output_tokens" | "cost_usd" | "cache_hits"
->;
+/** The columns a row sums: the totals, then one count per latency bucket. */
+export const SUMMED: readonly string[] = [
+  "requests",
+  "errors",
+  "input_tokens",
+  "output_tokens",
+  "cost_usd",
+  "cache_hits",
+  ...LATENCY_COLUMNS,
+];
 
-const NO_SUMS = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, cache_hits: 0 };
+type Sums = Record<string, number>;
 
-function addRecord(delta: Sums, row: Insertable<RequestLogsTable>): void {
-  delta.requests = Number(delta.requests) + 1;
-  delta.errors = Number(delta.errors) + (Number(row.status) >= 400 ? 1 : 0);
-  delta.input_tokens = Number(delta.input_tokens) + Number(row.prompt_tokens ?? 0);
-  delta.output_tokens = Number(delta.output_tokens) + Number(row.completion_tokens ?? 0);
-  delta.cost_usd = Number(delta.cost_usd) + Number(row.cost_usd ?? 0);
-  delta.cache_hits = Number(delta.cache_hits) + (String(row.cache_status ?? "").startsWith("HIT") ? 1 : 0);
+function noSums(): Sums {
+  return Object.fromEntries(SUMMED.map((column) => [column, 0]));
 }
 
-export function rollupDeltas(rows: readonly Insertable<RequestLogsTable>[]): Insertable<UsageHourlyTable>[] {
-  const byKey = new Map<string, Insertable<UsageHourlyTable>>();
+function addRecord(delta: Sums, row: Insertable<RequestLogsTable>): void {
+  delta.requests = (delta.requests ?? 0) + 1;
+  delta.errors = (delta.errors ?? 0) + (Number(row.status) >= 400 ? 1 : 0);
+  delta.input_tokens = (delta.input_tokens ?? 0) + Number(row.prompt_tokens ?? 0);
+  delta.output_tokens = (delta.output_tokens ?? 0) + Number(row.completion_tokens ?? 0);
+  delta.cost_usd = (delta.cost_usd ?? 0) + Number(row.cost_usd ?? 0);
+  delta.cache_hits = (delta.cache_hits ?? 0) + (String(row.cache_status ?? "").startsWith("HIT") ? 1 : 0);
+  const bucket = `lat_${latencyBucket(Number(row.latency_ms))}`;
+  delta[bucket] = (delta[bucket] ?? 0) + 1;
+}
+
+export type RollupDelta = Insertable<UsageHourlyTable>;
+export type PropertyRollupDelta = Insertable<UsageHourlyPropertiesTable>;
+
+export function rollupDeltas(rows: readonly Insertable<RequestLogsTable>[]): RollupDelta[] {
+  const byKey = new Map<string, RollupDelta>();
   for (const row of rows) {
     if (row.org_id === null || row.org_id === undefined) continue;
     const dimensions = {
@@ -81,15 +97,14 @@ export function rollupDeltas(rows: readonly Insertable<RequestLogsTable>[]): Ins
       provider: row.provider ?? "",
       project_id: row.project_id ?? "",
       key_id: row.key_id ?? "",
-      lat: latencyBucket(Number(row.latency_ms)),
     };
     const key = Object.values(dimensions).join("\u0000");
     let delta = byKey.get(key);
     if (delta === undefined) {
-      delta = { ...dimensions, ...NO_SUMS };
+      delta = { ...noSums(), ...dimensions } as RollupDelta;
       byKey.set(key, delta);
     }
-    addRecord(delta, row);
+    addRecord(delta as unknown as Sums, row);
   }
   return [...byKey.values()];
 }
@@ -98,9 +113,9 @@ export function rollupDeltas(rows: readonly Insertable<RequestLogsTable>[]): Ins
 export function propertyRollupDeltas(
   rows: readonly Insertable<RequestLogsTable>[],
   properties: ReadonlyMap<string, number>,
-): Insertable<UsageHourlyPropertiesTable>[] {
+): PropertyRollupDelta[] {
   if (properties.size === 0) return [];
-  const byKey = new Map<string, Insertable<UsageHourlyPropertiesTable>>();
+  const byKey = new Map<string, PropertyRollupDelta>();
   for (const row of rows) {
     if (row.org_id === null || row.org_id === undefined) continue;
     const createdAt = Number(row.created_at);
@@ -114,105 +129,78 @@ export function propertyRollupDeltas(
         hour_ms: Math.floor(createdAt / HOUR_MS) * HOUR_MS,
         name,
         value: typeof given === "string" ? given : "",
-        lat: latencyBucket(Number(row.latency_ms)),
       };
       const key = Object.values(dimensions).join("\u0000");
       let delta = byKey.get(key);
       if (delta === undefined) {
-        delta = { ...dimensions, ...NO_SUMS };
+        delta = { ...noSums(), ...dimensions } as PropertyRollupDelta;
         byKey.set(key, delta);
       }
-      addRecord(delta, row);
+      addRecord(delta as unknown as Sums, row);
     }
   }
   return [...byKey.values()];
 }
 
-const SUMMED = ["requests", "errors", "input_tokens", "output_tokens", "cost_usd", "cache_hits"] as const;
+const HOURLY_KEY = ["org_id", "hour_ms", "model", "provider", "project_id", "key_id"] as const;
+const PROPERTY_KEY = ["org_id", "hour_ms", "name", "value"] as const;
+const PROPERTY_CONFLICT = ["org_id", "name", "hour_ms", "value"] as const;
 
-/** The upsert as SQL text with positional parameters, for the SQLite writer's prepared statement. */
-export const ROLLUP_UPSERT_SQL =
-  "insert into usage_hourly (org_id, hour_ms, model, provider, project_id, key_id, lat, requests, errors, input_tokens, output_tokens, cost_usd, cache_hits) " +
-  "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " +
-  "on conflict (org_id, hour_ms, model, provider, project_id, key_id, lat) do update set " +
-  SUMMED.map((column) => `${column} = usage_hourly.${column} + excluded.${column}`).join(", ");
-
-export const PROPERTY_UPSERT_SQL =
-  "insert into usage_hourly_properties (org_id, hour_ms, name, value, lat, requests, errors, input_tokens, output_tokens, cost_usd, cache_hits) " +
-  "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " +
-  "on conflict (org_id, name, hour_ms, value, lat) do update set " +
-  SUMMED.map((column) => `${column} = usage_hourly_properties.${column} + excluded.${column}`).join(", ");
-
-export function propertyParameters(delta: Insertable<UsageHourlyPropertiesTable>): unknown[] {
-  return [
-    delta.org_id,
-    delta.hour_ms,
-    delta.name,
-    delta.value,
-    delta.lat,
-    ...SUMMED.map((column) => delta[column]),
-  ];
+function upsertSql(table: string, key: readonly string[], conflict: readonly string[]): string {
+  const columns = [...key, ...SUMMED];
+  return (
+    `insert into ${table} (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")}) ` +
+    `on conflict (${conflict.join(", ")}) do update set ` +
+    SUMMED.map((column) => `${column} = ${table}.${column} + excluded.${column}`).join(", ")
+  );
 }
 
-export function rollupParameters(delta: Insertable<UsageHourlyTable>): unknown[] {
-  return [
-    delta.org_id,
-    delta.hour_ms,
-    delta.model,
-    delta.provider,
-    delta.project_id,
-    delta.key_id,
-    delta.lat,
-    ...SUMMED.map((column) => delta[column]),
-  ];
+/** The upserts as SQL text with positional parameters, for the SQLite writer's prepared statements. */
+export const ROLLUP_UPSERT_SQL = upsertSql("usage_hourly", HOURLY_KEY, HOURLY_KEY);
+export const PROPERTY_UPSERT_SQL = upsertSql("usage_hourly_properties", PROPERTY_KEY, PROPERTY_CONFLICT);
+
+export function rollupParameters(delta: RollupDelta): unknown[] {
+  const row = delta as unknown as Record<string, unknown>;
+  return [...HOURLY_KEY, ...SUMMED].map((column) => row[column]);
+}
+
+export function propertyParameters(delta: PropertyRollupDelta): unknown[] {
+  const row = delta as unknown as Record<string, unknown>;
+  return [...PROPERTY_KEY, ...SUMMED].map((column) => row[column]);
 }
 
 /** Deltas are unique per key, so one multi-row statement may carry many of them. */
-const DELTAS_PER_STATEMENT = 200;
+const DELTAS_PER_STATEMENT = 100;
 
-export async function upsertRollups(
-  db: Kysely<Database>,
-  deltas: readonly Insertable<UsageHourlyTable>[],
-): Promise<void> {
+/** `column = table.column + excluded.column` for every summed column (typed loosely: the histogram's names are generated). */
+const added = (table: string) =>
+  Object.fromEntries(
+    SUMMED.map((column) => [
+      column,
+      sql<number>`${sql.ref(`${table}.${column}`)} + ${sql.ref(`excluded.${column}`)}`,
+    ]),
+  ) as never;
+
+export async function upsertRollups(db: Kysely<Database>, deltas: readonly RollupDelta[]): Promise<void> {
   for (let start = 0; start < deltas.length; start += DELTAS_PER_STATEMENT) {
     await db
       .insertInto("usage_hourly")
       .values(deltas.slice(start, start + DELTAS_PER_STATEMENT))
-      .onConflict((conflict) =>
-        conflict
-          .columns(["org_id", "hour_ms", "model", "provider", "project_id", "key_id", "lat"])
-          .doUpdateSet(
-            Object.fromEntries(
-              SUMMED.map((column) => [
-                column,
-                sql`usage_hourly.${sql.ref(column)} + excluded.${sql.ref(column)}`,
-              ]),
-            ),
-          ),
-      )
+      .onConflict((conflict) => conflict.columns([...HOURLY_KEY]).doUpdateSet(added("usage_hourly")))
       .execute();
   }
 }
 
 export async function upsertPropertyRollups(
   db: Kysely<Database>,
-  deltas: readonly Insertable<UsageHourlyPropertiesTable>[],
+  deltas: readonly PropertyRollupDelta[],
 ): Promise<void> {
   for (let start = 0; start < deltas.length; start += DELTAS_PER_STATEMENT) {
     await db
       .insertInto("usage_hourly_properties")
       .values(deltas.slice(start, start + DELTAS_PER_STATEMENT))
       .onConflict((conflict) =>
-        conflict
-          .columns(["org_id", "name", "hour_ms", "value", "lat"])
-          .doUpdateSet(
-            Object.fromEntries(
-              SUMMED.map((column) => [
-                column,
-                sql`usage_hourly_properties.${sql.ref(column)} + excluded.${sql.ref(column)}`,
-              ]),
-            ),
-          ),
+        conflict.columns([...PROPERTY_CONFLICT]).doUpdateSet(added("usage_hourly_properties")),
       )
       .execute();
   }
