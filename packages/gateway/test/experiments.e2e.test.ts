@@ -13,11 +13,13 @@ const hash = (key: string) => `sha256:${createHash("sha256").update(key).digest(
 const key = `fp_${randomBytes(16).toString("hex")}`;
 const otherKey = `fp_${randomBytes(16).toString("hex")}`;
 const BACKUP_KEY = "sk-backup-secret-1234567890";
+const ADMIN_KEY = `fp_admin_${randomBytes(12).toString("hex")}`;
 
 let test: TestGateway;
 
 beforeAll(async () => {
   test = await startTestGateway({
+    env: { FLOOPY_ADMIN_KEY: ADMIN_KEY },
     configText: (backupUrl) =>
       [
         "providers:",
@@ -182,5 +184,47 @@ describe("experiments", () => {
     expect(JSON.stringify(foreign.body).replace(id, "X")).toBe(
       JSON.stringify(missing.body).replace("exp_missing", "X"),
     );
+  });
+
+  it("lets an operator's admin key list any org's experiments and prompts, and roll an experiment back", async () => {
+    const created = await api(
+      "POST",
+      "/v1/experiments",
+      { name: "admin stops it", variant_a_routing_rule_id: "house", variant_b_routing_rule_id: "candidate" },
+      { confirm: true },
+    );
+    const prompt = await api("POST", "/v1/prompts", {
+      name: `admin-${randomBytes(3).toString("hex")}`,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const id = created.body.id as string;
+    const listed = await api("GET", "/admin/experiments?org=exp-org", undefined, { as: ADMIN_KEY });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items[0]).toMatchObject({ id, org_id: "exp-org", status: "active" });
+    expect((await api("GET", "/admin/experiments", undefined, { as: ADMIN_KEY })).status).toBe(400);
+    expect((await api("GET", `/admin/experiments/${id}`, undefined, { as: key })).status).toBe(403);
+    const prompts = await api("GET", "/admin/prompts?org=exp-org", undefined, { as: ADMIN_KEY });
+    expect(prompts.body.items.map((item: { id: string }) => item.id)).toContain(prompt.body.id);
+    expect(
+      (await api("GET", `/admin/prompts/${prompt.body.id}`, undefined, { as: ADMIN_KEY })).body.org_id,
+    ).toBe("exp-org");
+
+    expect(
+      (await api("POST", `/admin/experiments/${id}/rollback`, undefined, { as: ADMIN_KEY })).status,
+    ).toBe(400);
+    const stopped = await api("POST", `/admin/experiments/${id}/rollback`, undefined, {
+      as: ADMIN_KEY,
+      confirm: true,
+    });
+    expect(stopped.body).toMatchObject({ id, status: "rolled_back" });
+    expect((await api("GET", `/v1/experiments/${id}`)).body.status).toBe("rolled_back");
+    for (let index = 0; index < 10; index++) expect((await chat(`admin-${index}`)).provider).toBe("openai");
+    const audit = await api("GET", "/admin/audit?resource=experiments", undefined, { as: ADMIN_KEY });
+    expect(
+      audit.body.items.some(
+        (entry: { action: string; resource_id: string }) =>
+          entry.action === "experiments.rollback" && entry.resource_id === id,
+      ),
+    ).toBe(true);
   });
 });

@@ -3,6 +3,7 @@
  * registers these beside the generation routes; none of them is a generation stage.
  */
 import type { IngressRoute } from "../pipeline/ingress-route.js";
+import { adminLibraryRoutes } from "./admin-library.js";
 import { constraintsRoutes } from "./constraints.js";
 import { decisionRoutes } from "./decisions.js";
 import { evaluationRoutes } from "./evaluations.js";
@@ -29,4 +30,5 @@ export const platformRoutes: readonly IngressRoute[] = [
   ...promptRoutes,
   ...experimentRoutes,
   ...evaluationRoutes,
+  ...adminLibraryRoutes,
 ];

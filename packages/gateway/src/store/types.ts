@@ -582,6 +582,8 @@ export interface PromptStore {
     version: NewPromptVersion,
   ): Promise<PromptVersionRecord | undefined>;
   getPrompt(orgId: string, promptId: string): Promise<PromptRecord | undefined>;
+  /** By id alone, whatever its org (the admin API). */
+  findPrompt(promptId: string): Promise<PromptRecord | undefined>;
   /** Oldest first by (created_at, id), after the given position. */
   listPrompts(orgId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<PromptRecord[]>;
   getPromptVersion(promptId: string, version: number): Promise<PromptVersionRecord | undefined>;
@@ -623,6 +625,8 @@ export interface ExperimentStore {
     experiment: Omit<ExperimentRecord, "id" | "status" | "createdAt" | "updatedAt" | "endedAt">,
   ): Promise<ExperimentRecord | undefined>;
   getExperiment(orgId: string, id: string): Promise<ExperimentRecord | undefined>;
+  /** By id alone, whatever its org (the admin API). */
+  findExperiment(id: string): Promise<ExperimentRecord | undefined>;
   listExperiments(
     orgId: string,
     limit: number,

@@ -61,6 +61,11 @@ export class SqlExperimentStore implements ExperimentStore {
     return row === undefined ? undefined : toExperiment(row);
   }
 
+  async findExperiment(id: string): Promise<ExperimentRecord | undefined> {
+    const row = await this.db.selectFrom("experiments").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? undefined : toExperiment(row);
+  }
+
   async listExperiments(
     orgId: string,
     limit: number,

@@ -82,6 +82,11 @@ export class SqlPromptStore implements PromptStore {
     return row === undefined ? undefined : toPrompt(row);
   }
 
+  async findPrompt(promptId: string): Promise<PromptRecord | undefined> {
+    const row = await this.db.selectFrom("prompts").selectAll().where("id", "=", promptId).executeTakeFirst();
+    return row === undefined ? undefined : toPrompt(row);
+  }
+
   async listPrompts(
     orgId: string,
     limit: number,
