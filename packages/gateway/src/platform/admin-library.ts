@@ -6,40 +6,27 @@
  * the admin API's authentication (admin keys only) and audit.
  */
 import { GatewayError } from "../errors/gateway-error.js";
-import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
 import { requireConfirmationHeader } from "../protocol/floopy-api/confirmation.js";
 import { pageLimit } from "../protocol/floopy-api/list-pages.js";
 import { experimentObject } from "./experiments.js";
-import { keysetAfter, newestFirstPage, recordControlChange } from "./own-api-calls.js";
+import { keysetAfter, newestFirstPage, ownApiRoute, recordControlChange } from "./own-api-calls.js";
 import { promptObject } from "./prompts.js";
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 
-const route = (
-  method: "GET" | "POST",
-  url: string,
-  name: string,
-  answer: (context: RequestContext) => Promise<StageResponse>,
-): IngressRoute => ({
-  method,
-  url,
-  protocol: "floopy-api",
-  // `admin`: authenticate accepts admin keys only, and gateway keys get 403.
-  operation: "admin",
-  route: name,
-  bodyLimit: "admin",
-  stages: [authenticate, answer],
-});
+// `admin`: authenticate accepts admin keys only, and gateway keys get 403.
+const PROMPTS = { operation: "admin", route: "admin_prompts" } as const;
+const EXPERIMENTS = { operation: "admin", route: "admin_experiments" } as const;
 
 export const adminLibraryRoutes: readonly IngressRoute[] = [
-  route("GET", "/admin/prompts", "admin_prompts", listPrompts),
-  route("GET", "/admin/prompts/:id", "admin_prompts", getPrompt),
-  route("GET", "/admin/experiments", "admin_experiments", listExperiments),
-  route("GET", "/admin/experiments/:id", "admin_experiments", getExperiment),
-  route("POST", "/admin/experiments/:id/rollback", "admin_experiments", rollBack),
+  ownApiRoute("GET", "/admin/prompts", PROMPTS, listPrompts),
+  ownApiRoute("GET", "/admin/prompts/:id", PROMPTS, getPrompt),
+  ownApiRoute("GET", "/admin/experiments", EXPERIMENTS, listExperiments),
+  ownApiRoute("GET", "/admin/experiments/:id", EXPERIMENTS, getExperiment),
+  ownApiRoute("POST", "/admin/experiments/:id/rollback", EXPERIMENTS, rollBack),
 ];
 
 function orgParam(context: RequestContext): string {

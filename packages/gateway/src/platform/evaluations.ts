@@ -10,20 +10,20 @@
 import { z } from "zod";
 import { GatewayError } from "../errors/gateway-error.js";
 import { checkScorer } from "../evaluations/scorers.js";
-import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { parseJsonBody } from "../pipeline/json-body.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
 import { invalidBody, parseBody } from "../protocol/floopy-api/body-schema.js";
-import {
-  decodeCursor,
-  encodeCursor,
-  invalidCursor,
-  keysetCursor,
-  pageLimit,
-} from "../protocol/floopy-api/list-pages.js";
+import { pageLimit } from "../protocol/floopy-api/list-pages.js";
 import type { DatasetRecord, EvaluationResultRecord, EvaluationRunRecord } from "../store/types.js";
-import { callerOrg, newestFirstPage } from "./own-api-calls.js";
+import {
+  callerOrg,
+  keysetAfter,
+  newestFirstPage,
+  ownApiRoute,
+  positionAfter,
+  positionPage,
+} from "./own-api-calls.js";
 
 export const MAX_ITEMS = 10_000;
 const DEFAULT_LIMIT = 50;
@@ -55,31 +55,19 @@ export const evaluationBodySchema = z.strictObject({
     .optional(),
 });
 
-const route = (
-  method: "GET" | "POST",
-  url: string,
-  answer: (context: RequestContext) => Promise<StageResponse>,
-  bodyLimit: "admin" | "generation" = "admin",
-): IngressRoute => ({
-  method,
-  url,
-  protocol: "floopy-api",
-  operation: "evaluations",
-  route: url.startsWith("/v1/datasets") ? "datasets" : "evaluations",
-  bodyLimit,
-  stages: [authenticate, answer],
-});
+const DATASETS = { operation: "evaluations", route: "datasets" } as const;
+const EVALUATIONS = { operation: "evaluations", route: "evaluations" } as const;
 
 export const evaluationRoutes: readonly IngressRoute[] = [
-  route("POST", "/v1/datasets", createDataset, "generation"),
-  route("GET", "/v1/datasets", listDatasets),
-  route("GET", "/v1/datasets/:id", getDataset),
-  route("GET", "/v1/datasets/:id/items", listItems),
-  route("POST", "/v1/evaluations", createRun),
-  route("GET", "/v1/evaluations", listRuns),
-  route("GET", "/v1/evaluations/:id", getRun),
-  route("GET", "/v1/evaluations/:id/results", listResults),
-  route("POST", "/v1/evaluations/:id/cancel", cancelRun),
+  ownApiRoute("POST", "/v1/datasets", DATASETS, createDataset, "generation"),
+  ownApiRoute("GET", "/v1/datasets", DATASETS, listDatasets),
+  ownApiRoute("GET", "/v1/datasets/:id", DATASETS, getDataset),
+  ownApiRoute("GET", "/v1/datasets/:id/items", DATASETS, listItems),
+  ownApiRoute("POST", "/v1/evaluations", EVALUATIONS, createRun),
+  ownApiRoute("GET", "/v1/evaluations", EVALUATIONS, listRuns),
+  ownApiRoute("GET", "/v1/evaluations/:id", EVALUATIONS, getRun),
+  ownApiRoute("GET", "/v1/evaluations/:id/results", EVALUATIONS, listResults),
+  ownApiRoute("POST", "/v1/evaluations/:id/cancel", EVALUATIONS, cancelRun),
 ];
 
 async function createDataset(context: RequestContext): Promise<StageResponse> {
@@ -139,11 +127,7 @@ async function listDatasets(context: RequestContext): Promise<StageResponse> {
   const orgId = callerOrg(context, "evaluations");
   const { services } = context;
   const limit = pageLimit(context.params.limit, DEFAULT_LIMIT, MAX_LIMIT);
-  const after =
-    context.params.cursor === undefined
-      ? undefined
-      : keysetCursor(context.params.cursor, services.cursorSecret);
-  const datasets = await services.stores.evaluations.listDatasets(orgId, limit + 1, after);
+  const datasets = await services.stores.evaluations.listDatasets(orgId, limit + 1, keysetAfter(context));
   return newestFirstPage(context, datasets, limit, datasetObject);
 }
 
@@ -153,27 +137,25 @@ async function getDataset(context: RequestContext): Promise<StageResponse> {
 
 async function listItems(context: RequestContext): Promise<StageResponse> {
   const dataset = await findDataset(context, context.params.id ?? "");
-  const { services } = context;
   const limit = pageLimit(context.params.limit, DEFAULT_LIMIT, MAX_LIMIT);
-  const after = positionCursor(context);
-  const items = await services.stores.evaluations.listDatasetItems(dataset.id, limit + 1, after);
-  const page = items.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    status: 200,
-    body: {
-      object: "list",
-      items: page.map((item) => ({
-        object: "dataset.item",
-        id: item.id,
-        dataset_id: dataset.id,
-        input: item.input,
-        expected: item.expected,
-      })),
-      has_more: items.length > limit,
-      next_cursor: items.length > limit && last ? encodeCursor(last.position, services.cursorSecret) : null,
-    },
-  };
+  const items = await context.services.stores.evaluations.listDatasetItems(
+    dataset.id,
+    limit + 1,
+    positionAfter(context, -1),
+  );
+  return positionPage(
+    context,
+    items,
+    limit,
+    (item) => item.position,
+    (item) => ({
+      object: "dataset.item",
+      id: item.id,
+      dataset_id: dataset.id,
+      input: item.input,
+      expected: item.expected,
+    }),
+  );
 }
 
 async function createRun(context: RequestContext): Promise<StageResponse> {
@@ -223,11 +205,7 @@ async function listRuns(context: RequestContext): Promise<StageResponse> {
   const orgId = callerOrg(context, "evaluations");
   const { services } = context;
   const limit = pageLimit(context.params.limit, DEFAULT_LIMIT, MAX_LIMIT);
-  const after =
-    context.params.cursor === undefined
-      ? undefined
-      : keysetCursor(context.params.cursor, services.cursorSecret);
-  const runs = await services.stores.evaluations.listRuns(orgId, limit + 1, after);
+  const runs = await services.stores.evaluations.listRuns(orgId, limit + 1, keysetAfter(context));
   return newestFirstPage(context, runs, limit, runObject);
 }
 
@@ -237,20 +215,13 @@ async function getRun(context: RequestContext): Promise<StageResponse> {
 
 async function listResults(context: RequestContext): Promise<StageResponse> {
   const run = await findRun(context);
-  const { services } = context;
   const limit = pageLimit(context.params.limit, DEFAULT_LIMIT, MAX_LIMIT);
-  const results = await services.stores.evaluations.listResults(run.id, limit + 1, positionCursor(context));
-  const page = results.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    status: 200,
-    body: {
-      object: "list",
-      items: page.map(resultObject),
-      has_more: results.length > limit,
-      next_cursor: results.length > limit && last ? encodeCursor(last.position, services.cursorSecret) : null,
-    },
-  };
+  const results = await context.services.stores.evaluations.listResults(
+    run.id,
+    limit + 1,
+    positionAfter(context, -1),
+  );
+  return positionPage(context, results, limit, (result) => result.position, resultObject);
 }
 
 async function cancelRun(context: RequestContext): Promise<StageResponse> {
@@ -288,14 +259,6 @@ async function findRun(context: RequestContext): Promise<EvaluationRunRecord> {
   const run = await context.services.stores.evaluations.getRun(orgId, id);
   if (run === undefined) throw new GatewayError("not_found", `No evaluation '${id}'.`);
   return run;
-}
-
-function positionCursor(context: RequestContext): number {
-  const cursor = context.params.cursor;
-  if (cursor === undefined) return -1;
-  const position = decodeCursor(cursor, context.services.cursorSecret);
-  if (typeof position !== "number" || !Number.isSafeInteger(position)) throw invalidCursor();
-  return position;
 }
 
 function summaryOf(totals: {

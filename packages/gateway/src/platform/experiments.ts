@@ -9,7 +9,6 @@
  */
 import { z } from "zod";
 import { GatewayError } from "../errors/gateway-error.js";
-import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { parseJsonBody } from "../pipeline/json-body.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
@@ -18,7 +17,13 @@ import { requireConfirmationHeader } from "../protocol/floopy-api/confirmation.j
 import { pageLimit } from "../protocol/floopy-api/list-pages.js";
 import { experimentVerdict } from "../routing/experiment-verdict.js";
 import type { ExperimentRecord, VariantOutcomes } from "../store/types.js";
-import { callerOrg, keysetAfter, newestFirstPage, recordControlChange } from "./own-api-calls.js";
+import {
+  callerOrg,
+  keysetAfter,
+  newestFirstPage,
+  ownApiRoute,
+  recordControlChange,
+} from "./own-api-calls.js";
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
@@ -31,26 +36,14 @@ export const experimentBodySchema = z.strictObject({
   description: z.string().max(2_000).nullable().optional(),
 });
 
-const route = (
-  method: "GET" | "POST",
-  url: string,
-  answer: (context: RequestContext) => Promise<StageResponse>,
-): IngressRoute => ({
-  method,
-  url,
-  protocol: "floopy-api",
-  operation: "experiments",
-  route: "experiments",
-  bodyLimit: "admin",
-  stages: [authenticate, answer],
-});
+const NAMES = { operation: "experiments", route: "experiments" } as const;
 
 export const experimentRoutes: readonly IngressRoute[] = [
-  route("POST", "/v1/experiments", createExperiment),
-  route("GET", "/v1/experiments", listExperiments),
-  route("GET", "/v1/experiments/:id", getExperiment),
-  route("GET", "/v1/experiments/:id/results", experimentResults),
-  route("POST", "/v1/experiments/:id/rollback", rollBack),
+  ownApiRoute("POST", "/v1/experiments", NAMES, createExperiment),
+  ownApiRoute("GET", "/v1/experiments", NAMES, listExperiments),
+  ownApiRoute("GET", "/v1/experiments/:id", NAMES, getExperiment),
+  ownApiRoute("GET", "/v1/experiments/:id/results", NAMES, experimentResults),
+  ownApiRoute("POST", "/v1/experiments/:id/rollback", NAMES, rollBack),
 ];
 
 async function createExperiment(context: RequestContext): Promise<StageResponse> {

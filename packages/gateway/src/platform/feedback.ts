@@ -12,13 +12,13 @@
  */
 import { z } from "zod";
 import { GatewayError } from "../errors/gateway-error.js";
-import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { parseJsonBody } from "../pipeline/json-body.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
 import { parseBody } from "../protocol/floopy-api/body-schema.js";
 import { creditFeedback } from "../routing/feedback-sync.js";
 import type { RequestLogRecord } from "../store/types.js";
+import { ownApiRoute } from "./own-api-calls.js";
 import { MAX_SESSION_TURNS } from "./sessions.js";
 
 export const feedbackBodySchema = z.strictObject({
@@ -36,15 +36,7 @@ const SHAPE = "{score 0–10, useful?, request_id?, session_id?, comment?}";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const feedbackRoutes: readonly IngressRoute[] = [
-  {
-    method: "POST",
-    url: "/v1/feedback",
-    protocol: "floopy-api",
-    operation: "feedback",
-    route: "feedback",
-    bodyLimit: "admin",
-    stages: [authenticate, acceptFeedback],
-  },
+  ownApiRoute("POST", "/v1/feedback", { operation: "feedback", route: "feedback" }, acceptFeedback),
 ];
 
 interface Subject {

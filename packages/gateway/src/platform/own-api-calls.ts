@@ -1,15 +1,43 @@
 /**
- * What the own API's route modules share: the caller's org (and the plan feature a resource
- * needs), a newest-first page in the API's list shape with its signed keyset cursor, and a control
+ * What the own API's route modules share: a route's declaration, the caller's org (and the plan
+ * feature a resource needs), pages in the API's list shape with their signed cursors (newest
+ * first by time and id, or in order of a position), and a control
  * change made through the own API — audited under the caller's key, logged, and reloaded into this
  * instance's snapshot at once (other instances within a poll).
  */
 import type { PlanFeature } from "../control/plan-features.js";
 import { GatewayError } from "../errors/gateway-error.js";
+import { authenticate } from "../pipeline/authenticate.js";
+import type { IngressRoute } from "../pipeline/ingress-route.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
 import { requireFeature } from "../pipeline/require-feature.js";
 import { auditEntry } from "../protocol/floopy-api/audit-entry.js";
-import { encodeCursor, keysetCursor } from "../protocol/floopy-api/list-pages.js";
+import {
+  decodeCursor,
+  encodeCursor,
+  invalidCursor,
+  keysetCursor,
+} from "../protocol/floopy-api/list-pages.js";
+import type { Operation } from "../providers/declaration.js";
+
+/** A route answered by `answer` once authenticate has accepted the caller (admin keys for `admin`). */
+export function ownApiRoute(
+  method: IngressRoute["method"],
+  url: string,
+  names: { operation: Operation; route: string },
+  answer: (context: RequestContext) => Promise<StageResponse>,
+  bodyLimit: IngressRoute["bodyLimit"] = "admin",
+): IngressRoute {
+  return {
+    method,
+    url,
+    protocol: "floopy-api",
+    operation: names.operation,
+    route: names.route,
+    bodyLimit,
+    stages: [authenticate, answer],
+  };
+}
 
 export function callerOrg(context: RequestContext, feature?: PlanFeature): string {
   const orgId = context.key?.orgId;
@@ -44,6 +72,38 @@ export function newestFirstPage<T extends { createdAt: Date; id: string }>(
         hasMore && last
           ? encodeCursor([last.createdAt.getTime(), last.id], context.services.cursorSecret)
           : null,
+    },
+  };
+}
+
+/** `?cursor=` of a list in position order (dataset items, results, versions); `start` without one. */
+export function positionAfter(context: RequestContext, start: number): number {
+  const cursor = context.params.cursor;
+  if (cursor === undefined) return start;
+  const position = decodeCursor(cursor, context.services.cursorSecret);
+  if (typeof position !== "number" || !Number.isSafeInteger(position)) throw invalidCursor();
+  return position;
+}
+
+/** `rows` holds one more than `limit` when another page exists; the cursor is the last position. */
+export function positionPage<T>(
+  context: RequestContext,
+  rows: readonly T[],
+  limit: number,
+  positionOf: (row: T) => number,
+  toObject: (row: T) => unknown,
+): StageResponse {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const hasMore = rows.length > limit;
+  return {
+    status: 200,
+    body: {
+      object: "list",
+      items: page.map(toObject),
+      has_more: hasMore,
+      next_cursor:
+        hasMore && last !== undefined ? encodeCursor(positionOf(last), context.services.cursorSecret) : null,
     },
   };
 }

@@ -9,16 +9,23 @@
  */
 import { z } from "zod";
 import { GatewayError } from "../errors/gateway-error.js";
-import { authenticate } from "../pipeline/authenticate.js";
 import { hasControlCharacter } from "../pipeline/control-characters.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import { parseJsonBody } from "../pipeline/json-body.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
 import { templateVariables } from "../prompts/prompt-template.js";
 import { parseBody } from "../protocol/floopy-api/body-schema.js";
-import { decodeCursor, encodeCursor, invalidCursor, pageLimit } from "../protocol/floopy-api/list-pages.js";
+import { pageLimit } from "../protocol/floopy-api/list-pages.js";
 import type { ChatMessage, PromptRecord, PromptVersionRecord } from "../store/types.js";
-import { callerOrg, keysetAfter, newestFirstPage, recordControlChange } from "./own-api-calls.js";
+import {
+  callerOrg,
+  keysetAfter,
+  newestFirstPage,
+  ownApiRoute,
+  positionAfter,
+  positionPage,
+  recordControlChange,
+} from "./own-api-calls.js";
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
@@ -47,27 +54,15 @@ export const promptBodySchema = z.strictObject({
 });
 export const promptVersionBodySchema = z.strictObject(versionFields);
 
-const route = (
-  method: "GET" | "POST",
-  url: string,
-  answer: (context: RequestContext) => Promise<StageResponse>,
-): IngressRoute => ({
-  method,
-  url,
-  protocol: "floopy-api",
-  operation: "prompts",
-  route: "prompts",
-  bodyLimit: "admin",
-  stages: [authenticate, answer],
-});
+const NAMES = { operation: "prompts", route: "prompts" } as const;
 
 export const promptRoutes: readonly IngressRoute[] = [
-  route("POST", "/v1/prompts", createPrompt),
-  route("GET", "/v1/prompts", listPrompts),
-  route("GET", "/v1/prompts/:id", getPrompt),
-  route("POST", "/v1/prompts/:id/versions", addVersion),
-  route("GET", "/v1/prompts/:id/versions", listVersions),
-  route("GET", "/v1/prompts/:id/versions/:version", getVersion),
+  ownApiRoute("POST", "/v1/prompts", NAMES, createPrompt),
+  ownApiRoute("GET", "/v1/prompts", NAMES, listPrompts),
+  ownApiRoute("GET", "/v1/prompts/:id", NAMES, getPrompt),
+  ownApiRoute("POST", "/v1/prompts/:id/versions", NAMES, addVersion),
+  ownApiRoute("GET", "/v1/prompts/:id/versions", NAMES, listVersions),
+  ownApiRoute("GET", "/v1/prompts/:id/versions/:version", NAMES, getVersion),
 ];
 
 async function createPrompt(context: RequestContext): Promise<StageResponse> {
@@ -155,30 +150,12 @@ async function listPrompts(context: RequestContext): Promise<StageResponse> {
 
 async function listVersions(context: RequestContext): Promise<StageResponse> {
   const orgId = callerOrg(context, "prompts");
-  const { services } = context;
+  const prompts = context.services.stores.prompts;
   const promptId = context.params.id ?? "";
-  if ((await services.stores.prompts.getPrompt(orgId, promptId)) === undefined) throw missingPrompt(promptId);
+  if ((await prompts.getPrompt(orgId, promptId)) === undefined) throw missingPrompt(promptId);
   const limit = pageLimit(context.params.limit, DEFAULT_LIMIT, MAX_LIMIT);
-  const cursor = context.params.cursor;
-  let afterVersion = 0;
-  if (cursor !== undefined) {
-    const position = decodeCursor(cursor, services.cursorSecret);
-    if (typeof position !== "number" || !Number.isSafeInteger(position)) throw invalidCursor();
-    afterVersion = position;
-  }
-  const versions = await services.stores.prompts.listPromptVersions(promptId, limit + 1, afterVersion);
-  const page = versions.slice(0, limit);
-  const last = page.at(-1);
-  const hasMore = versions.length > limit;
-  return {
-    status: 200,
-    body: {
-      object: "list",
-      items: page.map(versionObject),
-      has_more: hasMore,
-      next_cursor: hasMore && last ? encodeCursor(last.version, services.cursorSecret) : null,
-    },
-  };
+  const versions = await prompts.listPromptVersions(promptId, limit + 1, positionAfter(context, 0));
+  return positionPage(context, versions, limit, (version) => version.version, versionObject);
 }
 
 async function getVersion(context: RequestContext): Promise<StageResponse> {

@@ -6,30 +6,24 @@
  * after a turn answered here includes it.
  */
 import { GatewayError } from "../errors/gateway-error.js";
-import { authenticate } from "../pipeline/authenticate.js";
 import type { IngressRoute } from "../pipeline/ingress-route.js";
 import type { RequestContext, StageResponse } from "../pipeline/request-context.js";
 import { sessionConversation } from "../protocol/floopy-api/session-conversation.js";
 import type { ChatMessage } from "../store/types.js";
+import { callerOrg, ownApiRoute } from "./own-api-calls.js";
 
 /** The most turns one answer reads; a longer session answers its first this many (documented). */
 export const MAX_SESSION_TURNS = 1_000;
 
-const route = (url: string): IngressRoute => ({
-  method: "GET",
-  url,
-  protocol: "floopy-api",
-  operation: "get_session",
-  route: "sessions",
-  bodyLimit: "admin",
-  stages: [authenticate, answerSession],
-});
+const NAMES = { operation: "get_session", route: "sessions" } as const;
 
-export const sessionRoutes: readonly IngressRoute[] = [route("/v1/session/:id"), route("/v1/sessions/:id")];
+export const sessionRoutes: readonly IngressRoute[] = [
+  ownApiRoute("GET", "/v1/session/:id", NAMES, answerSession),
+  ownApiRoute("GET", "/v1/sessions/:id", NAMES, answerSession),
+];
 
 async function answerSession(context: RequestContext): Promise<StageResponse> {
-  const orgId = context.key?.orgId;
-  if (!orgId) throw new GatewayError("INVALID_API_KEY", "A Floopy key is required.");
+  const orgId = callerOrg(context);
   const id = context.params.id ?? "";
   const { services } = context;
   await services.inFlight.recorded((other) => other.key?.orgId === orgId && other.metadata.sessionId === id);

@@ -37,7 +37,7 @@ import type {
   SaveRoutingRuleResult,
   SetOrgPlanResult,
 } from "../types.js";
-import { olderThan } from "./newest-first.js";
+import { newestFirst } from "./newest-first.js";
 import type {
   ApiKeysTable,
   AuditLogTable,
@@ -512,12 +512,7 @@ export class SqlControlStore implements ControlStore {
       .selectFrom("audit_log")
       .selectAll()
       .$if(resource !== undefined, (select) => select.where("resource", "=", resource ?? ""))
-      .$if(after !== undefined, (select) =>
-        select.where(olderThan(after ?? { createdAt: new Date(0), id: "" })),
-      )
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(query.limit)
+      .$call(newestFirst(after, query.limit))
       .execute();
     return rows.map(toAuditEntry);
   }

@@ -16,7 +16,7 @@ import type {
   EvaluationStore,
   EvaluationTotals,
 } from "../types.js";
-import { olderThan } from "./newest-first.js";
+import { newestFirst } from "./newest-first.js";
 import { newObjectId } from "./object-ids.js";
 import type { Database, DatasetsTable, EvaluationResultsTable, EvaluationRunsTable } from "./schema.js";
 import {
@@ -79,12 +79,7 @@ export class SqlEvaluationStore implements EvaluationStore {
       .selectFrom("datasets")
       .selectAll()
       .where("org_id", "=", orgId)
-      .$if(after !== undefined, (select) =>
-        select.where(olderThan(after ?? { createdAt: new Date(0), id: "" })),
-      )
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(limit)
+      .$call(newestFirst(after, limit))
       .execute();
     return rows.map(toDataset);
   }
@@ -154,12 +149,7 @@ export class SqlEvaluationStore implements EvaluationStore {
       .selectFrom("evaluation_runs")
       .selectAll()
       .where("org_id", "=", orgId)
-      .$if(after !== undefined, (select) =>
-        select.where(olderThan(after ?? { createdAt: new Date(0), id: "" })),
-      )
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(limit)
+      .$call(newestFirst(after, limit))
       .execute();
     return rows.map(toRun);
   }

@@ -18,7 +18,7 @@ import type {
   UsageQuery,
   UsageRow,
 } from "../types.js";
-import { olderThan } from "./newest-first.js";
+import { newestFirst, olderThan } from "./newest-first.js";
 import type { Database, RequestLogsTable, SessionTurnsTable } from "./schema.js";
 import { chunks, fromEpochMs, fromFlag, MAX_BOUND_PARAMETERS, toEpochMs, toFlag } from "./sql-values.js";
 import {
@@ -160,12 +160,7 @@ export class SqlEventStore implements EventStore {
       .$if(provider !== undefined, (select) => select.where("provider", "=", provider ?? ""))
       .$if(status !== undefined, (select) => select.where("status", "=", status ?? 0))
       .$if(rule !== undefined, (select) => select.where("routing_rule", "=", rule ?? ""))
-      .$if(after !== undefined, (select) =>
-        select.where(olderThan(after ?? { createdAt: new Date(0), id: "" })),
-      )
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(query.limit)
+      .$call(newestFirst(after, query.limit))
       .execute();
     return rows.map(toRequestLog);
   }

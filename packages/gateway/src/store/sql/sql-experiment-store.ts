@@ -7,7 +7,7 @@
  */
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { ExperimentRecord, ExperimentStatus, ExperimentStore, VariantOutcomes } from "../types.js";
-import { olderThan } from "./newest-first.js";
+import { newestFirst } from "./newest-first.js";
 import { newObjectId } from "./object-ids.js";
 import type { Database, ExperimentsTable } from "./schema.js";
 import { bumpVersion } from "./sql-control-store.js";
@@ -75,12 +75,7 @@ export class SqlExperimentStore implements ExperimentStore {
       .selectFrom("experiments")
       .selectAll()
       .where("org_id", "=", orgId)
-      .$if(after !== undefined, (select) =>
-        select.where(olderThan(after ?? { createdAt: new Date(0), id: "" })),
-      )
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(limit)
+      .$call(newestFirst(after, limit))
       .execute();
     return rows.map(toExperiment);
   }

@@ -13,7 +13,7 @@ import type {
   PromptStore,
   PromptVersionRecord,
 } from "../types.js";
-import { olderThan } from "./newest-first.js";
+import { newestFirst } from "./newest-first.js";
 import { newObjectId } from "./object-ids.js";
 import type { Database, PromptsTable, PromptVersionsTable } from "./schema.js";
 import { bumpVersion } from "./sql-control-store.js";
@@ -96,12 +96,7 @@ export class SqlPromptStore implements PromptStore {
       .selectFrom("prompts")
       .selectAll()
       .where("org_id", "=", orgId)
-      .$if(after !== undefined, (select) =>
-        select.where(olderThan(after ?? { createdAt: new Date(0), id: "" })),
-      )
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(limit)
+      .$call(newestFirst(after, limit))
       .execute();
     return rows.map(toPrompt);
   }
