@@ -5,6 +5,7 @@
 import { startGateway } from "../../gateway.js";
 import { createLogger, logFormatOf, logLevelOf } from "../../observability/logger.js";
 import type { CommandSpec } from "../command-spec.js";
+import { tuneHeapGrowth } from "../heap-growth.js";
 import { parsePort } from "../parse-port.js";
 
 export const serveCommand: CommandSpec = {
@@ -34,6 +35,7 @@ export const serveCommand: CommandSpec = {
     "FLOOPY_LOG_FORMAT, FLOOPY_BOOTSTRAP_KEY, FLOOPY_ADMIN_KEY, FLOOPY_MASTER_KEY, FLOOPY_DEMO,\n" +
     "FLOOPY_REDIS_URL, FIREWALL_MODEL, <PROVIDER>_API_KEY, <PROVIDER>_BASE_URL",
   async run(input) {
+    tuneHeapGrowth();
     // Checked before anything else, as the logger would: one line naming the levels and formats.
     logLevelOf(input.env);
     logFormatOf(input.env, Boolean(process.stdout.isTTY));
