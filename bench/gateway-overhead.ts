@@ -18,6 +18,14 @@
  *   BENCH_ONLY=gateway npm run bench       # measure only some targets (comma-separated)
  *   BENCH_MODES=stream npm run bench       # … or only some modes (json, stream)
  *   BENCH_GATEWAY_BUNDLE=path/to/other.mjs # the gateway from another build (before/after comparisons)
+ *   BENCH_NODE_FLAGS="--flag" npm run bench # node flags for the gateway, after those of `npm start`
+ *   BENCH_ROUNDS=5 npm run bench           # saturation rounds per target (3 by default)
+ *
+ * The saturation runs (throughput, CPU per request) come in rounds, the targets taking turns
+ * within each round, and each target's figures are the round with its median throughput: this
+ * host's speed drifts by tens of percent over minutes, and a drift then moves every target alike
+ * instead of whichever ran last. The gateway/bare ratio of every round is printed, so the spread
+ * is visible.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +40,8 @@ const sequential = Number(process.env.BENCH_SEQUENTIAL ?? 1000);
 const profile = process.env.BENCH_PROFILE;
 const only = process.env.BENCH_ONLY?.split(",");
 const modes = (process.env.BENCH_MODES?.split(",") ?? ["json", "stream"]) as Mode[];
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
 const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "bench/.out");
 const gatewayKey = "fp_bench_0123456789abcdef0123456789";
@@ -52,7 +62,10 @@ interface Target {
 }
 
 interface Figures {
+  /** The saturation round with the median throughput. */
   saturated: Load;
+  /** Every saturation round, in order. */
+  rounds: Load[];
   oneConnection: Load;
   firstByteP50Ms: number;
   /**
@@ -109,11 +122,30 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function measure(target: Target, mode: Mode): Promise<Figures> {
-  process.stderr.write(`  ${target.name} ${mode} …\n`);
-  await firstByte(target, mode, 200); // warm-up: JIT, connection pools
-  await load(target, mode, 32, 2);
-  const saturated = await load(target, mode, 32, duration);
+/** Saturation rounds, the targets taking turns within each. */
+async function saturate(targets: Target[], mode: Mode): Promise<Map<TargetName, Load[]>> {
+  const runs = new Map<TargetName, Load[]>(targets.map((target) => [target.name, []]));
+  for (const target of targets) {
+    await firstByte(target, mode, 200); // warm-up: JIT, connection pools
+    await load(target, mode, 32, 2);
+  }
+  for (let round = 1; round <= rounds; round++) {
+    for (const target of targets) {
+      process.stderr.write(`  ${target.name} ${mode} at 32 connections, round ${round} of ${rounds} …\n`);
+      runs.get(target.name)?.push(await load(target, mode, 32, duration));
+    }
+  }
+  return runs;
+}
+
+function medianRun(runs: Load[]): Load {
+  const sorted = [...runs].sort((a, b) => a.throughput - b.throughput);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as Load;
+}
+
+async function measure(target: Target, mode: Mode, runs: Load[]): Promise<Figures> {
+  process.stderr.write(`  ${target.name} ${mode} at 1 connection …\n`);
+  const saturated = medianRun(runs);
   const oneConnection = await load(target, mode, 1, Math.max(2, Math.ceil(duration / 2)));
   const firstByteP50Ms = await firstByte(target, mode, sequential);
   // Direct is on the load core already.
@@ -123,6 +155,7 @@ async function measure(target: Target, mode: Mode): Promise<Figures> {
     const oneCoreFirstByte = await firstByte(target, mode, sequential);
     return {
       saturated,
+      rounds: runs,
       oneConnection,
       firstByteP50Ms,
       oneCore: { p50Ms: oneCoreLoad.p50Ms, firstByteP50Ms: oneCoreFirstByte },
@@ -142,6 +175,7 @@ function startCommand(): string[] {
     .split(/\s+/)
     .map((word) => (word.endsWith(".mjs") || word.endsWith(".js") ? (bundle ?? join(root, word)) : word));
   const dir = join(out, "profiles");
+  words.splice(1, 0, ...nodeFlags);
   if (profile === "cpu") words.splice(1, 0, "--cpu-prof", `--cpu-prof-dir=${dir}`);
   if (profile === "heap") words.splice(1, 0, "--heap-prof", `--heap-prof-dir=${dir}`);
   return words;
@@ -187,7 +221,9 @@ async function main() {
     for (const mode of modes) {
       process.stderr.write(`measuring ${mode} …\n`);
       const byTarget: Partial<Record<TargetName, Figures>> = {};
-      for (const target of targets) byTarget[target.name] = await measure(target, mode);
+      const runs = await saturate(targets, mode);
+      for (const target of targets)
+        byTarget[target.name] = await measure(target, mode, runs.get(target.name) ?? []);
       results[mode] = byTarget;
     }
     // Peak memory under 64 connections, after everything else: VmHWM is the process's peak so far.
@@ -218,7 +254,7 @@ function table(
   peak: Partial<Record<TargetName, number>>,
 ): string {
   const lines = [
-    `wrk -t1, ${duration} s per run, c=32 (saturation) and c=1; proxies pinned to core ${proxyCore}, upstream + wrk on core ${loadCore}; node ${process.version}`,
+    `wrk -t1, ${duration} s per run, c=32 (saturation: median of ${rounds} interleaved rounds) and c=1; proxies pinned to core ${proxyCore}, upstream + wrk on core ${loadCore}; node ${process.version}`,
     "",
     "| mode | metric | direct | bare proxy | gateway | gateway/bare | gateway/direct |",
     "|---|---|---|---|---|---|---|",
@@ -274,6 +310,11 @@ function table(
       );
     }
     if (bare && gateway) {
+      const perRound = (pick: (run: Load) => number) =>
+        gateway.rounds.map((run, index) => ratio(pick(run), pick(bare.rounds[index] as Load))).join(", ");
+      notes.push(
+        `${mode}: gateway/bare per round: throughput ${perRound((run) => run.throughput)}; CPU per request ${perRound((run) => run.cpuUsPerRequest)}`,
+      );
       notes.push(
         `${mode}: first body byte, gateway − bare proxy: ${fixed(gateway.firstByteP50Ms - bare.firstByteP50Ms, 3)} ms; on one core: ${fixed(gateway.oneCore.firstByteP50Ms - bare.oneCore.firstByteP50Ms, 3)} ms`,
       );
