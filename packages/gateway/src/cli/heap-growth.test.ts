@@ -9,9 +9,10 @@ describe("heapGrowthFlag", () => {
     );
   });
 
-  it("leaves an operator's own choice alone, in either spelling", () => {
-    expect(heapGrowthFlag(["--heap-growing-percent=300"])).toBeNull();
+  it("leaves an operator's own choice alone, however it is spelt", () => {
+    expect(heapGrowthFlag(["--heap-growing-percent=0"])).toBeNull();
     expect(heapGrowthFlag(["--heap-growing-percent", "50"])).toBeNull();
+    expect(heapGrowthFlag(["--heap_growing_percent=300"])).toBeNull();
   });
 
   it("does not mistake a longer flag for it", () => {

@@ -14,7 +14,10 @@ const FLAG = "--heap-growing-percent";
 
 /** The flag to set, or null when the operator chose one on Node's command line. */
 export function heapGrowthFlag(execArgv: readonly string[]): string | null {
-  const chosen = execArgv.some((argument) => argument === FLAG || argument.startsWith(`${FLAG}=`));
+  // V8 reads `_` and `-` alike in flag names.
+  const chosen = execArgv
+    .map((argument) => argument.replaceAll("_", "-"))
+    .some((argument) => argument === FLAG || argument.startsWith(`${FLAG}=`));
   return chosen ? null : `${FLAG}=${HEAP_GROWING_PERCENT}`;
 }
 
