@@ -21,11 +21,11 @@
  *   BENCH_NODE_FLAGS="--flag" npm run bench # node flags for the gateway, after those of `npm start`
  *   BENCH_ROUNDS=5 npm run bench           # saturation rounds per target (3 by default)
  *
- * The saturation runs (throughput, CPU per request) come in rounds, the targets taking turns
- * within each round, and each target's figures are the round with its median throughput: this
- * host's speed drifts by tens of percent over minutes, and a drift then moves every target alike
- * instead of whichever ran last. The gateway/bare ratio of every round is printed, so the spread
- * is visible.
+ * Every figure comes from rounds, the targets taking turns within each: saturation (throughput,
+ * CPU per request: the round with the median throughput) and one connection (c=1 latency, first
+ * byte: each the median of its rounds). This host's speed drifts by tens of percent over minutes,
+ * and a drift then moves every target alike instead of whichever ran last. The gateway/bare ratio
+ * of every saturation round is printed, so the spread is visible.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -143,9 +143,10 @@ function medianRun(runs: Load[]): Load {
   return sorted[Math.floor((sorted.length - 1) / 2)] as Load;
 }
 
-async function measure(target: Target, mode: Mode, runs: Load[]): Promise<Figures> {
-  process.stderr.write(`  ${target.name} ${mode} at 1 connection …\n`);
-  const saturated = medianRun(runs);
+type Latencies = Omit<Figures, "saturated" | "rounds">;
+
+/** One connection: c=1 latency and the first body byte, across cores and then on one core. */
+async function latencies(target: Target, mode: Mode): Promise<Latencies> {
   const oneConnection = await load(target, mode, 1, Math.max(2, Math.ceil(duration / 2)));
   const firstByteP50Ms = await firstByte(target, mode, sequential);
   // Direct is on the load core already.
@@ -154,8 +155,6 @@ async function measure(target: Target, mode: Mode, runs: Load[]): Promise<Figure
     const oneCoreLoad = await load(target, mode, 1, Math.max(2, Math.ceil(duration / 2)));
     const oneCoreFirstByte = await firstByte(target, mode, sequential);
     return {
-      saturated,
-      rounds: runs,
       oneConnection,
       firstByteP50Ms,
       oneCore: { p50Ms: oneCoreLoad.p50Ms, firstByteP50Ms: oneCoreFirstByte },
@@ -163,6 +162,32 @@ async function measure(target: Target, mode: Mode, runs: Load[]): Promise<Figure
   } finally {
     if (target.name !== "direct") target.process.pin(proxyCore);
   }
+}
+
+const median = (values: number[]) => percentile(values, 50);
+
+/** The one-connection figures in rounds too, the targets taking turns; each figure its median. */
+async function latencyRounds(targets: Target[], mode: Mode): Promise<Map<TargetName, Latencies>> {
+  const runs = new Map<TargetName, Latencies[]>(targets.map((target) => [target.name, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const target of targets) {
+      process.stderr.write(`  ${target.name} ${mode} at 1 connection, round ${round} of ${rounds} …\n`);
+      runs.get(target.name)?.push(await latencies(target, mode));
+    }
+  }
+  const medians = new Map<TargetName, Latencies>();
+  for (const [name, each] of runs) {
+    const byP50 = [...each].sort((a, b) => a.oneConnection.p50Ms - b.oneConnection.p50Ms);
+    medians.set(name, {
+      oneConnection: byP50[Math.floor((byP50.length - 1) / 2)]?.oneConnection as Load,
+      firstByteP50Ms: median(each.map((run) => run.firstByteP50Ms)),
+      oneCore: {
+        p50Ms: median(each.map((run) => run.oneCore.p50Ms)),
+        firstByteP50Ms: median(each.map((run) => run.oneCore.firstByteP50Ms)),
+      },
+    });
+  }
+  return medians;
 }
 
 /** Exactly what `npm start` runs (its node flags included), so the benchmark measures that. */
@@ -222,8 +247,15 @@ async function main() {
       process.stderr.write(`measuring ${mode} …\n`);
       const byTarget: Partial<Record<TargetName, Figures>> = {};
       const runs = await saturate(targets, mode);
-      for (const target of targets)
-        byTarget[target.name] = await measure(target, mode, runs.get(target.name) ?? []);
+      const oneConnection = await latencyRounds(targets, mode);
+      for (const target of targets) {
+        const saturation = runs.get(target.name) ?? [];
+        byTarget[target.name] = {
+          saturated: medianRun(saturation),
+          rounds: saturation,
+          ...(oneConnection.get(target.name) as Latencies),
+        };
+      }
       results[mode] = byTarget;
     }
     // Peak memory under 64 connections, after everything else: VmHWM is the process's peak so far.
@@ -254,7 +286,7 @@ function table(
   peak: Partial<Record<TargetName, number>>,
 ): string {
   const lines = [
-    `wrk -t1, ${duration} s per run, c=32 (saturation: median of ${rounds} interleaved rounds) and c=1; proxies pinned to core ${proxyCore}, upstream + wrk on core ${loadCore}; node ${process.version}`,
+    `wrk -t1, ${duration} s per run, c=32 (saturation) and c=1, each the median of ${rounds} interleaved rounds; proxies pinned to core ${proxyCore}, upstream + wrk on core ${loadCore}; node ${process.version}`,
     "",
     "| mode | metric | direct | bare proxy | gateway | gateway/bare | gateway/direct |",
     "|---|---|---|---|---|---|---|",
@@ -290,7 +322,7 @@ function table(
       mode,
       "failed (non-2xx + socket errors)",
       values,
-      (f) => f.saturated.failed + f.oneConnection.failed,
+      (f) => f.rounds.reduce((sum, run) => sum + run.failed, 0) + f.oneConnection.failed,
       0,
     );
     const { direct, bare, gateway } = byTarget;
