@@ -39,3 +39,26 @@ describe("createSseParser's event cap", () => {
     expect(frames).toHaveLength(1000);
   });
 });
+
+describe("createSseParser's decoding", () => {
+  it("reads every character whole, wherever the reads split the bytes, and drops a leading BOM", () => {
+    const text = 'data: {"content":"naïve ☃ 😀 done"}\n\ndata: plain ascii\n\ndata: é\n\n';
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    const expected = ['{"content":"naïve ☃ 😀 done"}', "plain ascii", "é"];
+    for (let first = 1; first < bytes.length; first++) {
+      for (const second of [first + 1, first + 7, bytes.length]) {
+        const frames: string[] = [];
+        const parser = createSseParser((frame) => frames.push(frame.data));
+        for (const [from, to] of [
+          [0, first],
+          [first, second],
+          [second, bytes.length],
+        ] as const) {
+          parser.feed(bytes.subarray(from, Math.min(to, bytes.length)));
+        }
+        parser.end();
+        expect(frames, `split at ${first}, ${second}`).toEqual(expected);
+      }
+    }
+  });
+});

